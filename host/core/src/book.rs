@@ -1,0 +1,398 @@
+//! One market's order book: price levels of FIFO queues, with no knowledge of accounts or
+//! money. The engine drives matching through these primitives (it needs to settle every
+//! fill); `match_against` is the plain price-time loop used when only the book is wanted.
+//!
+//! Layout, chosen for zero allocations once warm: orders live in a slab (`Vec` + free
+//! list) and are chained into per-level doubly linked lists by slab index; each side's
+//! levels are a `Vec` sorted so that the best price is last (pushing and popping the best
+//! level is O(1), and most activity is near it); ids map to slab slots in a hash map with a
+//! fixed, deterministic hasher (only ever looked up, never iterated).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::command::Side;
+
+const NIL: u32 = u32::MAX;
+
+/// A resting order. `data` is whatever the owner of the book attaches (the engine keeps
+/// the account and escrow there; a bare book uses `()`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resting<T> {
+    pub id: u64,
+    pub side: Side,
+    pub price: u64,
+    pub quantity: u64,
+    prev: u32,
+    next: u32,
+    pub data: T,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Level {
+    price: u64,
+    quantity: u64,
+    head: u32,
+    tail: u32,
+}
+
+/// One side's levels, sorted so that the best price is the last element.
+#[derive(Clone, Debug, Default)]
+struct Ladder {
+    levels: Vec<Level>,
+}
+
+impl Ladder {
+    /// `Ok(index)` of the level at `price`, or `Err(insertion index)`.
+    fn find(&self, side: Side, price: u64) -> Result<usize, usize> {
+        // Most traffic is at or near the best price, which sits at the end: scan a few
+        // levels from there before falling back to binary search.
+        let n = self.levels.len();
+        let better = |a: u64, b: u64| match side {
+            Side::Buy => a > b,
+            Side::Sell => a < b,
+        };
+        let mut i = n;
+        while i > 0 && n - i < 8 {
+            let l = self.levels[i - 1].price;
+            if l == price {
+                return Ok(i - 1);
+            }
+            if better(price, l) {
+                return Err(i);
+            }
+            i -= 1;
+        }
+        if i == 0 {
+            return Err(0);
+        }
+        self.levels[..i].binary_search_by(|l| match side {
+            Side::Buy => l.price.cmp(&price),
+            Side::Sell => price.cmp(&l.price),
+        })
+    }
+}
+
+/// A deterministic, fast hasher for integer keys (ids). Never used for iteration.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64)
+    }
+}
+
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+#[derive(Clone, Debug)]
+pub struct Book<T> {
+    slots: Vec<Option<Resting<T>>>,
+    free: Vec<u32>,
+    index: IdMap<u64, u32>,
+    bids: Ladder,
+    asks: Ladder,
+}
+
+impl<T> Default for Book<T> {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl<T> Book<T> {
+    pub fn with_capacity(orders: usize) -> Self {
+        Book {
+            slots: Vec::with_capacity(orders),
+            free: Vec::with_capacity(orders),
+            index: IdMap::with_capacity_and_hasher(orders, Default::default()),
+            bids: Ladder { levels: Vec::with_capacity(1024) },
+            asks: Ladder { levels: Vec::with_capacity(1024) },
+        }
+    }
+
+    fn ladder(&self, side: Side) -> &Ladder {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+
+    fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
+        match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        }
+    }
+
+    fn slot(&self, i: u32) -> &Resting<T> {
+        self.slots[i as usize].as_ref().expect("linked slot is occupied")
+    }
+
+    fn slot_mut(&mut self, i: u32) -> &mut Resting<T> {
+        self.slots[i as usize].as_mut().expect("linked slot is occupied")
+    }
+
+    /// Number of resting orders.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    pub fn contains(&self, id: u64) -> bool {
+        self.index.contains_key(&id)
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Resting<T>> {
+        self.index.get(&id).map(|&i| self.slot(i))
+    }
+
+    /// Mutable access to the attached data only: price and quantity change through the
+    /// book so that level totals stay right.
+    pub fn data_mut(&mut self, id: u64) -> Option<&mut T> {
+        let i = *self.index.get(&id)?;
+        Some(&mut self.slot_mut(i).data)
+    }
+
+    pub fn best_price(&self, side: Side) -> Option<u64> {
+        self.ladder(side).levels.last().map(|l| l.price)
+    }
+
+    /// The oldest order at the best price of `side`.
+    pub fn best(&self, side: Side) -> Option<&Resting<T>> {
+        self.ladder(side).levels.last().map(|l| self.slot(l.head))
+    }
+
+    /// Total lots resting at `price` on `side` (0 if there is no such level).
+    pub fn level_quantity(&self, side: Side, price: u64) -> u64 {
+        let ladder = self.ladder(side);
+        match ladder.find(side, price) {
+            Ok(i) => ladder.levels[i].quantity,
+            Err(_) => 0,
+        }
+    }
+
+    /// Levels of `side` as (price, total lots), best first.
+    pub fn depth(&self, side: Side) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.ladder(side).levels.iter().rev().map(|l| (l.price, l.quantity))
+    }
+
+    /// Orders of `side` in matching order: best level first, oldest first within a level.
+    pub fn iter_side(&self, side: Side) -> impl Iterator<Item = &Resting<T>> + '_ {
+        self.ladder(side).levels.iter().rev().flat_map(move |l| {
+            let mut cur = l.head;
+            std::iter::from_fn(move || {
+                if cur == NIL {
+                    return None;
+                }
+                let o = self.slot(cur);
+                cur = o.next;
+                Some(o)
+            })
+        })
+    }
+
+    /// Add an order at the back of its price level. The id must not be resting already.
+    pub fn insert(&mut self, id: u64, side: Side, price: u64, quantity: u64, data: T) {
+        debug_assert!(quantity > 0 && !self.index.contains_key(&id));
+        let order = Resting { id, side, price, quantity, prev: NIL, next: NIL, data };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(order);
+                i
+            }
+            None => {
+                self.slots.push(Some(order));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(id, i);
+        let pos = self.ladder(side).find(side, price);
+        match pos {
+            Ok(l) => {
+                let tail = self.ladder(side).levels[l].tail;
+                self.slot_mut(tail).next = i;
+                self.slot_mut(i).prev = tail;
+                let level = &mut self.ladder_mut(side).levels[l];
+                level.tail = i;
+                level.quantity += quantity;
+            }
+            Err(at) => {
+                let level = Level { price, quantity, head: i, tail: i };
+                self.ladder_mut(side).levels.insert(at, level);
+            }
+        }
+    }
+
+    /// Unlink slot `i` from its level, free the slot and return the order.
+    fn unlink(&mut self, i: u32) -> Resting<T> {
+        let order = self.slots[i as usize].take().expect("occupied");
+        self.free.push(i);
+        self.index.remove(&order.id);
+        let side = order.side;
+        if order.prev != NIL {
+            self.slot_mut(order.prev).next = order.next;
+        }
+        if order.next != NIL {
+            self.slot_mut(order.next).prev = order.prev;
+        }
+        let ladder = self.ladder_mut(side);
+        let l = ladder.find(side, order.price).expect("level of a resting order exists");
+        let level = &mut ladder.levels[l];
+        level.quantity -= order.quantity;
+        if level.head == i {
+            level.head = order.next;
+        }
+        if level.tail == i {
+            level.tail = order.prev;
+        }
+        if level.head == NIL {
+            ladder.levels.remove(l);
+        }
+        order
+    }
+
+    /// Take an order out of the book.
+    pub fn remove(&mut self, id: u64) -> Option<Resting<T>> {
+        let i = *self.index.get(&id)?;
+        Some(self.unlink(i))
+    }
+
+    /// Lower an order's quantity in place, keeping its time priority.
+    pub fn reduce(&mut self, id: u64, quantity: u64) {
+        let i = self.index[&id];
+        let o = self.slot_mut(i);
+        assert!(quantity > 0 && quantity <= o.quantity, "reduce must keep 0 < quantity <= current");
+        let (side, price, cut) = (o.side, o.price, o.quantity - quantity);
+        o.quantity = quantity;
+        let ladder = self.ladder_mut(side);
+        let l = ladder.find(side, price).expect("level exists");
+        ladder.levels[l].quantity -= cut;
+    }
+
+    /// Trade `quantity` lots off the oldest order at the best price of `side`. Returns the
+    /// maker's id, its price, the lots it has left, and the order itself if that emptied it
+    /// (it is then out of the book).
+    pub fn fill_best(&mut self, side: Side, quantity: u64) -> Option<Resting<T>> {
+        let ladder = self.ladder_mut(side);
+        let level = ladder.levels.last_mut()?;
+        level.quantity -= quantity;
+        let head = level.head;
+        let o = self.slot_mut(head);
+        assert!(quantity <= o.quantity, "cannot fill more than the maker has");
+        o.quantity -= quantity;
+        if o.quantity > 0 {
+            return None;
+        }
+        // Fully filled: it is the head of the best level, so unlink cheaply.
+        let order = self.slots[head as usize].take().expect("occupied");
+        self.free.push(head);
+        self.index.remove(&order.id);
+        let ladder = self.ladder_mut(side);
+        let level = ladder.levels.last_mut().expect("best level");
+        level.head = order.next;
+        if order.next == NIL {
+            ladder.levels.pop();
+        } else {
+            let next = order.next;
+            self.slot_mut(next).prev = NIL;
+        }
+        Some(order)
+    }
+
+    /// Plain price-time matching of an incoming order against `side`'s opposite, with no
+    /// accounts: trades at resting prices up to `limit` (None = market) and returns the
+    /// lots traded. `on_fill(maker_id, price, lots)` sees every fill.
+    pub fn match_against(
+        &mut self,
+        taker_side: Side,
+        limit: Option<u64>,
+        mut quantity: u64,
+        mut on_fill: impl FnMut(u64, u64, u64),
+    ) -> u64 {
+        let maker_side = taker_side.opposite();
+        let start = quantity;
+        while quantity > 0 {
+            let Some(best) = self.best(maker_side) else { break };
+            let crosses = match (taker_side, limit) {
+                (_, None) => true,
+                (Side::Buy, Some(p)) => best.price <= p,
+                (Side::Sell, Some(p)) => best.price >= p,
+            };
+            if !crosses {
+                break;
+            }
+            let (id, price, q) = (best.id, best.price, best.quantity.min(quantity));
+            self.fill_best(maker_side, q);
+            on_fill(id, price, q);
+            quantity -= q;
+        }
+        start - quantity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book() -> Book<()> {
+        let mut b = Book::with_capacity(16);
+        b.insert(1, Side::Buy, 99, 5, ());
+        b.insert(2, Side::Buy, 100, 3, ());
+        b.insert(3, Side::Buy, 100, 4, ());
+        b.insert(4, Side::Sell, 102, 2, ());
+        b.insert(5, Side::Sell, 101, 6, ());
+        b
+    }
+
+    #[test]
+    fn best_levels_and_depth() {
+        let b = book();
+        assert_eq!(b.best_price(Side::Buy), Some(100));
+        assert_eq!(b.best_price(Side::Sell), Some(101));
+        assert_eq!(b.depth(Side::Buy).collect::<Vec<_>>(), vec![(100, 7), (99, 5)]);
+        assert_eq!(b.depth(Side::Sell).collect::<Vec<_>>(), vec![(101, 6), (102, 2)]);
+        let ids: Vec<u64> = b.iter_side(Side::Buy).map(|o| o.id).collect();
+        assert_eq!(ids, vec![2, 3, 1]);
+    }
+
+    #[test]
+    fn price_time_priority_and_maker_price() {
+        let mut b = book();
+        let mut fills = vec![];
+        let traded = b.match_against(Side::Sell, Some(99), 9, |id, p, q| fills.push((id, p, q)));
+        assert_eq!(traded, 9);
+        assert_eq!(fills, vec![(2, 100, 3), (3, 100, 4), (1, 99, 2)]);
+        assert_eq!(b.depth(Side::Buy).collect::<Vec<_>>(), vec![(99, 3)]);
+        assert_eq!(b.len(), 3);
+    }
+
+    #[test]
+    fn remove_and_reduce_keep_levels_consistent() {
+        let mut b = book();
+        assert_eq!(b.remove(2).map(|o| o.quantity), Some(3));
+        b.reduce(3, 1);
+        assert_eq!(b.depth(Side::Buy).collect::<Vec<_>>(), vec![(100, 1), (99, 5)]);
+        b.remove(3);
+        assert_eq!(b.best_price(Side::Buy), Some(99));
+        assert!(b.remove(3).is_none());
+        // slots are reused
+        b.insert(7, Side::Buy, 100, 1, ());
+        assert_eq!(b.best(Side::Buy).map(|o| o.id), Some(7));
+    }
+}
