@@ -11,13 +11,15 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use serde::{Deserialize, Serialize};
+
 use crate::command::Side;
 
 const NIL: u32 = u32::MAX;
 
 /// A resting order. `data` is whatever the owner of the book attaches (the engine keeps
 /// the account and escrow there; a bare book uses `()`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resting<T> {
     pub id: u64,
     pub side: Side,
@@ -28,7 +30,7 @@ pub struct Resting<T> {
     pub data: T,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Level {
     price: u64,
     quantity: u64,
@@ -37,7 +39,7 @@ struct Level {
 }
 
 /// One side's levels, sorted so that the best price is the last element.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Ladder {
     levels: Vec<Level>,
 }
@@ -97,7 +99,7 @@ impl Hasher for IdHasher {
 
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Book<T> {
     slots: Vec<Option<Resting<T>>>,
     free: Vec<u32>,

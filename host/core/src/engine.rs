@@ -16,10 +16,11 @@ use crate::event::{DoneReason, Event, InvalidMarket, Outcome, RejectReason};
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
 use crate::market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, SelfTradePrevention};
 use crate::units::MarketUnits;
+use serde::{Deserialize, Serialize};
 
 type R<T> = Result<T, RejectReason>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineConfig {
     /// How long (game time) a request id is remembered for idempotent retries.
     pub dedup_window_ms: u64,
@@ -46,7 +47,7 @@ pub struct OrderView {
     pub post_only: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 struct Balance {
     available: u64,
     locked: u64,
@@ -54,13 +55,13 @@ struct Balance {
     mark: u64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Account {
     id: AccountId,
     balances: Vec<Balance>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Asset {
     spec: AssetSpec,
     minted: u64,
@@ -69,7 +70,7 @@ struct Asset {
 }
 
 /// What the engine keeps on each resting order besides price and quantity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct OrderData {
     account: u32,
     owner: AccountId,
@@ -79,7 +80,7 @@ struct OrderData {
     post_only: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Market {
     spec: MarketSpec,
     units: MarketUnits,
@@ -119,7 +120,7 @@ impl Market {
 }
 
 /// Per (account, market): order slots in use, resting buy lots and the buy-limit window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Seat {
     open: u32,
     resting_buy: u64,
@@ -158,7 +159,7 @@ struct Taker {
     new: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Engine {
     config: EngineConfig,
     now: u64,
