@@ -1,0 +1,273 @@
+//! Every message of protocol version 1. Enum variants are encoded by position: only ever
+//! append new variants and fields at the end of the last variant, never reorder.
+//!
+//! Streams: the client sends `RequestFrame`s on bidirectional streams (any number of
+//! streams, any number of pipelined requests per stream) and reads one `ResponseFrame`
+//! per request on the same stream, in request order. The server pushes `Push` frames on
+//! unidirectional streams it opens: one for the account stream, one per market
+//! subscription.
+//!
+//! Prices, quantities and amounts are decimals, encoded as strings ("12.34").
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A request with the client-chosen id that correlates the response and makes mutating
+/// requests idempotent (a retry with the same id returns the first outcome).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestFrame {
+    pub id: u64,
+    pub request: Request,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseFrame {
+    pub id: u64,
+    pub result: Result<Response, ApiError>,
+}
+
+/// First message on a connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub magic: [u8; 4],
+    pub version: u32,
+    pub client: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub version: u32,
+    pub server: String,
+    pub capabilities: Vec<String>,
+    pub max_frame: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeInForce {
+    Gtc,
+    Ioc,
+    Fok,
+    /// Good till this game time (milliseconds).
+    Gtd(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderType {
+    Limit { price: Decimal, quantity: Decimal },
+    /// Market order for a quantity of the item.
+    Market { quantity: Decimal },
+    /// Market buy spending at most this much quote currency, fees included.
+    MarketBudget { budget: Decimal },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceOrder {
+    pub market: u32,
+    pub side: Side,
+    pub order: OrderType,
+    pub tif: TimeInForce,
+    pub post_only: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MarketStatus {
+    Open,
+    Halted,
+    Closed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    Hello(Hello),
+    Signup { email: String, password: String },
+    ConfirmEmail { email: String, token: String },
+    Login { email: String, password: String },
+    /// Authenticate this connection with a session token from an earlier login.
+    Resume { session: String },
+    /// Extend the current session; returns a new token.
+    RefreshSession,
+    Logout,
+    RequestPasswordReset { email: String },
+    ResetPassword { email: String, token: String, new_password: String },
+    Place(PlaceOrder),
+    Cancel { order: u64 },
+    Modify { order: u64, price: Decimal, quantity: Decimal },
+    CancelAll { market: Option<u32> },
+    Balances,
+    OpenOrders,
+    Book { market: u32, depth: u32 },
+    Markets,
+    /// Start the account's push stream at `from_cursor` (0 = from the beginning):
+    /// everything from there on arrives exactly once, in order.
+    SubscribeAccount { from_cursor: u64 },
+    /// Book levels and trades of a market, pushed live.
+    SubscribeMarket { market: u32 },
+    UnsubscribeMarket { market: u32 },
+    Admin(AdminRequest),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AdminRequest {
+    CreateAsset { asset: u32, symbol: String, decimals: u8, item: bool },
+    CreateMarket(MarketInfo),
+    SetMarketStatus { market: u32, status: MarketStatus },
+    /// Credit an account out of the faucet (loot, starting cash).
+    Mint { account: u64, asset: u32, amount: Decimal },
+    Burn { account: u64, asset: u32, amount: Decimal },
+    /// Look an account up by e-mail.
+    FindAccount { email: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketInfo {
+    pub market: u32,
+    pub symbol: String,
+    pub base: u32,
+    pub quote: u32,
+    pub tick: Decimal,
+    pub lot: Decimal,
+    pub maker_fee_bps: u32,
+    pub taker_fee_bps: u32,
+    pub status: MarketStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceInfo {
+    pub asset: u32,
+    pub symbol: String,
+    pub available: Decimal,
+    pub locked: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderInfo {
+    pub order: u64,
+    pub market: u32,
+    pub side: Side,
+    pub price: Decimal,
+    pub quantity: Decimal,
+    pub filled: Decimal,
+    pub tif: TimeInForce,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookInfo {
+    pub market: u32,
+    /// (price, quantity), best first.
+    pub bids: Vec<(Decimal, Decimal)>,
+    pub asks: Vec<(Decimal, Decimal)>,
+    /// The market's book sequence number this snapshot is at.
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    Welcome(Welcome),
+    SignedUp { account: u64 },
+    Confirmed,
+    Session { token: String, account: u64, admin: bool, expires_at_ms: u64 },
+    LoggedOut,
+    /// Accepted whether or not the e-mail exists (no account enumeration).
+    ResetRequested,
+    PasswordReset,
+    Placed { order: u64 },
+    Done,
+    Balances(Vec<BalanceInfo>),
+    OpenOrders(Vec<OrderInfo>),
+    Book(BookInfo),
+    Markets(Vec<MarketInfo>),
+    Subscribed { cursor: u64 },
+    Account { account: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// The frame could not be decoded.
+    BadFrame,
+    FrameTooLarge,
+    UnsupportedVersion,
+    /// The first request on a connection must be `Hello`.
+    HelloRequired,
+    NotAuthenticated,
+    Forbidden,
+    RateLimited,
+    /// Too many failed logins; see `retry_after_ms`.
+    LockedOut,
+    InvalidCredentials,
+    EmailTaken,
+    EmailNotConfirmed,
+    InvalidToken,
+    InvalidArgument,
+    NotFound,
+    /// The engine refused the command; `reason` names the rule.
+    Rejected,
+    ShuttingDown,
+    Internal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// For `Rejected`: the engine's reason (e.g. "InsufficientFunds").
+    pub reason: String,
+    /// For people.
+    pub message: String,
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { code, reason: String::new(), message: message.into(), retry_after_ms: None }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)?;
+        if let Some(ms) = self.retry_after_ms {
+            write!(f, " (retry after {ms} ms)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A pushed event. On the account stream `cursor` counts the account's events (1, 2, ...);
+/// on a market stream it is the market's book sequence number (trades repeat the last one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Push {
+    pub cursor: u64,
+    pub event: PushEvent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DoneReason {
+    Filled,
+    Cancelled,
+    Expired,
+    Unfilled,
+    SelfTrade,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PushEvent {
+    // ---- account stream ----
+    OrderAccepted { order: u64, market: u32, side: Side, price: Option<Decimal>, quantity: Decimal },
+    OrderModified { order: u64, price: Decimal, quantity: Decimal },
+    Fill { order: u64, trade: u64, market: u32, side: Side, price: Decimal, quantity: Decimal, fee: Decimal, maker: bool },
+    OrderDone { order: u64, reason: DoneReason, filled: Decimal },
+    Balance { asset: u32, available: Decimal, locked: Decimal },
+    // ---- market streams ----
+    BookLevel { market: u32, side: Side, price: Decimal, quantity: Decimal },
+    Trade { market: u32, trade: u64, price: Decimal, quantity: Decimal, taker_side: Side },
+    // ---- both ----
+    /// The server is closing the connection (shutdown); reconnect and resume.
+    Closing { reason: String },
+}
