@@ -1007,6 +1007,35 @@ impl Engine {
         self.market_idx(market).map_or_else(|_| Vec::new(), |m| self.markets[m as usize].book.depth(side).collect())
     }
 
+    pub fn asset(&self, asset: AssetId) -> Option<&AssetSpec> {
+        self.asset_idx(asset).ok().map(|s| &self.assets[s as usize].spec)
+    }
+
+    /// Every asset, by ascending id.
+    pub fn assets(&self) -> Vec<&AssetSpec> {
+        let mut v: Vec<&AssetSpec> = self.assets.iter().map(|a| &a.spec).collect();
+        v.sort_by_key(|a| a.id);
+        v
+    }
+
+    /// Every market with its policy and status, by ascending id.
+    pub fn markets(&self) -> Vec<(&MarketSpec, MarketPolicy, MarketStatus)> {
+        let mut v: Vec<_> = self.markets.iter().map(|m| (&m.spec, m.policy, m.status)).collect();
+        v.sort_by_key(|m| m.0.id);
+        v
+    }
+
+    /// The number of `BookLevel` events a market has emitted: the sequence number its
+    /// current book corresponds to.
+    pub fn book_seq(&self, market: MarketId) -> Option<u64> {
+        self.market_idx(market).ok().map(|m| self.markets[m as usize].book_seq)
+    }
+
+    /// Whether an account exists.
+    pub fn has_account(&self, account: AccountId) -> bool {
+        self.account_index.contains_key(&account.0)
+    }
+
     pub fn market_units(&self, market: MarketId) -> Option<MarketUnits> {
         self.market_idx(market).ok().map(|m| self.markets[m as usize].units)
     }

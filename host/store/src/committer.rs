@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use redb::TableDefinition;
 
-use crate::journal::{Store, StoreError};
+use crate::journal::{put_snapshot, Store, StoreError};
 
 /// (account, cursor) → one encoded pushed event: the durable per-player event stream that
 /// a reconnecting client resumes from.
@@ -18,12 +18,15 @@ pub const ACCOUNT_EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::
 
 pub type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
 
-/// One command to make durable, with the account events it produced.
+/// One command to make durable, with the account events it produced. A job without an
+/// entry is a barrier: its `done` runs once everything queued before it is durable. A job
+/// may carry an engine snapshot taken right after its command.
 pub struct Job {
     pub seq: u64,
-    pub entry: Vec<u8>,
+    pub entry: Option<Vec<u8>>,
     /// (account, cursor, encoded event)
     pub account_events: Vec<(u64, u64, Vec<u8>)>,
+    pub snapshot: Option<Vec<u8>>,
     pub done: Done,
 }
 
@@ -108,12 +111,18 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
             }
         }
         entries.clear();
-        entries.extend(batch.iter_mut().map(|j| (j.seq, std::mem::take(&mut j.entry))));
+        entries.extend(batch.iter_mut().filter_map(|j| j.entry.take().map(|e| (j.seq, e))));
         let result = store.append(&entries, |tx| {
             let mut events = tx.open_table(ACCOUNT_EVENTS)?;
             for job in &batch {
                 for (account, cursor, bytes) in &job.account_events {
                     events.insert((*account, *cursor), bytes.as_slice())?;
+                }
+            }
+            drop(events);
+            for job in &batch {
+                if let Some(snapshot) = &job.snapshot {
+                    put_snapshot(tx, job.seq, snapshot)?;
                 }
             }
             Ok::<(), StoreError>(())
@@ -122,7 +131,7 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
             tracing::error!(error = %e, "journal commit failed");
         }
         stats.commits += 1;
-        stats.commands += batch.len() as u64;
+        stats.commands += entries.len() as u64;
         let result = result.map_err(|e| e.to_string());
         for job in batch.drain(..) {
             (job.done)(result.clone());

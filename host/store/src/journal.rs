@@ -121,16 +121,8 @@ impl Store {
 
     /// Save the engine's state as of its last applied command; keeps the newest few.
     pub fn save_snapshot(&self, engine: &Engine) -> Result<(), StoreError> {
-        let bytes = encode(engine);
         let tx = self.db.begin_write()?;
-        {
-            let mut snaps = tx.open_table(SNAPSHOTS)?;
-            snaps.insert(engine.seq(), bytes.as_slice())?;
-            let keys: Vec<u64> = snaps.iter()?.map(|r| r.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
-            for old in keys.iter().rev().skip(KEEP_SNAPSHOTS) {
-                snaps.remove(*old)?;
-            }
-        }
+        put_snapshot(&tx, engine.seq(), &encode(engine))?;
         tx.commit()?;
         Ok(())
     }
@@ -217,4 +209,15 @@ impl Store {
             state_hash: format!("{:016x}", engine.state_hash()),
         })
     }
+}
+
+/// Store an encoded engine snapshot taken after command `seq`, keeping the newest few.
+pub fn put_snapshot(tx: &WriteTransaction, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut snaps = tx.open_table(SNAPSHOTS)?;
+    snaps.insert(seq, bytes)?;
+    let keys: Vec<u64> = snaps.iter()?.map(|r| r.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
+    for old in keys.iter().rev().skip(KEEP_SNAPSHOTS) {
+        snaps.remove(*old)?;
+    }
+    Ok(())
 }

@@ -54,8 +54,9 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
             let acked = acked.clone();
             committer.submit(Job {
                 seq: ctx.seq,
-                entry: encode(&JournalEntry { ctx, command: cmd.clone() }),
+                entry: Some(encode(&JournalEntry { ctx, command: cmd.clone() })),
                 account_events: vec![(1, ctx.seq, vec![1, 2, 3])],
+                snapshot: (i == 1_500).then(|| encode(&engine)),
                 done: Box::new(move |r| {
                     r.unwrap();
                     *acked.lock().unwrap() += 1;
@@ -73,13 +74,13 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
     assert_eq!(store.last_seq().unwrap(), cmds.len() as u64);
     let mut seen = 0;
     let rec = store.recover(EngineConfig::default(), |_, _| seen += 1).unwrap();
-    assert_eq!(rec.snapshot_seq, 1_001);
-    assert_eq!(rec.replayed, cmds.len() as u64 - 1_001);
+    assert_eq!(rec.snapshot_seq, 1_501, "the snapshot written through the committer is the newest");
+    assert_eq!(rec.replayed, cmds.len() as u64 - 1_501);
     assert_eq!(seen, rec.replayed);
     assert_eq!(rec.engine.state_hash(), engine.state_hash());
     rec.engine.check_invariants().unwrap();
     let report = store.verify(EngineConfig::default()).unwrap();
     assert_eq!(report.commands, cmds.len() as u64);
-    assert_eq!(report.snapshots_checked, 1);
+    assert_eq!(report.snapshots_checked, 2);
     assert_eq!(report.state_hash, format!("{:016x}", engine.state_hash()));
 }
