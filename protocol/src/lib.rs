@@ -4,10 +4,11 @@
 //! internal types so that the wire stays stable while the engine evolves. `PROTOCOL.md`
 //! documents every byte for client authors in other languages.
 
+pub mod client;
 pub mod codec;
 pub mod messages;
 
-pub use codec::{decode, encode, FrameError, FrameReader, MAX_FRAME};
+pub use codec::{decode, encode, encode_into, payload_len, FrameError, FrameReader, MAX_FRAME};
 pub use messages::*;
 
 /// Protocol version carried in the hello exchange.

@@ -1011,6 +1011,10 @@ impl Engine {
         self.asset_idx(asset).ok().map(|s| &self.assets[s as usize].spec)
     }
 
+    pub fn market_spec(&self, market: MarketId) -> Option<&MarketSpec> {
+        self.market_idx(market).ok().map(|m| &self.markets[m as usize].spec)
+    }
+
     /// Every asset, by ascending id.
     pub fn assets(&self) -> Vec<&AssetSpec> {
         let mut v: Vec<&AssetSpec> = self.assets.iter().map(|a| &a.spec).collect();
@@ -1029,6 +1033,12 @@ impl Engine {
     /// current book corresponds to.
     pub fn book_seq(&self, market: MarketId) -> Option<u64> {
         self.market_idx(market).ok().map(|m| self.markets[m as usize].book_seq)
+    }
+
+    /// The earliest pending GTD expiry (possibly of an order already gone): when the
+    /// server should send a `Tick` if nothing else arrives.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.expiries.peek().map(|Reverse((at, _))| *at)
     }
 
     /// Whether an account exists.

@@ -15,8 +15,11 @@ use crate::journal::{put_snapshot, Store, StoreError};
 /// (account, cursor) → one encoded pushed event: the durable per-player event stream that
 /// a reconnecting client resumes from.
 pub const ACCOUNT_EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("account_events");
+/// account → the last cursor written to `ACCOUNT_EVENTS`.
+pub const ACCOUNT_CURSORS: TableDefinition<u64, u64> = TableDefinition::new("account_cursors");
 
-pub type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// Runs after the job's batch is durable (or failed), getting back its account events.
+pub type Done = Box<dyn FnOnce(Result<(), String>, Vec<(u64, u64, Vec<u8>)>) + Send>;
 
 /// One command to make durable, with the account events it produced. A job without an
 /// entry is a barrier: its `done` runs once everything queued before it is durable. A job
@@ -68,7 +71,7 @@ impl Committer {
     /// Queue a job; blocks when the queue is full (back-pressure on the sequencer).
     pub fn submit(&self, job: Job) {
         if let Err(e) = self.sender.as_ref().expect("running").send(job) {
-            (e.0.done)(Err("journal is shut down".into()));
+            (e.0.done)(Err("journal is shut down".into()), e.0.account_events);
         }
     }
 
@@ -114,12 +117,14 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
         entries.extend(batch.iter_mut().filter_map(|j| j.entry.take().map(|e| (j.seq, e))));
         let result = store.append(&entries, |tx| {
             let mut events = tx.open_table(ACCOUNT_EVENTS)?;
+            let mut cursors = tx.open_table(ACCOUNT_CURSORS)?;
             for job in &batch {
                 for (account, cursor, bytes) in &job.account_events {
                     events.insert((*account, *cursor), bytes.as_slice())?;
+                    cursors.insert(*account, *cursor)?;
                 }
             }
-            drop(events);
+            drop((events, cursors));
             for job in &batch {
                 if let Some(snapshot) = &job.snapshot {
                     put_snapshot(tx, job.seq, snapshot)?;
@@ -134,7 +139,7 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
         stats.commands += entries.len() as u64;
         let result = result.map_err(|e| e.to_string());
         for job in batch.drain(..) {
-            (job.done)(result.clone());
+            (job.done)(result.clone(), job.account_events);
         }
     }
     stats

@@ -1,0 +1,383 @@
+//! The client subcommands for people, and the offline `verify` / `export` tools.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use entrepot_core::{Engine, EngineConfig, Event};
+use entrepot_protocol::client::Client;
+use entrepot_protocol::*;
+use entrepot_store::journal::{decode as decode_record, JOURNAL};
+use entrepot_store::{JournalEntry, Store};
+use redb::{ReadableDatabase, ReadableTable};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::Target;
+
+#[derive(Subcommand)]
+pub enum ClientCmd {
+    /// Sign up, confirm the e-mail, log in or out.
+    Account {
+        #[command(subcommand)]
+        cmd: AccountCmd,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Place, cancel or list orders.
+    Order {
+        #[command(subcommand)]
+        cmd: OrderCmd,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Show a market's order book.
+    Book {
+        market: u32,
+        #[arg(long, default_value_t = 10)]
+        depth: u32,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// List the markets.
+    Markets {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Show your balances.
+    Balance {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Operator commands (log in as the admin first).
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    Signup {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "ENTREPOT_PASSWORD")]
+        password: String,
+    },
+    Confirm {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        token: String,
+    },
+    Login {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "ENTREPOT_PASSWORD")]
+        password: String,
+    },
+    Logout,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SideArg {
+    Buy,
+    Sell,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TifArg {
+    Gtc,
+    Ioc,
+    Fok,
+}
+
+#[derive(Subcommand)]
+pub enum OrderCmd {
+    /// A limit order (`--price`), or a market order (no `--price`; `--budget` for a buy by amount).
+    Place {
+        #[arg(long)]
+        market: u32,
+        #[arg(long, value_enum)]
+        side: SideArg,
+        #[arg(long)]
+        quantity: Option<Decimal>,
+        #[arg(long)]
+        price: Option<Decimal>,
+        #[arg(long)]
+        budget: Option<Decimal>,
+        #[arg(long, value_enum, default_value = "gtc")]
+        tif: TifArg,
+        /// Good till this game time (ms since the epoch).
+        #[arg(long)]
+        expires: Option<u64>,
+        #[arg(long)]
+        post_only: bool,
+    },
+    Cancel { order: u64 },
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCmd {
+    /// Credit an account (by e-mail) out of the faucet.
+    Mint {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        asset: u32,
+        #[arg(long)]
+        amount: Decimal,
+    },
+    /// Create a market of an item against a currency.
+    CreateMarket {
+        #[arg(long)]
+        market: u32,
+        #[arg(long)]
+        symbol: String,
+        #[arg(long)]
+        base: u32,
+        #[arg(long)]
+        quote: u32,
+        #[arg(long)]
+        tick: Decimal,
+        #[arg(long)]
+        lot: Decimal,
+        #[arg(long, default_value_t = 0)]
+        maker_fee_bps: u32,
+        #[arg(long, default_value_t = 0)]
+        taker_fee_bps: u32,
+    },
+    /// Halt a market (or reopen it with --resume).
+    Halt {
+        market: u32,
+        #[arg(long)]
+        resume: bool,
+    },
+}
+
+async fn connect(target: &Target) -> anyhow::Result<Client> {
+    let fingerprint = match &target.fingerprint {
+        Some(f) => f.clone(),
+        None => std::fs::read_to_string(target.data_dir.join("tls/fingerprint"))
+            .with_context(|| format!("no --fingerprint given and none in {}/tls/fingerprint", target.data_dir.display()))?
+            .trim()
+            .to_string(),
+    };
+    Ok(Client::connect(target.server, &fingerprint).await?)
+}
+
+/// Connect and resume the saved session.
+async fn connect_logged_in(target: &Target) -> anyhow::Result<Client> {
+    let client = connect(target).await?;
+    let token = std::fs::read_to_string(&target.session_file)
+        .with_context(|| format!("not logged in (no {}): run `entrepot account login`", target.session_file.display()))?;
+    client.resume(token.trim()).await?;
+    Ok(client)
+}
+
+fn print(json: bool, value: serde_json::Value, table: impl FnOnce()) {
+    if json {
+        println!("{value}");
+    } else {
+        table();
+    }
+}
+
+pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
+    match cmd {
+        ClientCmd::Account { cmd, target } => account(cmd, &target).await,
+        ClientCmd::Order { cmd, target } => order(cmd, &target).await,
+        ClientCmd::Book { market, depth, target } => {
+            let client = connect_logged_in(&target).await?;
+            let Response::Book(b) = client.call(Request::Book { market, depth }).await? else { bail!("unexpected response") };
+            print(target.json, json!({"market": b.market, "seq": b.seq, "bids": b.bids, "asks": b.asks}), || {
+                println!("{:>14} {:>12} | {:<12} {:<14}", "bid qty", "bid", "ask", "ask qty");
+                for i in 0..b.bids.len().max(b.asks.len()) {
+                    let bid = b.bids.get(i).map_or((String::new(), String::new()), |(p, q)| (p.to_string(), q.to_string()));
+                    let ask = b.asks.get(i).map_or((String::new(), String::new()), |(p, q)| (p.to_string(), q.to_string()));
+                    println!("{:>14} {:>12} | {:<12} {:<14}", bid.1, bid.0, ask.0, ask.1);
+                }
+            });
+            Ok(())
+        }
+        ClientCmd::Markets { target } => {
+            let client = connect(&target).await?;
+            let Response::Markets(ms) = client.call(Request::Markets).await? else { bail!("unexpected response") };
+            print(target.json, serde_json::to_value(ms.iter().map(|m| json!({"market": m.market, "symbol": m.symbol, "tick": m.tick, "lot": m.lot, "status": format!("{:?}", m.status)})).collect::<Vec<_>>())?, || {
+                println!("{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8}", "id", "symbol", "tick", "lot", "maker bps", "taker bps", "status");
+                for m in &ms {
+                    println!("{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8?}", m.market, m.symbol, m.tick, m.lot, m.maker_fee_bps, m.taker_fee_bps, m.status);
+                }
+            });
+            Ok(())
+        }
+        ClientCmd::Balance { target } => {
+            let client = connect_logged_in(&target).await?;
+            let balances = client.balances().await?;
+            print(target.json, serde_json::to_value(balances.iter().map(|b| json!({"asset": b.asset, "symbol": b.symbol, "available": b.available, "locked": b.locked})).collect::<Vec<_>>())?, || {
+                println!("{:<10} {:>16} {:>16}", "asset", "available", "locked");
+                for b in &balances {
+                    println!("{:<10} {:>16} {:>16}", b.symbol, b.available, b.locked);
+                }
+            });
+            Ok(())
+        }
+        ClientCmd::Admin { cmd, target } => admin(cmd, &target).await,
+    }
+}
+
+async fn account(cmd: AccountCmd, target: &Target) -> anyhow::Result<()> {
+    let client = connect(target).await?;
+    match cmd {
+        AccountCmd::Signup { email, password } => {
+            let Response::SignedUp { account } = client.call(Request::Signup { email, password }).await? else { bail!("unexpected response") };
+            print(target.json, json!({"account": account}), || {
+                println!("signed up as account {account}; confirm with the token in the e-mail (see <data-dir>/mail/new without an SMTP relay)")
+            });
+        }
+        AccountCmd::Confirm { email, token } => {
+            client.call(Request::ConfirmEmail { email, token }).await?;
+            print(target.json, json!({"confirmed": true}), || println!("confirmed; you can log in"));
+        }
+        AccountCmd::Login { email, password } => {
+            let (token, account) = client.login(&email, &password).await?;
+            std::fs::write(&target.session_file, &token)?;
+            print(target.json, json!({"account": account}), || println!("logged in as account {account} (session saved to {})", target.session_file.display()));
+        }
+        AccountCmd::Logout => {
+            let _ = std::fs::remove_file(&target.session_file);
+            println!("logged out");
+        }
+    }
+    Ok(())
+}
+
+async fn order(cmd: OrderCmd, target: &Target) -> anyhow::Result<()> {
+    let client = connect_logged_in(target).await?;
+    match cmd {
+        OrderCmd::Place { market, side, quantity, price, budget, tif, expires, post_only } => {
+            let order = match (price, quantity, budget) {
+                (Some(price), Some(quantity), None) => OrderType::Limit { price, quantity },
+                (None, Some(quantity), None) => OrderType::Market { quantity },
+                (None, None, Some(budget)) => OrderType::MarketBudget { budget },
+                _ => bail!("give --price and --quantity (limit), --quantity (market) or --budget (market buy)"),
+            };
+            let tif = match (expires, tif, &order) {
+                (Some(at), _, _) => TimeInForce::Gtd(at),
+                (None, _, OrderType::Market { .. } | OrderType::MarketBudget { .. }) => TimeInForce::Ioc,
+                (None, TifArg::Gtc, _) => TimeInForce::Gtc,
+                (None, TifArg::Ioc, _) => TimeInForce::Ioc,
+                (None, TifArg::Fok, _) => TimeInForce::Fok,
+            };
+            let side = match side {
+                SideArg::Buy => Side::Buy,
+                SideArg::Sell => Side::Sell,
+            };
+            let id = client.place(PlaceOrder { market, side, order, tif, post_only }).await?;
+            print(target.json, json!({"order": id}), || println!("order {id} accepted"));
+        }
+        OrderCmd::Cancel { order } => {
+            client.cancel(order).await?;
+            print(target.json, json!({"cancelled": order}), || println!("order {order} cancelled"));
+        }
+        OrderCmd::List => {
+            let orders = client.open_orders().await?;
+            print(target.json, serde_json::to_value(orders.iter().map(|o| json!({"order": o.order, "market": o.market, "side": format!("{:?}", o.side), "price": o.price, "quantity": o.quantity, "filled": o.filled})).collect::<Vec<_>>())?, || {
+                println!("{:>8} {:>6} {:<4} {:>12} {:>10} {:>10}", "order", "market", "side", "price", "quantity", "filled");
+                for o in &orders {
+                    println!("{:>8} {:>6} {:<4?} {:>12} {:>10} {:>10}", o.order, o.market, o.side, o.price, o.quantity, o.filled);
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn admin(cmd: AdminCmd, target: &Target) -> anyhow::Result<()> {
+    let client = connect_logged_in(target).await?;
+    let request = match cmd {
+        AdminCmd::Mint { email, asset, amount } => {
+            let Response::Account { account } = client.call(Request::Admin(AdminRequest::FindAccount { email })).await? else { bail!("unexpected response") };
+            AdminRequest::Mint { account, asset, amount }
+        }
+        AdminCmd::CreateMarket { market, symbol, base, quote, tick, lot, maker_fee_bps, taker_fee_bps } => {
+            AdminRequest::CreateMarket(MarketInfo { market, symbol, base, quote, tick, lot, maker_fee_bps, taker_fee_bps, status: MarketStatus::Open })
+        }
+        AdminCmd::Halt { market, resume } => {
+            AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } }
+        }
+    };
+    client.call(Request::Admin(request)).await?;
+    print(target.json, json!({"ok": true}), || println!("done"));
+    Ok(())
+}
+
+/// `entrepot verify <data-dir>`.
+pub fn verify(data_dir: &Path) -> anyhow::Result<()> {
+    let store = Store::open(data_dir)?;
+    match store.verify(EngineConfig::default()) {
+        Ok(report) => {
+            println!("{}", serde_json::to_string(&report)?);
+            println!("ok: {} commands, {} snapshots match the replay, ledger conserved", report.commands, report.snapshots_checked);
+            Ok(())
+        }
+        Err(e) => bail!("verification failed: {e}"),
+    }
+}
+
+/// `entrepot export <data-dir>`: JSON lines of trades (by replaying the journal), then
+/// accounts with their balances, then resting orders.
+pub fn export(data_dir: &Path) -> anyhow::Result<()> {
+    let store = Arc::new(Store::open(data_dir)?);
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut events = Vec::new();
+    {
+        let tx = store.db().begin_read()?;
+        let journal = tx.open_table(JOURNAL)?;
+        for row in journal.iter()? {
+            let (k, v) = row?;
+            let entry: JournalEntry = decode_record(k.value(), v.value())?;
+            events.clear();
+            engine.apply(entry.ctx, &entry.command, &mut events);
+            for e in &events {
+                if let Event::Trade { trade, market, price, quantity, maker_account, taker_account, taker_side, maker_fee, taker_fee, .. } = e {
+                    let u = engine.market_units(*market).context("market of a trade")?;
+                    println!(
+                        "{}",
+                        json!({"type": "trade", "trade": trade.0, "seq": entry.ctx.seq, "time": entry.ctx.time, "market": market.0,
+                               "price": u.ticks_to_price(*price), "quantity": u.lots_to_quantity(*quantity),
+                               "maker": maker_account.0, "taker": taker_account.0, "taker_side": format!("{taker_side:?}"),
+                               "maker_fee": maker_fee, "taker_fee": taker_fee})
+                    );
+                }
+            }
+        }
+    }
+    let auth = crate::auth::Auth::new(store.clone(), data_dir, 3600, 5, 60)?;
+    let mut users = auth.users()?;
+    users.sort_by_key(|u| u.account);
+    for u in users {
+        let balances: Vec<_> = engine
+            .assets()
+            .into_iter()
+            .filter_map(|a| {
+                let (avail, locked) = engine.balance(entrepot_core::AccountId(u.account), a.id)?;
+                Some(json!({"asset": a.symbol, "available": crate::convert::amount_out(&engine, a.id, avail), "locked": crate::convert::amount_out(&engine, a.id, locked)}))
+            })
+            .collect();
+        println!("{}", json!({"type": "account", "account": u.account, "email": u.email, "confirmed": u.confirmed, "admin": u.admin, "balances": balances}));
+        for o in engine.open_orders(entrepot_core::AccountId(u.account)) {
+            let m = engine.market_units(o.market).context("market of an order")?;
+            println!(
+                "{}",
+                json!({"type": "order", "order": o.order.0, "account": u.account, "market": o.market.0, "side": format!("{:?}", o.side),
+                       "price": m.ticks_to_price(o.price), "quantity": m.lots_to_quantity(o.quantity), "filled": m.lots_to_quantity(o.filled)})
+            );
+        }
+    }
+    Ok(())
+}

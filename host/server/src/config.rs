@@ -1,0 +1,86 @@
+//! Server configuration: embedded defaults, then a TOML file, then `ENTREPOT_*`
+//! environment variables, then command-line flags (each overrides the one before).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the redb file, the TLS certificate and the mail folder live.
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// PEM certificate chain and key for production; without them a self-signed
+    /// certificate is generated once and kept in `<data_dir>/tls`.
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// Group commit: at most this many commands per durable transaction...
+    pub commit_max_batch: usize,
+    /// ...and at most this long (µs) waiting for more after the first.
+    pub commit_max_wait_us: u64,
+    /// Write an engine snapshot every this many commands.
+    pub snapshot_every: u64,
+    pub session_ttl_secs: u64,
+    /// Requests per second allowed per connection and per account (bursts of 2 s).
+    pub rate_per_connection: u32,
+    pub rate_per_account: u32,
+    /// Failed logins allowed per account (and 4× per address) within the window before a lockout of the same length.
+    pub lockout_failures: u32,
+    pub lockout_window_secs: u64,
+    /// Minted into every account when its e-mail is confirmed: (asset id, amount).
+    pub starting_cash: Vec<(u32, String)>,
+    /// Create the demo assets and markets on a fresh data directory.
+    pub demo_markets: bool,
+    /// Let players log in before confirming their e-mail (handy for local testing).
+    pub allow_unconfirmed_login: bool,
+    /// Maximum simultaneous connections.
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            listen: "127.0.0.1:4433".parse().expect("address"),
+            cert: None,
+            key: None,
+            commit_max_batch: 8192,
+            commit_max_wait_us: 500,
+            snapshot_every: 1_000_000,
+            session_ttl_secs: 24 * 3600,
+            rate_per_connection: 5_000,
+            rate_per_account: 5_000,
+            lockout_failures: 5,
+            lockout_window_secs: 15 * 60,
+            starting_cash: vec![(1, "1000".into())],
+            demo_markets: true,
+            allow_unconfirmed_login: false,
+            max_connections: 20_000,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults ← file (if given) ← environment.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Ok(v) = std::env::var("ENTREPOT_DATA_DIR") {
+            config.data_dir = v.into();
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_LISTEN") {
+            config.listen = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_LISTEN: {e}"))?;
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
+            config.allow_unconfirmed_login = v == "1" || v == "true";
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,211 @@
+//! The single writer: one thread owns the engine and applies commands in arrival order
+//! (LMAX style). For each command it stamps seq and game time, applies it, turns the
+//! events into pushes with per-account cursors, and hands everything to the journal's
+//! group committer. The client's reply and the live pushes go out only from the commit
+//! callback, i.e. once the command is durable. Queries run on the same thread, between
+//! commands, against the current state.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RequestId};
+use entrepot_protocol::{encode, ApiError, ErrorCode, Push};
+use entrepot_store::journal::encode as encode_state;
+use entrepot_store::{Committer, Job, JournalEntry};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::auth::now_ms;
+use crate::convert::{self, Route};
+use crate::fanout::Fanout;
+
+/// Request ids of commands the server itself issues (ticks, setup) have this bit set, so
+/// they never collide with client-chosen ids of the admin actor.
+pub const SYSTEM_REQUEST: u64 = 1 << 63;
+
+type Reader = Box<dyn FnOnce(&Engine) + Send>;
+
+enum Input {
+    Command { command: Command, reply: Option<oneshot::Sender<Result<Outcome, ApiError>>> },
+    Read(Reader),
+    Tick,
+    Shutdown,
+}
+
+pub struct Sequencer {
+    tx: mpsc::Sender<Input>,
+    /// Earliest pending GTD expiry (game ms), for the ticker.
+    pub next_expiry: Arc<AtomicU64>,
+    thread: std::sync::Mutex<Option<JoinHandle<Engine>>>,
+}
+
+pub struct SequencerConfig {
+    pub snapshot_every: u64,
+}
+
+impl Sequencer {
+    pub fn spawn(engine: Engine, cursors: HashMap<u64, u64>, committer: Committer, fanout: Arc<Fanout>, config: SequencerConfig) -> Sequencer {
+        let (tx, rx) = mpsc::channel(65_536);
+        let next_expiry = Arc::new(AtomicU64::new(engine.next_expiry().unwrap_or(u64::MAX)));
+        let expiry = next_expiry.clone();
+        let thread = std::thread::Builder::new()
+            .name("sequencer".into())
+            .spawn(move || {
+                let mut state = State { engine, cursors, committer, fanout, events: Vec::new(), pushes: Vec::new(), config, next_expiry: expiry };
+                state.run(rx)
+            })
+            .expect("spawn sequencer");
+        Sequencer { tx, next_expiry, thread: std::sync::Mutex::new(Some(thread)) }
+    }
+
+    /// Apply a command; resolves once it is durable.
+    pub async fn submit(&self, command: Command) -> Result<Outcome, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        self.enqueue(command, reply).await?;
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
+    }
+
+    /// Queue a command and return at once; the receiver resolves once it is durable.
+    /// Commands enqueued by one caller are applied in the order they were enqueued.
+    pub async fn enqueue(&self, command: Command, reply: oneshot::Sender<Result<Outcome, ApiError>>) -> Result<(), ApiError> {
+        self.tx.send(Input::Command { command, reply: Some(reply) }).await.map_err(|_| shutting_down())
+    }
+
+    /// Run `f` on the engine thread between commands.
+    pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Engine) -> T + Send + 'static) -> Result<T, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        let reader: Reader = Box::new(move |engine| {
+            let _ = reply.send(f(engine));
+        });
+        self.tx.send(Input::Read(reader)).await.map_err(|_| shutting_down())?;
+        rx.await.map_err(|_| shutting_down())
+    }
+
+    /// Let game time pass (expires due GTD orders).
+    pub async fn tick(&self) {
+        let _ = self.tx.send(Input::Tick).await;
+    }
+
+    /// Apply what is queued, snapshot, wait for the journal, and return the engine.
+    pub async fn shutdown(&self) -> Option<Engine> {
+        let _ = self.tx.send(Input::Shutdown).await;
+        let thread = self.thread.lock().expect("lock").take()?;
+        tokio::task::spawn_blocking(move || thread.join().ok()).await.ok().flatten()
+    }
+}
+
+pub fn shutting_down() -> ApiError {
+    ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down; reconnect shortly")
+}
+
+struct State {
+    engine: Engine,
+    cursors: HashMap<u64, u64>,
+    committer: Committer,
+    fanout: Arc<Fanout>,
+    events: Vec<Event>,
+    pushes: Vec<(Route, entrepot_protocol::PushEvent)>,
+    config: SequencerConfig,
+    next_expiry: Arc<AtomicU64>,
+}
+
+impl State {
+    fn run(&mut self, mut rx: mpsc::Receiver<Input>) -> Engine {
+        while let Some(input) = rx.blocking_recv() {
+            match input {
+                Input::Command { command, reply } => self.apply(command, reply),
+                Input::Read(f) => f(&self.engine),
+                Input::Tick => {
+                    let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
+                    self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None)
+                }
+                Input::Shutdown => break,
+            }
+        }
+        // Everything applied so far goes into a final snapshot, after the last command.
+        let snapshot = encode_state(&self.engine);
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        self.committer.submit(Job {
+            seq: self.engine.seq(),
+            entry: None,
+            account_events: Vec::new(),
+            snapshot: Some(snapshot),
+            done: Box::new(move |r, _| {
+                let _ = done_tx.send(r);
+            }),
+        });
+        if let Ok(Err(e)) = done_rx.recv() {
+            tracing::error!(error = %e, "final snapshot failed");
+        }
+        std::mem::take(&mut self.engine)
+    }
+
+    fn apply(&mut self, command: Command, reply: Option<oneshot::Sender<Result<Outcome, ApiError>>>) {
+        let seq = self.engine.seq() + 1;
+        let ctx = Ctx { seq, time: now_ms().max(self.engine.now()) };
+        self.events.clear();
+        self.engine.apply(ctx, &command, &mut self.events);
+        let outcome = outcome_of(&command, &self.events);
+
+        self.pushes.clear();
+        for e in &self.events {
+            convert::pushes(&self.engine, e, &mut self.pushes);
+        }
+        let mut account_events = Vec::new();
+        let mut market_frames = Vec::new();
+        for (route, event) in self.pushes.drain(..) {
+            match route {
+                Route::Account(account) => {
+                    let cursor = self.cursors.entry(account).or_insert(0);
+                    *cursor += 1;
+                    account_events.push((account, *cursor, encode(&Push { cursor: *cursor, event })));
+                }
+                Route::Market(market, cursor) => market_frames.push((market, cursor, encode(&Push { cursor, event }))),
+            }
+        }
+        self.next_expiry.store(self.engine.next_expiry().unwrap_or(u64::MAX), Ordering::Relaxed);
+        let snapshot = (self.config.snapshot_every > 0 && seq % self.config.snapshot_every == 0).then(|| encode_state(&self.engine));
+        let fanout = self.fanout.clone();
+        self.committer.submit(Job {
+            seq,
+            entry: Some(encode_state(&JournalEntry { ctx, command })),
+            account_events,
+            snapshot,
+            done: Box::new(move |result, account_events| {
+                let durable = result.is_ok();
+                if let Some(reply) = reply {
+                    let _ = reply.send(match result {
+                        Ok(()) => Ok(outcome),
+                        Err(e) => Err(ApiError::new(ErrorCode::Internal, format!("not durable: {e}"))),
+                    });
+                }
+                if durable {
+                    for (account, cursor, frame) in account_events {
+                        fanout.publish_account(account, (cursor, Arc::new(frame)));
+                    }
+                    for (market, cursor, frame) in market_frames {
+                        fanout.publish_market(market, (cursor, Arc::new(frame)));
+                    }
+                }
+            }),
+        });
+    }
+}
+
+/// The command's own outcome among its events.
+fn outcome_of(command: &Command, events: &[Event]) -> Outcome {
+    for e in events {
+        match *e {
+            Event::Rejected { account, request, reason } if account == command.actor && request == command.request => {
+                return Outcome::Rejected(reason)
+            }
+            Event::Duplicate { outcome, .. } => return outcome,
+            Event::OrderAccepted { order, account, request, .. } if account == command.actor && request == command.request => {
+                return Outcome::Accepted { order }
+            }
+            _ => {}
+        }
+    }
+    Outcome::Done
+}

@@ -1,0 +1,179 @@
+//! `entrepot serve`: recover, listen, serve, and shut down gracefully.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use entrepot_core::{AccountId, AssetId, AssetKind, AssetSpec, Body, Command, EngineConfig, MarketId, MarketPolicy, MarketSpec, RequestId};
+use entrepot_store::{Committer, CommitterConfig, Store, ACCOUNT_CURSORS};
+use redb::{ReadableDatabase, ReadableTable};
+use rust_decimal::Decimal;
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::conn::{self, quota, Shared};
+use crate::fanout::Fanout;
+use crate::sequencer::{Sequencer, SequencerConfig, SYSTEM_REQUEST};
+use crate::tls;
+
+pub const ADMIN_EMAIL: &str = "admin@entrepot.local";
+
+/// The demo economy created on a fresh data directory: gold and a few raw materials.
+const DEMO_ITEMS: [&str; 6] = ["COPPER", "IRON", "WHEAT", "WOOD", "STONE", "LEATHER"];
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let cert = tls::load_or_create(&config)?;
+    let store = Arc::new(Store::open(&config.data_dir)?);
+    let started = Instant::now();
+    let recovered = store.recover(EngineConfig::default(), |_, _| {})?;
+    tracing::info!(
+        snapshot_seq = recovered.snapshot_seq,
+        replayed = recovered.replayed,
+        ms = started.elapsed().as_millis() as u64,
+        state_hash = format!("{:016x}", recovered.engine.state_hash()),
+        "recovered"
+    );
+    let fresh = recovered.engine.assets().is_empty();
+    let cursors = load_cursors(&store)?;
+    let fanout = Arc::new(Fanout::default());
+    let committer = Committer::spawn(
+        store.clone(),
+        CommitterConfig {
+            max_batch: config.commit_max_batch,
+            max_wait: Duration::from_micros(config.commit_max_wait_us),
+            ..Default::default()
+        },
+    );
+    let sequencer = Sequencer::spawn(recovered.engine, cursors, committer, fanout.clone(), SequencerConfig { snapshot_every: config.snapshot_every });
+    let auth = Auth::new(store.clone(), &config.data_dir, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?;
+    let shared = Arc::new(Shared {
+        account_limiter: governor::RateLimiter::keyed(quota(config.rate_per_account)),
+        config: config.clone(),
+        auth,
+        sequencer,
+        fanout,
+        store,
+        shutting_down: Default::default(),
+        server_name: format!("entrepot/{}", env!("CARGO_PKG_VERSION")),
+    });
+    if fresh && config.demo_markets {
+        create_demo_economy(&shared).await?;
+    }
+    ensure_admin(&shared).await?;
+
+    let endpoint = quinn::Endpoint::server(tls::server_config(&cert, &config)?, config.listen)?;
+    let addr = endpoint.local_addr()?;
+    println!("entrepot listening on {addr} (QUIC, ALPN entrepot/1)");
+    println!("certificate fingerprint (sha256): {}", cert.fingerprint);
+    println!("data directory: {}", config.data_dir.display());
+    tracing::info!(%addr, fingerprint = %cert.fingerprint, "listening");
+
+    let ticker = tokio::spawn(tick_expiries(shared.clone()));
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            incoming = endpoint.accept() => match incoming {
+                Some(incoming) => { tokio::spawn(conn::serve_connection(shared.clone(), incoming)); }
+                None => break,
+            },
+            _ = &mut shutdown => break,
+        }
+    }
+
+    // Graceful shutdown: refuse new work, apply and journal what is queued, snapshot,
+    // give responses a moment to flush, then close every connection with a reason.
+    println!("shutting down");
+    shared.shutting_down.store(true, Ordering::SeqCst);
+    endpoint.set_server_config(None);
+    ticker.abort();
+    if let Some(engine) = shared.sequencer.shutdown().await {
+        tracing::info!(seq = engine.seq(), state_hash = format!("{:016x}", engine.state_hash()), "journal committed and snapshot written");
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    endpoint.close(conn::close::SHUTDOWN.into(), b"server shutting down");
+    tokio::time::timeout(Duration::from_secs(3), endpoint.wait_idle()).await.ok();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// GTD orders expire when game time passes; with no traffic, time passes by ticks.
+async fn tick_expiries(shared: Arc<Shared>) {
+    let mut interval = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        interval.tick().await;
+        if shared.sequencer.next_expiry.load(Ordering::Relaxed) <= crate::auth::now_ms() {
+            shared.sequencer.tick().await;
+        }
+    }
+}
+
+fn load_cursors(store: &Store) -> anyhow::Result<HashMap<u64, u64>> {
+    let tx = store.db().begin_read()?;
+    let mut cursors = HashMap::new();
+    if let Ok(t) = tx.open_table(ACCOUNT_CURSORS) {
+        for row in t.iter()? {
+            let (k, v) = row?;
+            cursors.insert(k.value(), v.value());
+        }
+    }
+    Ok(cursors)
+}
+
+async fn system(shared: &Shared, n: u64, body: Body) -> anyhow::Result<()> {
+    let cmd = Command { actor: AccountId::ADMIN, request: RequestId(SYSTEM_REQUEST | (1 << 60) | n), body };
+    let outcome = shared.sequencer.submit(cmd).await?;
+    if let entrepot_core::Outcome::Rejected(r) = outcome {
+        anyhow::bail!("setup command {n} rejected: {r}");
+    }
+    Ok(())
+}
+
+async fn create_demo_economy(shared: &Shared) -> anyhow::Result<()> {
+    let gold = AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency };
+    system(shared, 1, Body::CreateAsset(gold)).await?;
+    for (i, name) in DEMO_ITEMS.iter().enumerate() {
+        let id = i as u32 + 2;
+        system(shared, 10 + id as u64, Body::CreateAsset(AssetSpec { id: AssetId(id), symbol: (*name).into(), decimals: 0, kind: AssetKind::Item })).await?;
+        let spec = MarketSpec {
+            id: MarketId(i as u32 + 1),
+            symbol: format!("{name}/GOLD"),
+            base: AssetId(id),
+            quote: AssetId(1),
+            tick: Decimal::new(1, 2),
+            lot: Decimal::ONE,
+        };
+        let policy = MarketPolicy { maker_fee_bps: 10, taker_fee_bps: 20, ..Default::default() };
+        system(shared, 100 + id as u64, Body::CreateMarket { spec, policy }).await?;
+    }
+    println!("created the demo economy: GOLD and {} markets ({})", DEMO_ITEMS.len(), DEMO_ITEMS.join(", "));
+    Ok(())
+}
+
+/// Create the admin login on first start and print its password once.
+async fn ensure_admin(shared: &Arc<Shared>) -> anyhow::Result<()> {
+    if shared.auth.user(ADMIN_EMAIL)?.is_some() {
+        return Ok(());
+    }
+    let password = std::env::var("ENTREPOT_ADMIN_PASSWORD").unwrap_or_else(|_| {
+        use rand::Rng;
+        rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(20).map(char::from).collect()
+    });
+    let (user, _) = shared.auth.signup(ADMIN_EMAIL, &password, true)?;
+    conn::open_account(shared, user.account).await?;
+    println!("admin login created (shown once): {ADMIN_EMAIL} / {password}");
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! The async Rust client: connect with a pinned certificate, say hello, then call.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use entrepot_protocol::{client::Client, Request};
+//! let client = Client::connect("127.0.0.1:4433".parse()?, "ab12…sha256 hex…").await?;
+//! client.login("ann@example.com", "correct horse").await?;
+//! let balances = client.call(Request::Balances).await?;
+//! # Ok(()) }
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use quinn::crypto::rustls::QuicClientConfig;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, Mutex};
+
+use crate::codec::{decode, encode, payload_len, FrameError};
+use crate::messages::*;
+use crate::{ALPN, MAGIC, PROTOCOL_VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("connection: {0}")]
+    Connection(String),
+    #[error("frame: {0}")]
+    Frame(#[from] FrameError),
+    #[error("server said: {0}")]
+    Api(#[from] ApiError),
+    #[error("unexpected response: {0:?}")]
+    Unexpected(Box<Response>),
+}
+
+fn conn_err(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Connection(e.to_string())
+}
+
+/// SHA-256 of a DER certificate as lowercase hex: what clients pin.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Accepts exactly one certificate, identified by its SHA-256 fingerprint; the TLS 1.3
+/// handshake signature is still verified against that certificate's key.
+#[derive(Debug)]
+struct PinnedCert {
+    fingerprint: String,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertVerifier for PinnedCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if fingerprint(end_entity) == self.fingerprint {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General("server certificate does not match the pinned fingerprint".into()))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A QUIC client endpoint configured to trust one pinned certificate.
+pub fn endpoint(fingerprint: &str) -> Result<quinn::Endpoint, ClientError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = PinnedCert { fingerprint: fingerprint.to_ascii_lowercase(), provider: provider.clone() };
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(conn_err)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![ALPN.to_vec()];
+    let mut config = quinn::ClientConfig::new(Arc::new(QuicClientConfig::try_from(tls).map_err(conn_err)?));
+    let mut transport = quinn::TransportConfig::default();
+    transport.keep_alive_interval(Some(std::time::Duration::from_secs(5)));
+    config.transport_config(Arc::new(transport));
+    let mut endpoint = quinn::Endpoint::client("0.0.0.0:0".parse().expect("address")).map_err(conn_err)?;
+    endpoint.set_default_client_config(config);
+    Ok(endpoint)
+}
+
+/// Write one frame.
+pub async fn write_frame<T: serde::Serialize>(send: &mut quinn::SendStream, message: &T) -> Result<(), ClientError> {
+    send.write_all(&encode(message)).await.map_err(conn_err)
+}
+
+/// Read one frame; `Ok(None)` at a clean end of stream.
+pub async fn read_frame<T: serde::de::DeserializeOwned>(recv: &mut quinn::RecvStream) -> Result<Option<T>, ClientError> {
+    let mut header = [0u8; 4];
+    match recv.read_exact(&mut header).await {
+        Ok(()) => {}
+        Err(quinn::ReadExactError::FinishedEarly(0)) => return Ok(None),
+        Err(e) => return Err(conn_err(e)),
+    }
+    let len = payload_len(header)?;
+    let mut payload = vec![0u8; len];
+    recv.read_exact(&mut payload).await.map_err(conn_err)?;
+    Ok(Some(decode(&payload)?))
+}
+
+/// A connected, hello'd client. Cheap to share (`Arc<Client>`); calls run concurrently,
+/// each on its own QUIC stream.
+pub struct Client {
+    endpoint: quinn::Endpoint,
+    connection: quinn::Connection,
+    next_id: AtomicU64,
+    welcome: Welcome,
+    pushes: Mutex<Option<mpsc::UnboundedReceiver<Push>>>,
+}
+
+impl Client {
+    /// Connect to `addr`, trusting only the certificate with this SHA-256 fingerprint.
+    pub async fn connect(addr: SocketAddr, fingerprint: &str) -> Result<Client, ClientError> {
+        let endpoint = endpoint(fingerprint)?;
+        Self::connect_with(endpoint, addr).await
+    }
+
+    /// Connect through an existing endpoint (many connections can share one).
+    pub async fn connect_with(endpoint: quinn::Endpoint, addr: SocketAddr) -> Result<Client, ClientError> {
+        let connection = endpoint.connect(addr, "entrepot").map_err(conn_err)?.await.map_err(conn_err)?;
+        // Request ids must not repeat for an account within the server's dedup window, even
+        // across client restarts: start from the clock.
+        let base = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(read_pushes(connection.clone(), tx));
+        let mut client = Client {
+            endpoint,
+            connection,
+            next_id: AtomicU64::new(base),
+            welcome: Welcome { version: 0, server: String::new(), capabilities: vec![], max_frame: 0 },
+            pushes: Mutex::new(Some(rx)),
+        };
+        let hello = Hello { magic: MAGIC, version: PROTOCOL_VERSION, client: format!("entrepot-rust/{}", env!("CARGO_PKG_VERSION")) };
+        match client.call(Request::Hello(hello)).await? {
+            Response::Welcome(w) => client.welcome = w,
+            other => return Err(ClientError::Unexpected(Box::new(other))),
+        }
+        Ok(client)
+    }
+
+    pub fn welcome(&self) -> &Welcome {
+        &self.welcome
+    }
+
+    pub fn connection(&self) -> &quinn::Connection {
+        &self.connection
+    }
+
+    /// A fresh request id.
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Send a request with a new id and wait for its response.
+    pub async fn call(&self, request: Request) -> Result<Response, ClientError> {
+        self.call_with_id(self.next_id(), request).await
+    }
+
+    /// Send a request with a chosen id: retrying with the same id is safe, the server
+    /// returns the first outcome.
+    pub async fn call_with_id(&self, id: u64, request: Request) -> Result<Response, ClientError> {
+        let (mut send, mut recv) = self.connection.open_bi().await.map_err(conn_err)?;
+        write_frame(&mut send, &RequestFrame { id, request }).await?;
+        let _ = send.finish();
+        let frame: ResponseFrame = read_frame(&mut recv).await?.ok_or_else(|| conn_err("stream closed without a response"))?;
+        Ok(frame.result?)
+    }
+
+    /// Log in and authenticate this connection; returns the session token.
+    pub async fn login(&self, email: &str, password: &str) -> Result<(String, u64), ClientError> {
+        match self.call(Request::Login { email: email.into(), password: password.into() }).await? {
+            Response::Session { token, account, .. } => Ok((token, account)),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Authenticate this connection with an existing session token.
+    pub async fn resume(&self, session: &str) -> Result<u64, ClientError> {
+        match self.call(Request::Resume { session: session.into() }).await? {
+            Response::Session { account, .. } => Ok(account),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    pub async fn place(&self, order: PlaceOrder) -> Result<u64, ClientError> {
+        match self.call(Request::Place(order)).await? {
+            Response::Placed { order } => Ok(order),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    pub async fn cancel(&self, order: u64) -> Result<(), ClientError> {
+        self.call(Request::Cancel { order }).await.map(|_| ())
+    }
+
+    pub async fn balances(&self) -> Result<Vec<BalanceInfo>, ClientError> {
+        match self.call(Request::Balances).await? {
+            Response::Balances(b) => Ok(b),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    pub async fn open_orders(&self) -> Result<Vec<OrderInfo>, ClientError> {
+        match self.call(Request::OpenOrders).await? {
+            Response::OpenOrders(o) => Ok(o),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Start the account's event stream after `cursor` (0 = from the start).
+    pub async fn subscribe_account(&self, cursor: u64) -> Result<u64, ClientError> {
+        match self.call(Request::SubscribeAccount { from_cursor: cursor }).await? {
+            Response::Subscribed { cursor } => Ok(cursor),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// The pushed events (account stream and market subscriptions), once.
+    pub async fn pushes(&self) -> Option<mpsc::UnboundedReceiver<Push>> {
+        self.pushes.lock().await.take()
+    }
+
+    /// A stream for pipelining: many requests in flight on one QUIC stream, responses in
+    /// request order.
+    pub async fn pipeline(&self) -> Result<Pipeline, ClientError> {
+        let (send, recv) = self.connection.open_bi().await.map_err(conn_err)?;
+        Ok(Pipeline { send, recv })
+    }
+
+    pub async fn close(self) {
+        self.connection.close(0u32.into(), b"bye");
+        self.endpoint.wait_idle().await;
+    }
+}
+
+/// One bidirectional stream carrying many requests.
+pub struct Pipeline {
+    send: quinn::SendStream,
+    recv: quinn::RecvStream,
+}
+
+impl Pipeline {
+    pub async fn send(&mut self, id: u64, request: Request) -> Result<(), ClientError> {
+        write_frame(&mut self.send, &RequestFrame { id, request }).await
+    }
+
+    /// Write raw bytes (tests use this to send garbage).
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        self.send.write_all(bytes).await.map_err(conn_err)
+    }
+
+    pub async fn recv(&mut self) -> Result<Option<ResponseFrame>, ClientError> {
+        read_frame(&mut self.recv).await
+    }
+}
+
+async fn read_pushes(connection: quinn::Connection, tx: mpsc::UnboundedSender<Push>) {
+    while let Ok(mut recv) = connection.accept_uni().await {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(push)) = read_frame::<Push>(&mut recv).await {
+                if tx.send(push).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
