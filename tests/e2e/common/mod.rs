@@ -1,0 +1,180 @@
+//! Harness for end-to-end tests: a real `entrepot serve` process on a loopback port with
+//! a temporary data directory, and real QUIC clients.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use entrepot_protocol::client::Client;
+use entrepot_protocol::*;
+use rust_decimal::Decimal;
+
+pub const ADMIN_EMAIL: &str = "admin@entrepot.local";
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Server {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    pub data_dir: PathBuf,
+    /// Lines the server printed on stdout.
+    pub stdout: mpsc::Receiver<String>,
+}
+
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_entrepot"))
+}
+
+impl Server {
+    pub fn start(data_dir: &Path) -> Server {
+        Self::start_with(data_dir, &[])
+    }
+
+    pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let mut cmd = Command::new(binary());
+        cmd.args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", &addr.to_string()])
+            .env("ENTREPOT_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start entrepot serve");
+        let (tx, rx) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut fingerprint = None;
+        loop {
+            let line = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start within 60 s");
+            if let Some(fp) = line.strip_prefix("certificate fingerprint (sha256): ") {
+                fingerprint = Some(fp.trim().to_string());
+            }
+            if line.starts_with("data directory:") {
+                break;
+            }
+        }
+        Server { child: Some(child), addr, fingerprint: fingerprint.expect("fingerprint line"), data_dir: data_dir.to_path_buf(), stdout: rx }
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(self.addr, &self.fingerprint).await.expect("connect")
+    }
+
+    /// A client logged in as `email` (created and confirmed first if needed).
+    pub async fn player(&self, email: &str) -> (Client, u64) {
+        let c = self.client().await;
+        match c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await {
+            Ok(_) => {
+                let token = self.mail_token(email);
+                c.call(Request::ConfirmEmail { email: email.into(), token }).await.expect("confirm");
+            }
+            Err(e) => assert!(e.to_string().contains("EmailTaken"), "signup: {e}"),
+        }
+        let (_, account) = c.login(email, PASSWORD).await.expect("login");
+        (c, account)
+    }
+
+    pub async fn admin(&self) -> Client {
+        let c = self.client().await;
+        c.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect("admin login");
+        c
+    }
+
+    /// The newest token mailed to `email` (from the maildir the server writes without a relay).
+    pub fn mail_token(&self, email: &str) -> String {
+        let dir = self.data_dir.join("mail/new");
+        let mut mails: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        mails.sort();
+        for path in mails.iter().rev() {
+            let text = std::fs::read_to_string(path).unwrap();
+            if text.contains(&format!("To: {email}")) {
+                let line = text.lines().skip_while(|l| !l.contains("token")).nth(2).expect("token line");
+                return line.trim().to_string();
+            }
+        }
+        panic!("no mail for {email}");
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, then wait for a clean exit; returns the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        for _ in 0..200 {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.kill().unwrap();
+        panic!("server did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+pub fn limit(market: u32, side: Side, price: &str, quantity: &str) -> PlaceOrder {
+    PlaceOrder { market, side, order: OrderType::Limit { price: d(price), quantity: d(quantity) }, tif: TimeInForce::Gtc, post_only: false }
+}
+
+pub async fn mint(admin: &Client, account: u64, asset: u32, amount: &str) {
+    admin.call(Request::Admin(AdminRequest::Mint { account, asset, amount: d(amount) })).await.expect("mint");
+}
+
+pub async fn balance(c: &Client, asset: u32) -> (Decimal, Decimal) {
+    let b = c.balances().await.unwrap();
+    let b = b.into_iter().find(|b| b.asset == asset).expect("asset");
+    (b.available, b.locked)
+}
+
+/// Run `entrepot verify` on a stopped server's data directory; returns its JSON report.
+pub fn verify(data_dir: &Path) -> serde_json::Value {
+    let out = Command::new(binary()).arg("verify").arg(data_dir).output().unwrap();
+    assert!(out.status.success(), "verify failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    serde_json::from_str(text.lines().next().unwrap()).unwrap()
+}
+
+/// Collect pushes for a while.
+pub async fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Push>, wait: Duration) -> Vec<Push> {
+    let mut v = Vec::new();
+    while let Ok(Some(p)) = tokio::time::timeout(wait, rx.recv()).await {
+        v.push(p);
+    }
+    v
+}
