@@ -126,6 +126,9 @@ async fn serve_stream(shared: Arc<Shared>, conn: Arc<Conn>, mut send: quinn::Sen
             }
         }
         let _ = send.finish();
+        // Wait until the peer has everything (or gave up), so a close that follows does
+        // not discard the last response.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), send.stopped()).await;
     });
     loop {
         let mut header = [0u8; 4];
