@@ -199,6 +199,20 @@ impl Client {
         Ok(frame.result?)
     }
 
+    /// Like [`Client::call_with_id`], but waits out `RateLimited` answers (as long as the
+    /// server asks) and tries again with the same id, which is always safe.
+    pub async fn call_patiently(&self, id: u64, request: Request) -> Result<Response, ClientError> {
+        loop {
+            match self.call_with_id(id, request.clone()).await {
+                Err(ClientError::Api(e)) if e.code == ErrorCode::RateLimited => {
+                    let wait = e.retry_after_ms.unwrap_or(10).clamp(1, 5_000);
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Log in and authenticate this connection; returns the session token.
     pub async fn login(&self, email: &str, password: &str) -> Result<(String, u64), ClientError> {
         match self.call(Request::Login { email: email.into(), password: password.into() }).await? {

@@ -89,7 +89,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     endpoint.set_server_config(None);
     ticker.abort();
     if let Some(engine) = shared.sequencer.shutdown().await {
-        tracing::info!(seq = engine.seq(), state_hash = format!("{:016x}", engine.state_hash()), "journal committed and snapshot written");
+        println!("stopped at seq {}, state hash {:016x}", engine.seq(), engine.state_hash());
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     endpoint.close(conn::close::SHUTDOWN.into(), b"server shutting down");
