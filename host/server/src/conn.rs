@@ -33,6 +33,9 @@ pub mod close {
     pub const SHUTDOWN: u32 = 3;
 }
 
+/// How long a connection trusts its cached session before asking the store again.
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct Shared {
     pub config: Config,
     pub auth: Auth,
@@ -48,8 +51,8 @@ struct Conn {
     peer: SocketAddr,
     connection: quinn::Connection,
     hello: AtomicBool,
-    /// The session token and what it grants.
-    session: Mutex<Option<(String, Session)>>,
+    /// The session token and what it grants, and when the store last confirmed it.
+    session: Mutex<Option<(String, Session, std::time::Instant)>>,
     limiter: DefaultDirectRateLimiter,
     /// Market subscriptions of this connection: (market, fanout id).
     markets: Mutex<Vec<(u32, u64)>>,
@@ -244,15 +247,30 @@ fn hello(shared: &Shared, conn: &Conn, request: Request) -> Result<Response, Api
 
 fn start_session(conn: &Conn, token: String, s: Session) -> Response {
     let response = Response::Session { token: token.clone(), account: s.account, admin: s.admin, expires_at_ms: s.expires_ms };
-    *conn.session.lock().expect("lock") = Some((token, s));
+    *conn.session.lock().expect("lock") = Some((token, s, std::time::Instant::now()));
     response
 }
 
 fn authorised(shared: &Shared, conn: &Conn) -> Result<Session, ApiError> {
-    let session = conn.session.lock().expect("lock").as_ref().map(|(_, s)| s.clone());
-    let Some(session) = session else {
+    let mut guard = conn.session.lock().expect("lock");
+    let Some((token, session, checked)) = guard.as_mut() else {
         return Err(err(ErrorCode::NotAuthenticated, "log in first"));
     };
+    // A logout or password reset elsewhere ends this session too: re-check it now and then.
+    if checked.elapsed() > SESSION_RECHECK {
+        match shared.auth.session(token) {
+            Ok(fresh) => {
+                *session = fresh;
+                *checked = std::time::Instant::now();
+            }
+            Err(e) => {
+                *guard = None;
+                return Err(e);
+            }
+        }
+    }
+    let session = session.clone();
+    drop(guard);
     if session.expires_ms <= crate::auth::now_ms() {
         return Err(err(ErrorCode::NotAuthenticated, "the session expired; log in again"));
     }
@@ -423,11 +441,11 @@ async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Sessio
         }
         Request::Logout => {
             let ended = conn.session.lock().expect("lock").take();
-            let result = ended.map_or(Ok(()), |(token, _)| shared.auth.end_session(&token));
+            let result = ended.map_or(Ok(()), |(token, _, _)| shared.auth.end_session(&token));
             return Pending::Ready(result.map(|_| Response::LoggedOut));
         }
         Request::RefreshSession => {
-            let token = conn.session.lock().expect("lock").as_ref().map(|(t, _)| t.clone()).unwrap_or_default();
+            let token = conn.session.lock().expect("lock").as_ref().map(|(t, _, _)| t.clone()).unwrap_or_default();
             return Pending::Ready(shared.auth.refresh(&token).map(|(token, s)| start_session(conn, token, s)));
         }
         Request::Admin(admin) => {

@@ -1,0 +1,98 @@
+//! Accounts end to end: sign-up with e-mail confirmation, sessions (resume, refresh,
+//! logout), password reset, and authorisation of admin requests.
+
+mod common;
+
+use common::*;
+use entrepot_protocol::client::ClientError;
+use entrepot_protocol::*;
+
+fn code(e: ClientError) -> ErrorCode {
+    match e {
+        ClientError::Api(api) => api.code,
+        other => panic!("expected an API error, got {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_confirm_sessions_and_password_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let c = server.client().await;
+    let email = "zoe@example.com";
+    let Response::SignedUp { account } = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap() else { panic!() };
+    assert!(account >= 1000);
+    let again = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap_err();
+    assert_eq!(code(again), ErrorCode::EmailTaken);
+    let weak = c.call(Request::Signup { email: "weak@example.com".into(), password: "short".into() }).await.unwrap_err();
+    assert_eq!(code(weak), ErrorCode::InvalidArgument);
+
+    // Not confirmed yet; a wrong token does not confirm.
+    assert_eq!(code(c.login(email, PASSWORD).await.unwrap_err()), ErrorCode::EmailNotConfirmed);
+    let wrong = c.call(Request::ConfirmEmail { email: email.into(), token: "nope".into() }).await.unwrap_err();
+    assert_eq!(code(wrong), ErrorCode::InvalidToken);
+    let token = server.mail_token(email);
+    c.call(Request::ConfirmEmail { email: email.into(), token: token.clone() }).await.unwrap();
+    // Tokens are single use.
+    let reused = c.call(Request::ConfirmEmail { email: email.into(), token }).await.unwrap_err();
+    assert_eq!(code(reused), ErrorCode::InvalidToken);
+
+    let (session, _) = c.login(email, PASSWORD).await.unwrap();
+    assert_eq!(balance(&c, 1).await.0, d("1000"), "starting cash arrives with the confirmation");
+
+    // Another connection resumes the session; refreshing replaces the token.
+    let other = server.client().await;
+    assert_eq!(other.resume(&session).await.unwrap(), account);
+    let Response::Session { token: fresh, .. } = other.call(Request::RefreshSession).await.unwrap() else { panic!() };
+    let third = server.client().await;
+    assert_eq!(code(third.resume(&session).await.unwrap_err()), ErrorCode::NotAuthenticated);
+    third.resume(&fresh).await.unwrap();
+    // Logout ends the session for everyone holding it.
+    third.call(Request::Logout).await.unwrap();
+    assert_eq!(code(third.call(Request::Balances).await.unwrap_err()), ErrorCode::NotAuthenticated);
+    assert_eq!(code(server.client().await.resume(&fresh).await.unwrap_err()), ErrorCode::NotAuthenticated);
+    // A connection that still holds the ended session notices within seconds.
+    tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
+    assert_eq!(code(other.call(Request::Balances).await.unwrap_err()), ErrorCode::NotAuthenticated);
+
+    // Password reset: unknown addresses get the same answer (no enumeration).
+    assert_eq!(c.call(Request::RequestPasswordReset { email: "nobody@example.com".into() }).await.unwrap(), Response::ResetRequested);
+    c.call(Request::RequestPasswordReset { email: email.into() }).await.unwrap();
+    let reset_token = server.mail_token(email);
+    let new_password = "an even longer password";
+    c.call(Request::ResetPassword { email: email.into(), token: reset_token, new_password: new_password.into() }).await.unwrap();
+    assert_eq!(code(server.client().await.login(email, PASSWORD).await.unwrap_err()), ErrorCode::InvalidCredentials);
+    server.client().await.login(email, new_password).await.unwrap();
+    // Sessions from before the reset are gone.
+    assert_eq!(code(server.client().await.resume(&session).await.unwrap_err()), ErrorCode::NotAuthenticated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_create_markets_and_halt_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let admin = server.admin().await;
+    let (player, _) = server.player("p@example.com").await;
+    let market = MarketInfo {
+        market: 77,
+        symbol: "GEMS/GOLD".into(),
+        base: 2,
+        quote: 1,
+        tick: d("0.05"),
+        lot: d("10"),
+        maker_fee_bps: 0,
+        taker_fee_bps: 0,
+        status: MarketStatus::Open,
+    };
+    assert_eq!(code(player.call(Request::Admin(AdminRequest::CreateMarket(market.clone()))).await.unwrap_err()), ErrorCode::Forbidden);
+    admin.call(Request::Admin(AdminRequest::CreateMarket(market))).await.unwrap();
+    let Response::Markets(ms) = player.call(Request::Markets).await.unwrap() else { panic!() };
+    assert!(ms.iter().any(|m| m.market == 77 && m.lot == d("10")));
+    // Lots of 10: 15 is not a multiple, and is refused rather than rounded.
+    let e = player.place(limit(77, Side::Buy, "1.00", "15")).await.unwrap_err().to_string();
+    assert!(e.contains("lot"), "{e}");
+    player.place(limit(77, Side::Buy, "1.00", "20")).await.unwrap();
+    admin.call(Request::Admin(AdminRequest::SetMarketStatus { market: 77, status: MarketStatus::Halted })).await.unwrap();
+    let e = player.place(limit(77, Side::Buy, "1.00", "10")).await.unwrap_err().to_string();
+    assert!(e.contains("halted"), "{e}");
+}
