@@ -24,7 +24,7 @@ async fn load(client: Arc<Client>, player: usize, acked: Acked, seed: u64) {
         x ^= x >> 7;
         x ^= x << 17;
         let side = if x % 2 == 0 { Side::Buy } else { Side::Sell };
-        let price = format!("{}.{:02}", 4 + x % 2, x % 100);
+        let price = format!("{}.{:02}", 4 + (x >> 8) % 2, (x >> 16) % 100);
         let request = Request::Place(limit(1, side, &price, &format!("{}", 1 + x % 5)));
         let id = client.next_id();
         let (c, acked) = (client.clone(), acked.clone());
@@ -135,4 +135,12 @@ async fn kill_9_during_load_loses_no_acknowledged_order() {
     let report = verify(&data);
     assert!(stopped.ends_with(report["state_hash"].as_str().unwrap()), "{stopped} vs {report}");
     assert!(report["snapshots_checked"].as_u64().unwrap() >= 1, "the shutdown snapshot was checked: {report}");
+
+    // The export has every account and the trades of the whole history.
+    let out = std::process::Command::new(binary()).arg("export").arg(&data).output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let count = |t: &str| lines.iter().filter(|l| l["type"] == t).count();
+    assert_eq!(count("account"), PLAYERS + 1, "players and the admin");
+    assert!(count("trade") > 0 && count("order") > 0, "trades {} orders {}", count("trade"), count("order"));
 }

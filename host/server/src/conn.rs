@@ -344,33 +344,15 @@ fn markets(engine: &core::Engine) -> Result<Response, ApiError> {
 /// Requests that need a logged-in player (or admin).
 async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id: u64, request: Request) -> Pending {
     let actor = AccountId(session.account);
-    let command = |body| Command { actor, request: RequestId(id), body };
-    let body = match request {
-        Request::Place(order) => {
-            let converted = shared.sequencer.read(move |e| convert::order_in(e, &order)).await;
-            match converted {
-                Ok(Ok(o)) => Body::Place(o),
-                Ok(Err(reason)) => return Pending::Ready(Err(rejected(reason))),
-                Err(e) => return Pending::Ready(Err(e)),
-            }
-        }
-        Request::Cancel { order } => Body::Cancel { order: OrderId(order) },
-        Request::Modify { order, price, quantity } => {
-            let converted = shared
-                .sequencer
-                .read(move |e| {
-                    let market = e.order(OrderId(order)).map(|o| o.market).ok_or(RejectReason::UnknownOrder)?;
-                    let units = e.market_units(market).ok_or(RejectReason::UnknownMarket)?;
-                    Ok::<_, RejectReason>((units.price_to_ticks(price)?, units.quantity_to_lots(quantity)?))
-                })
-                .await;
-            match converted {
-                Ok(Ok((price, quantity))) => Body::Modify { order: OrderId(order), price, quantity },
-                Ok(Err(reason)) => return Pending::Ready(Err(rejected(reason))),
-                Err(e) => return Pending::Ready(Err(e)),
-            }
-        }
-        Request::CancelAll { market } => Body::CancelAll { market: market.map(MarketId) },
+    let build: crate::sequencer::Build = match request {
+        Request::Place(order) => Box::new(move |e| Ok(Body::Place(convert::order_in(e, &order)?))),
+        Request::Cancel { order } => Box::new(move |_| Ok(Body::Cancel { order: OrderId(order) })),
+        Request::Modify { order, price, quantity } => Box::new(move |e| {
+            let market = e.order(OrderId(order)).map(|o| o.market).ok_or(RejectReason::UnknownOrder)?;
+            let units = e.market_units(market).ok_or(RejectReason::UnknownMarket)?;
+            Ok(Body::Modify { order: OrderId(order), price: units.price_to_ticks(price)?, quantity: units.quantity_to_lots(quantity)? })
+        }),
+        Request::CancelAll { market } => Box::new(move |_| Ok(Body::CancelAll { market: market.map(MarketId) })),
         Request::Balances => {
             let (tx, rx) = oneshot::channel();
             let _ = shared
@@ -460,7 +442,7 @@ async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Sessio
         }
     };
     let (reply, rx) = oneshot::channel();
-    match shared.sequencer.enqueue(command(body), reply).await {
+    match shared.sequencer.enqueue_built(actor, RequestId(id), build, reply).await {
         Ok(()) => Pending::Command(rx),
         Err(e) => Pending::Ready(Err(e)),
     }

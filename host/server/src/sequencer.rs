@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RequestId};
+use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RejectReason, RequestId};
 use entrepot_protocol::{encode, ApiError, ErrorCode, Push};
 use entrepot_store::journal::encode as encode_state;
 use entrepot_store::{Committer, Job, JournalEntry};
@@ -25,9 +25,14 @@ use crate::fanout::Fanout;
 pub const SYSTEM_REQUEST: u64 = 1 << 63;
 
 type Reader = Box<dyn FnOnce(&Engine) + Send>;
+/// Builds a command body against the current engine (decimal → ticks/lots conversion
+/// needs the market's units); a failure is answered at once and changes nothing.
+pub type Build = Box<dyn FnOnce(&Engine) -> Result<Body, RejectReason> + Send>;
+type Reply = oneshot::Sender<Result<Outcome, ApiError>>;
 
 enum Input {
-    Command { command: Command, reply: Option<oneshot::Sender<Result<Outcome, ApiError>>> },
+    Command { command: Command, reply: Option<Reply> },
+    Build { actor: AccountId, request: RequestId, build: Build, reply: Reply },
     Read(Reader),
     Tick,
     Shutdown,
@@ -68,8 +73,13 @@ impl Sequencer {
 
     /// Queue a command and return at once; the receiver resolves once it is durable.
     /// Commands enqueued by one caller are applied in the order they were enqueued.
-    pub async fn enqueue(&self, command: Command, reply: oneshot::Sender<Result<Outcome, ApiError>>) -> Result<(), ApiError> {
+    pub async fn enqueue(&self, command: Command, reply: Reply) -> Result<(), ApiError> {
         self.tx.send(Input::Command { command, reply: Some(reply) }).await.map_err(|_| shutting_down())
+    }
+
+    /// Like [`Sequencer::enqueue`], with the body built on the engine thread.
+    pub async fn enqueue_built(&self, actor: AccountId, request: RequestId, build: Build, reply: Reply) -> Result<(), ApiError> {
+        self.tx.send(Input::Build { actor, request, build, reply }).await.map_err(|_| shutting_down())
     }
 
     /// Run `f` on the engine thread between commands.
@@ -115,6 +125,12 @@ impl State {
         while let Some(input) = rx.blocking_recv() {
             match input {
                 Input::Command { command, reply } => self.apply(command, reply),
+                Input::Build { actor, request, build, reply } => match build(&self.engine) {
+                    Ok(body) => self.apply(Command { actor, request, body }, Some(reply)),
+                    Err(reason) => {
+                        let _ = reply.send(Ok(Outcome::Rejected(reason)));
+                    }
+                },
                 Input::Read(f) => f(&self.engine),
                 Input::Tick => {
                     let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
@@ -141,7 +157,7 @@ impl State {
         std::mem::take(&mut self.engine)
     }
 
-    fn apply(&mut self, command: Command, reply: Option<oneshot::Sender<Result<Outcome, ApiError>>>) {
+    fn apply(&mut self, command: Command, reply: Option<Reply>) {
         let seq = self.engine.seq() + 1;
         let ctx = Ctx { seq, time: now_ms().max(self.engine.now()) };
         self.events.clear();

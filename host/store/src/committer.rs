@@ -95,6 +95,7 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
     let mut stats = CommitStats::default();
     let mut batch: Vec<Job> = Vec::with_capacity(config.max_batch);
     let mut entries = Vec::with_capacity(config.max_batch);
+    let mut last_cursor: std::collections::BTreeMap<u64, u64> = Default::default();
     while let Ok(first) = receiver.recv() {
         let deadline = Instant::now() + config.max_wait;
         batch.push(first);
@@ -117,14 +118,20 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
         entries.extend(batch.iter_mut().filter_map(|j| j.entry.take().map(|e| (j.seq, e))));
         let result = store.append(&entries, |tx| {
             let mut events = tx.open_table(ACCOUNT_EVENTS)?;
-            let mut cursors = tx.open_table(ACCOUNT_CURSORS)?;
+            last_cursor.clear();
             for job in &batch {
                 for (account, cursor, bytes) in &job.account_events {
                     events.insert((*account, *cursor), bytes.as_slice())?;
-                    cursors.insert(*account, *cursor)?;
+                    last_cursor.insert(*account, *cursor);
                 }
             }
-            drop((events, cursors));
+            drop(events);
+            // One cursor update per account per batch, not per event.
+            let mut cursors = tx.open_table(ACCOUNT_CURSORS)?;
+            for (account, cursor) in &last_cursor {
+                cursors.insert(*account, *cursor)?;
+            }
+            drop(cursors);
             for job in &batch {
                 if let Some(snapshot) = &job.snapshot {
                     put_snapshot(tx, job.seq, snapshot)?;
