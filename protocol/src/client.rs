@@ -107,9 +107,26 @@ pub fn endpoint(fingerprint: &str) -> Result<quinn::Endpoint, ClientError> {
     let mut transport = quinn::TransportConfig::default();
     transport.keep_alive_interval(Some(std::time::Duration::from_secs(5)));
     config.transport_config(Arc::new(transport));
-    let mut endpoint = quinn::Endpoint::client("0.0.0.0:0".parse().expect("address")).map_err(conn_err)?;
+    let socket = udp_socket("0.0.0.0:0".parse().expect("address")).map_err(conn_err)?;
+    let mut endpoint = quinn::Endpoint::new(quinn::EndpointConfig::default(), None, socket, Arc::new(quinn::TokioRuntime))
+        .map_err(conn_err)?;
     endpoint.set_default_client_config(config);
     Ok(endpoint)
+}
+
+/// A UDP socket with large kernel buffers: with many connections on one socket, the
+/// default (about 200 KiB) overflows under bursts and every dropped datagram costs a
+/// retransmission timeout. The kernel caps the request at `net.core.{r,w}mem_max`.
+pub fn udp_socket(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    for size in [16 << 20, 4 << 20, 1 << 20] {
+        if socket.set_recv_buffer_size(size).is_ok() && socket.set_send_buffer_size(size).is_ok() {
+            break;
+        }
+    }
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
 }
 
 /// Write one frame.

@@ -118,7 +118,9 @@ impl<T> Book<T> {
     pub fn with_capacity(orders: usize) -> Self {
         Book {
             slots: Vec::with_capacity(orders),
-            free: Vec::with_capacity(orders),
+            // Vacated slots, reused before the slab grows; a quarter of the capacity
+            // covers the churn of a busy book without reallocating.
+            free: Vec::with_capacity(orders / 4),
             index: IdMap::with_capacity_and_hasher(orders, Default::default()),
             bids: Ladder { levels: Vec::with_capacity(1024) },
             asks: Ladder { levels: Vec::with_capacity(1024) },

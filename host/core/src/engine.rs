@@ -72,8 +72,8 @@ struct Asset {
 /// What the engine keeps on each resting order besides price and quantity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct OrderData {
+    /// Index of the owning account (its id is `accounts[account].id`).
     account: u32,
-    owner: AccountId,
     escrow: u64,
     filled: u64,
     tif: TimeInForce,
@@ -227,7 +227,6 @@ impl Engine {
         self.orders.reserve(orders);
         self.dedup.reserve(requests);
         self.dedup_order.reserve(requests);
-        self.expiries.reserve(orders);
         for m in &mut self.markets {
             if m.book.is_empty() {
                 m.book = Book::with_capacity(orders);
@@ -661,7 +660,7 @@ impl Engine {
                 self.unlock(t.account, asset, t.escrow - escrow);
             }
             self.touch_level(m, t.side, price);
-            let data = OrderData { account: t.account, owner: t.owner, escrow, filled: t.filled, tif: t.tif, post_only: t.post_only };
+            let data = OrderData { account: t.account, escrow, filled: t.filled, tif: t.tif, post_only: t.post_only };
             self.markets[m as usize].book.insert(t.id, t.side, price, t.left, data);
             self.orders.insert(t.id, m);
             let seat = self.seat_mut(t.account, m);
@@ -761,13 +760,14 @@ impl Engine {
             let trade = TradeId(self.next_trade);
             self.next_trade += 1;
             let market_id = self.markets[m as usize].spec.id;
+            let maker_id_account = self.accounts[maker.account as usize].id;
             out.push(Event::Trade {
                 trade,
                 market: market_id,
                 price,
                 quantity: q,
                 maker_order: OrderId(maker_id),
-                maker_account: maker.owner,
+                maker_account: maker_id_account,
                 taker_order: OrderId(t.id),
                 taker_account: t.owner,
                 taker_side: t.side,
@@ -780,7 +780,7 @@ impl Engine {
                 self.seat_mut(maker.account, m).open -= 1;
                 out.push(Event::OrderDone {
                     order: OrderId(maker_id),
-                    account: maker.owner,
+                    account: maker_id_account,
                     market: market_id,
                     reason: DoneReason::Filled,
                     filled: maker.filled,
@@ -823,7 +823,7 @@ impl Engine {
         }
         out.push(Event::OrderDone {
             order: OrderId(id),
-            account: o.data.owner,
+            account: self.accounts[o.data.account as usize].id,
             market: market_id,
             reason,
             filled: o.data.filled,
@@ -1061,7 +1061,7 @@ impl Engine {
     pub fn order(&self, order: OrderId) -> Option<OrderView> {
         let &m = self.orders.get(&order.0)?;
         let market = &self.markets[m as usize];
-        market.book.get(order.0).map(|o| view(market, o))
+        market.book.get(order.0).map(|o| view(market, self.accounts[o.data.account as usize].id, o))
     }
 
     /// An account's resting orders, by ascending id.
@@ -1074,7 +1074,7 @@ impl Engine {
                 [Side::Buy, Side::Sell].into_iter().flat_map(move |s| mk.book.iter_side(s).map(move |o| (mk, o)))
             })
             .filter(|(_, o)| o.data.account == a)
-            .map(|(mk, o)| view(mk, o))
+            .map(|(mk, o)| view(mk, account, o))
             .collect();
         v.sort_by_key(|o| o.order);
         v
@@ -1115,7 +1115,7 @@ impl Engine {
                     h.u64(o.id);
                     h.u64(o.price);
                     h.u64(o.quantity);
-                    h.u64(o.data.owner.0);
+                    h.u64(self.accounts[o.data.account as usize].id.0);
                     h.u64(o.data.escrow);
                     h.u64(o.data.filled);
                     h.bytes(format!("{:?}{}", o.data.tif, o.data.post_only).as_bytes());
@@ -1226,10 +1226,10 @@ impl Engine {
     }
 }
 
-fn view(market: &Market, o: &crate::book::Resting<OrderData>) -> OrderView {
+fn view(market: &Market, account: AccountId, o: &crate::book::Resting<OrderData>) -> OrderView {
     OrderView {
         order: OrderId(o.id),
-        account: o.data.owner,
+        account,
         market: market.spec.id,
         side: o.side,
         price: o.price,

@@ -62,7 +62,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     ensure_admin(&shared).await?;
 
-    let endpoint = quinn::Endpoint::server(tls::server_config(&cert, &config)?, config.listen)?;
+    let socket = entrepot_protocol::client::udp_socket(config.listen)?;
+    let endpoint = quinn::Endpoint::new(quinn::EndpointConfig::default(), Some(tls::server_config(&cert, &config)?), socket, Arc::new(quinn::TokioRuntime))?;
     let addr = endpoint.local_addr()?;
     println!("entrepot listening on {addr} (QUIC, ALPN entrepot/1)");
     println!("certificate fingerprint (sha256): {}", cert.fingerprint);
