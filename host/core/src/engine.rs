@@ -316,6 +316,7 @@ impl Engine {
                 validate_policy(policy)?;
                 self.markets[m as usize].policy = *policy;
                 out.push(done);
+                self.re_escrow_bids(m, out);
             }
             Body::SetMarketStatus { market, status } => {
                 let m = self.market_idx(*market)?;
@@ -829,6 +830,35 @@ impl Engine {
             filled: o.data.filled,
             released: o.quantity,
         });
+    }
+
+    /// After a fee change, make every resting bid hold exactly what it now needs: return a
+    /// surplus, lock a shortfall, or cancel the bid when its owner cannot cover it.
+    fn re_escrow_bids(&mut self, m: u32, out: &mut Vec<Event>) {
+        let mut ids = std::mem::take(&mut self.id_scratch);
+        ids.clear();
+        ids.extend(self.markets[m as usize].book.iter_side(Side::Buy).map(|o| (o.id, m)));
+        ids.sort_unstable();
+        let quote = self.markets[m as usize].quote;
+        for &(id, _) in &ids {
+            let market = &self.markets[m as usize];
+            let o = market.book.get(id).expect("resting bid");
+            let (a, held) = (o.data.account, o.data.escrow);
+            let Some(need) = market.required(o.price, o.quantity) else {
+                self.cancel_resting(m, id, DoneReason::Cancelled, out);
+                continue;
+            };
+            if need <= held {
+                self.unlock(a, quote, held - need);
+            } else if self.available(a, quote) >= need - held {
+                self.lock(a, quote, need - held);
+            } else {
+                self.cancel_resting(m, id, DoneReason::Cancelled, out);
+                continue;
+            }
+            self.markets[m as usize].book.data_mut(id).expect("resting bid").escrow = need;
+        }
+        self.id_scratch = ids;
     }
 
     /// Cancel resting orders of one market (or all) and one account (or all), by ascending id.

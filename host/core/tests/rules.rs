@@ -499,3 +499,20 @@ fn the_same_commands_give_the_same_state_hash() {
     w.limit(ALICE, Side::Buy, 1_000, 6);
     assert_ne!(play(), w.engine.state_hash());
 }
+
+#[test]
+fn fee_changes_re_escrow_resting_bids() {
+    let mut w = World::new(fees(100, 100));
+    w.limit(ALICE, Side::Buy, 1_000, 10); // 10_000 + 1% = 10_100 locked
+    let poor = w.limit(BOB, Side::Buy, 1_000, 10);
+    w.admin(Body::Burn { account: BOB, asset: GOLD, amount: 1_000_000 - 10_100 });
+    // A fee cut returns the surplus...
+    w.admin(Body::SetMarketPolicy { market: MKT, policy: fees(0, 0) });
+    assert_eq!(w.gold(ALICE), (1_000_000 - 10_000, 10_000));
+    assert_eq!(w.gold(BOB), (100, 10_000));
+    // ...a raise locks more, and cancels the bid of whoever cannot cover it.
+    let out = w.admin(Body::SetMarketPolicy { market: MKT, policy: fees(0, 500) });
+    assert_eq!(w.gold(ALICE), (1_000_000 - 10_500, 10_500));
+    assert_eq!(done(&out), vec![(poor, DoneReason::Cancelled, 0, 10)]);
+    assert_eq!(w.gold(BOB), (10_100, 0));
+}
