@@ -18,7 +18,8 @@ pub struct Config {
     pub key: Option<PathBuf>,
     /// Group commit: at most this many commands per durable transaction...
     pub commit_max_batch: usize,
-    /// ...and at most this long (µs) waiting for more after the first.
+    /// ...and at most this long (µs) waiting for more after the first. 0 (the default)
+    /// commits whatever queued up while the previous commit was being written.
     pub commit_max_wait_us: u64,
     /// Write an engine snapshot every this many commands.
     pub snapshot_every: u64,
@@ -47,7 +48,7 @@ impl Default for Config {
             cert: None,
             key: None,
             commit_max_batch: 8192,
-            commit_max_wait_us: 500,
+            commit_max_wait_us: 0,
             snapshot_every: 1_000_000,
             session_ttl_secs: 24 * 3600,
             rate_per_connection: 5_000,
