@@ -64,8 +64,10 @@ struct Account {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Asset {
     spec: AssetSpec,
-    minted: u64,
-    burned: u64,
+    /// Totals over all time (u128: mint/burn cycles may exceed u64 in total; the supply
+    /// `minted − burned` never does).
+    minted: u128,
+    burned: u128,
     fee_sink: u64,
 }
 
@@ -344,12 +346,11 @@ impl Engine {
                     return Err(RejectReason::ZeroAmount);
                 }
                 let supply = &self.assets[s as usize];
-                let room = u64::MAX - (supply.minted - supply.burned);
-                if *amount > room {
+                if supply.minted - supply.burned + *amount as u128 > u64::MAX as u128 {
                     return Err(RejectReason::OutOfRange);
                 }
                 // Faucet → player.
-                self.assets[s as usize].minted += amount;
+                self.assets[s as usize].minted += *amount as u128;
                 self.bal_mut(a, s).available += amount;
                 out.push(Event::Minted { account: *account, asset: *asset, amount: *amount });
             }
@@ -362,7 +363,7 @@ impl Engine {
                 self.ensure_available(a, s, *amount)?;
                 // Player → burn.
                 self.bal_mut(a, s).available -= amount;
-                self.assets[s as usize].burned += amount;
+                self.assets[s as usize].burned += *amount as u128;
                 out.push(Event::Burned { account: *account, asset: *asset, amount: *amount });
             }
             Body::CancelMarket { market } => {
@@ -696,6 +697,11 @@ impl Engine {
             if t.limit.is_some_and(|l| !price_acceptable(t.side, l, price)) {
                 return false;
             }
+            // A budget order that cannot afford one more lot here is done: it neither
+            // trades nor triggers self-trade prevention (like one out of allowance).
+            if t.budget && affordable(&market.units, price, t.escrow, market.policy.taker_fee_bps) == 0 {
+                return false;
+            }
             if maker.account == t.account {
                 match market.policy.self_trade {
                     SelfTradePrevention::CancelNewest => return true,
@@ -1026,8 +1032,8 @@ impl Engine {
         self.asset_idx(asset).map_or(0, |s| self.assets[s as usize].fee_sink)
     }
 
-    /// (minted, burned) of an asset.
-    pub fn supply(&self, asset: AssetId) -> Option<(u64, u64)> {
+    /// (minted, burned) of an asset, over all time.
+    pub fn supply(&self, asset: AssetId) -> Option<(u128, u128)> {
         let s = self.asset_idx(asset).ok()?;
         Some((self.assets[s as usize].minted, self.assets[s as usize].burned))
     }
@@ -1129,8 +1135,8 @@ impl Engine {
         for x in assets {
             h.u64(x.spec.id.0 as u64);
             h.u64(x.spec.decimals as u64);
-            h.u64(x.minted);
-            h.u64(x.burned);
+            h.bytes(&x.minted.to_le_bytes());
+            h.bytes(&x.burned.to_le_bytes());
             h.u64(x.fee_sink);
         }
         let mut markets: Vec<&Market> = self.markets.iter().collect();
@@ -1244,8 +1250,8 @@ impl Engine {
             }
         }
         for (s, x) in self.assets.iter().enumerate() {
-            let total = held[s] + x.fee_sink as u128 + x.burned as u128;
-            if total != x.minted as u128 {
+            let total = held[s] + x.fee_sink as u128 + x.burned;
+            if total != x.minted {
                 return Err(format!(
                     "asset {} not conserved: players {} + fees {} + burned {} != minted {}",
                     x.spec.id, held[s], x.fee_sink, x.burned, x.minted

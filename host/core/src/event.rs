@@ -39,7 +39,7 @@ pub enum Event {
         /// Lots for limit and market-by-quantity orders; 0 for market-by-budget.
         quantity: u64,
         tif: TimeInForce,
-        /// Quote locked for a bid / lots of base locked for an ask.
+        /// Quote minor units locked for a bid / base minor units (lots × lot size) for an ask.
         escrow: u64,
         listing_fee: u64,
     },
