@@ -101,11 +101,12 @@ fn normalize_email(email: &str) -> Result<String, ApiError> {
     Ok(email)
 }
 
-fn check_password(password: &str) -> Result<(), ApiError> {
+/// Check a new password's length and hash it with argon2id (a fresh salt each time).
+fn hash_password(password: &str) -> Result<String, ApiError> {
     if password.chars().count() < 8 || password.len() > 1024 {
         return Err(ApiError::new(ErrorCode::InvalidArgument, "a password needs 8 to 1024 characters"));
     }
-    Ok(())
+    Ok(Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng)).map_err(internal)?.to_string())
 }
 
 /// Failed-login counting per account and per address, with lockout.
@@ -200,11 +201,7 @@ impl Auth {
     /// confirmation mail. The caller opens the engine account.
     pub fn signup(&self, email: &str, password: &str, admin: bool) -> Result<(User, Option<String>), ApiError> {
         let email = normalize_email(email)?;
-        check_password(password)?;
-        let password_hash = Argon2::default()
-            .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
-            .map_err(internal)?
-            .to_string();
+        let password_hash = hash_password(password)?;
         let tx = self.db().begin_write().map_err(internal)?;
         let user = {
             let mut users = tx.open_table(USERS).map_err(internal)?;
@@ -360,11 +357,7 @@ impl Auth {
     /// Set a new password with a reset token; every session of the account ends.
     pub fn reset(&self, email: &str, token: &str, new_password: &str) -> Result<(), ApiError> {
         let email = normalize_email(email)?;
-        check_password(new_password)?;
-        let password_hash = Argon2::default()
-            .hash_password(new_password.as_bytes(), &SaltString::generate(&mut OsRng))
-            .map_err(internal)?
-            .to_string();
+        let password_hash = hash_password(new_password)?;
         let tx = self.db().begin_write().map_err(internal)?;
         self.take_token(&tx, token, &email, Purpose::Reset)?;
         {
