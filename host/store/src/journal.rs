@@ -129,35 +129,62 @@ impl Store {
 
     /// Newest snapshot + replay of the journal after it. `on_replay` sees every replayed
     /// command and its events (the server rebuilds its derived state from them).
+    ///
+    /// Reading and decoding run on a second thread, in batches, while this one applies:
+    /// replay is bound by the engine, not by the disk.
     pub fn recover(
         &self,
         config: EngineConfig,
         mut on_replay: impl FnMut(&JournalEntry, &[Event]),
     ) -> Result<Recovered, StoreError> {
-        let tx = self.db.begin_read()?;
-        let snaps = tx.open_table(SNAPSHOTS)?;
-        let (mut engine, snapshot_seq) = match snaps.last()? {
-            Some((k, v)) => (decode::<Engine>(k.value(), v.value())?, k.value()),
-            None => (Engine::new(config), 0),
-        };
-        let journal = tx.open_table(JOURNAL)?;
-        let mut events = Vec::new();
-        let mut replayed = 0;
-        let mut expected = snapshot_seq + 1;
-        for row in journal.range(snapshot_seq + 1..)? {
-            let (k, v) = row?;
-            let seq = k.value();
-            if seq != expected {
-                return Err(StoreError::Gap { expected, found: seq });
+        let (mut engine, snapshot_seq) = {
+            let tx = self.db.begin_read()?;
+            let snaps = tx.open_table(SNAPSHOTS)?;
+            let newest = snaps.last()?;
+            match newest {
+                Some((k, v)) => (decode::<Engine>(k.value(), v.value())?, k.value()),
+                None => (Engine::new(config), 0),
             }
-            let entry: JournalEntry = decode(seq, v.value())?;
-            events.clear();
-            engine.apply(entry.ctx, &entry.command, &mut events);
-            on_replay(&entry, &events);
-            replayed += 1;
-            expected += 1;
-        }
-        Ok(Recovered { engine, snapshot_seq, replayed })
+        };
+        const BATCH: usize = 4096;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, JournalEntry)>, StoreError>>(8);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let read = || -> Result<(), StoreError> {
+                    let tx = self.db.begin_read()?;
+                    let journal = tx.open_table(JOURNAL)?;
+                    let mut batch = Vec::with_capacity(BATCH);
+                    for row in journal.range(snapshot_seq + 1..)? {
+                        let (k, v) = row?;
+                        batch.push((k.value(), decode(k.value(), v.value())?));
+                        if batch.len() == BATCH && sender.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    let _ = sender.send(Ok(batch));
+                    Ok(())
+                };
+                if let Err(e) = read() {
+                    let _ = sender.send(Err(e));
+                }
+            });
+            let mut events = Vec::new();
+            let mut replayed = 0;
+            let mut expected = snapshot_seq + 1;
+            for batch in receiver {
+                for (seq, entry) in batch? {
+                    if seq != expected {
+                        return Err(StoreError::Gap { expected, found: seq });
+                    }
+                    events.clear();
+                    engine.apply(entry.ctx, &entry.command, &mut events);
+                    on_replay(&entry, &events);
+                    replayed += 1;
+                    expected += 1;
+                }
+            }
+            Ok(Recovered { engine, snapshot_seq, replayed })
+        })
     }
 
     /// Check the whole journal: contiguous seqs, every record decodes, a replay from
