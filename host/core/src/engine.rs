@@ -22,13 +22,15 @@ type R<T> = Result<T, RejectReason>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineConfig {
-    /// How long (game time) a request id is remembered for idempotent retries.
+    /// How long (game time) a request id is remembered for idempotent retries. The table
+    /// costs about 40 bytes per command in the window, so the window bounds memory: ten
+    /// minutes covers reconnect-and-retry while staying small at high command rates.
     pub dedup_window_ms: u64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { dedup_window_ms: 24 * 3600 * 1000 }
+        EngineConfig { dedup_window_ms: 10 * 60 * 1000 }
     }
 }
 
