@@ -46,7 +46,9 @@ fn main() {
                 exit(2)
             };
             // The server suite starts the real `entrepot` binary: build it first.
-            run(cargo(&["build", "--release", "-p", "entrepot-server", "--bin", "entrepot"]));
+            if suite == "server" {
+                run(cargo(&["build", "--release", "-p", "entrepot-server", "--bin", "entrepot"]));
+            }
             let mut cmd = cargo(&["run", "--release", "-p", "entrepot-bench", "--"]);
             cmd.args(&rest);
             run(cmd);

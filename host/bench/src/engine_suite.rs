@@ -6,8 +6,12 @@ use std::time::Instant;
 use hdrhistogram::Histogram;
 
 use crate::alloc;
+use crate::report::{self, Table};
 use crate::peers::{Contender, Lobster, OurBook, OurEngine, RustOrderBook};
 use crate::stream::{self, Op, PREFILL};
+
+/// Each contender runs the whole stream this many times (fresh each time); the best run counts.
+const RUNS: usize = 3;
 
 struct Measured {
     name: &'static str,
@@ -53,7 +57,7 @@ fn bytes_per_order(which: usize, prefill: &[Op]) -> f64 {
 
 fn measure(which: usize, prefill: &[Op], ops: &[Op]) -> Measured {
     let mut best: Option<Measured> = None;
-    for _ in 0..2 {
+    for _ in 0..RUNS {
         let mut c = build(which, ops.len() + PREFILL);
         for op in prefill {
             c.apply(op);
@@ -107,38 +111,41 @@ pub fn run(quick: bool) {
         count(|o| matches!(o, Op::Cancel { .. })),
         count(|o| matches!(o, Op::Market { .. })),
     );
-    println!("  ops/s from an untimed pass; latency from a separate timed pass (includes ~20-40 ns of timer overhead); best of 2 runs each");
+    println!("  ops/s from an untimed pass; latency from a separate timed pass (includes ~20-40 ns of timer overhead); best of {RUNS} runs each");
     let results: Vec<Measured> = (0..4).map(|w| measure(w, &prefill, &ops)).collect();
     let traded = results[0].traded;
     for r in &results {
         assert_eq!(r.traded, traded, "{} traded {} lots but our book traded {traded}: the contenders disagree", r.name, r.traded);
     }
-    println!();
-    println!("{:<32} {:>12} {:>8} {:>8} {:>9} {:>10} {:>12}", "contender", "ops/s", "p50 ns", "p99 ns", "p99.9 ns", "allocs/op", "bytes/order");
-    for r in &results {
-        println!(
-            "{:<32} {:>12.0} {:>8} {:>8} {:>9} {:>10.3} {:>12.1}",
-            r.name,
-            r.ops_per_sec,
-            r.hist.value_at_quantile(0.5),
-            r.hist.value_at_quantile(0.99),
-            r.hist.value_at_quantile(0.999),
-            r.allocs_per_op,
-            r.bytes_per_order
-        );
-    }
     let best_peer = results[2..].iter().map(|r| r.ops_per_sec).fold(0.0, f64::max);
+    println!();
+    let mut table = Table::new(&["contender", "ops/s", "vs best peer", "p50 ns", "p99 ns", "p99.9 ns", "allocs/op", "bytes/order"]);
+    for r in &results {
+        table.row(vec![
+            r.name.to_string(),
+            format!("{:.0}", r.ops_per_sec),
+            format!("{:.2}x", r.ops_per_sec / best_peer),
+            r.hist.value_at_quantile(0.5).to_string(),
+            r.hist.value_at_quantile(0.99).to_string(),
+            r.hist.value_at_quantile(0.999).to_string(),
+            format!("{:.3}", r.allocs_per_op),
+            format!("{:.1}", r.bytes_per_order),
+        ]);
+    }
+    table.print();
     let (book, engine) = (&results[0], &results[1]);
     println!();
     println!("all contenders traded {traded} lots");
     println!("our book vs the fastest peer: {:.2}x; full engine vs the fastest peer: {:.2}x", book.ops_per_sec / best_peer, engine.ops_per_sec / best_peer);
-    println!(
-        "RESULT suite=engine book_ops_per_sec={:.0} engine_ops_per_sec={:.0} p99_ns={} vs_best_peer={:.2} allocs_per_op={:.4} bytes_per_order={:.0}",
-        book.ops_per_sec,
-        engine.ops_per_sec,
-        engine.hist.value_at_quantile(0.99),
-        book.ops_per_sec / best_peer,
-        engine.allocs_per_op,
-        engine.bytes_per_order
+    report::result(
+        "engine",
+        &[
+            ("book_ops_per_sec", format!("{:.0}", book.ops_per_sec)),
+            ("engine_ops_per_sec", format!("{:.0}", engine.ops_per_sec)),
+            ("p99_ns", engine.hist.value_at_quantile(0.99).to_string()),
+            ("vs_best_peer", format!("{:.2}", book.ops_per_sec / best_peer)),
+            ("allocs_per_op", format!("{:.4}", engine.allocs_per_op)),
+            ("bytes_per_order", format!("{:.0}", engine.bytes_per_order)),
+        ],
     );
 }

@@ -4,6 +4,7 @@
 mod alloc;
 mod engine_suite;
 mod peers;
+mod report;
 mod server_suite;
 mod stream;
 
