@@ -109,6 +109,18 @@ fn hash_password(password: &str) -> Result<String, ApiError> {
     Ok(Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng)).map_err(internal)?.to_string())
 }
 
+/// Change a user record inside a write transaction (after its token was consumed).
+fn update_user(tx: &redb::WriteTransaction, email: &str, change: impl FnOnce(&mut User)) -> Result<User, ApiError> {
+    let mut users = tx.open_table(USERS).map_err(internal)?;
+    let mut user: User = match users.get(email).map_err(internal)? {
+        Some(v) => dec(v.value())?,
+        None => return Err(ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")),
+    };
+    change(&mut user);
+    users.insert(email, enc(&user).as_slice()).map_err(internal)?;
+    Ok(user)
+}
+
 /// Failed-login counting per account and per address, with lockout.
 struct Lockout {
     failures: u32,
@@ -270,16 +282,7 @@ impl Auth {
         let email = normalize_email(email)?;
         let tx = self.db().begin_write().map_err(internal)?;
         self.take_token(&tx, token, &email, Purpose::Confirm)?;
-        let user = {
-            let mut users = tx.open_table(USERS).map_err(internal)?;
-            let mut user: User = match users.get(email.as_str()).map_err(internal)? {
-                Some(v) => dec(v.value())?,
-                None => return Err(ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")),
-            };
-            user.confirmed = true;
-            users.insert(email.as_str(), enc(&user).as_slice()).map_err(internal)?;
-            user
-        };
+        let user = update_user(&tx, &email, |u| u.confirmed = true)?;
         tx.commit().map_err(internal)?;
         Ok(user)
     }
@@ -361,13 +364,7 @@ impl Auth {
         let tx = self.db().begin_write().map_err(internal)?;
         self.take_token(&tx, token, &email, Purpose::Reset)?;
         {
-            let mut users = tx.open_table(USERS).map_err(internal)?;
-            let mut user: User = match users.get(email.as_str()).map_err(internal)? {
-                Some(v) => dec(v.value())?,
-                None => return Err(ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")),
-            };
-            user.password_hash = password_hash;
-            users.insert(email.as_str(), enc(&user).as_slice()).map_err(internal)?;
+            let user = update_user(&tx, &email, |u| u.password_hash = password_hash)?;
             let mut sessions = tx.open_table(SESSIONS).map_err(internal)?;
             let stale: Vec<Vec<u8>> = sessions
                 .iter()
