@@ -89,7 +89,7 @@ impl FrameReader {
     }
 
     /// The next complete message.
-    pub fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, FrameError> {
+    pub fn next_message<T: DeserializeOwned>(&mut self) -> Result<Option<T>, FrameError> {
         self.next_payload()?.map(|p| decode(&p)).transpose()
     }
 }

@@ -155,14 +155,11 @@ struct Load {
     seconds: f64,
 }
 
+/// Builds request `n` of connection `conn`, given that connection's open order ids.
+type MakeRequest = Arc<dyn Fn(u64, u64, &mut Vec<u64>) -> Request + Send + Sync>;
+
 /// Drive `connections` pipelines with `window` requests in flight each, for `seconds`.
-/// `make(conn, n, last_response)` builds the next request.
-async fn drive(
-    conns: Vec<Arc<(quinn::Connection, u64)>>,
-    window: usize,
-    seconds: u64,
-    make: Arc<dyn Fn(u64, u64, &mut Vec<u64>) -> Request + Send + Sync>,
-) -> Load {
+async fn drive(conns: Vec<Arc<(quinn::Connection, u64)>>, window: usize, seconds: u64, make: MakeRequest) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let ops = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
@@ -244,12 +241,12 @@ async fn connect_many(addr: SocketAddr, fingerprint: &str, n: usize, tokens: &[S
 fn order_request(conn: u64, n: u64, open: &mut Vec<u64>) -> Request {
     // Half places, half cancels of this connection's own resting orders. Bids sit below
     // 5.00 and asks above, so the book grows and shrinks but never trades.
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         if let Some(order) = open.pop() {
             return Request::Cancel { order };
         }
     }
-    let side = if (conn + n) % 2 == 0 { Side::Buy } else { Side::Sell };
+    let side = if (conn + n).is_multiple_of(2) { Side::Buy } else { Side::Sell };
     let offset = 1 + (conn * 7 + n) % 200;
     let price = match side {
         Side::Buy => 500 - offset,
@@ -355,11 +352,11 @@ fn recovery(dir: &Path, commands: u64) -> (f64, f64) {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 4 == 0 && !resting.is_empty() {
+            if x.is_multiple_of(4) && !resting.is_empty() {
                 let i = (x >> 8) as usize % resting.len();
                 Body::Cancel { order: OrderId(resting.swap_remove(i)) }
             } else {
-                let side = if x % 2 == 0 { core::Side::Buy } else { core::Side::Sell };
+                let side = if x.is_multiple_of(2) { core::Side::Buy } else { core::Side::Sell };
                 let price = match side {
                     core::Side::Buy => 9_900 + (x >> 16) % 100,
                     core::Side::Sell => 10_001 + (x >> 16) % 100,

@@ -49,7 +49,7 @@ pub fn generate(ops: usize, seed: u64) -> (Vec<Op>, Vec<Op>) {
     }
     let mut measured = Vec::with_capacity(ops);
     for _ in 0..ops {
-        let side = if r.next() % 2 == 0 { Side::Buy } else { Side::Sell };
+        let side = if r.next().is_multiple_of(2) { Side::Buy } else { Side::Sell };
         let roll = r.next() % 100;
         let op = if roll < 60 {
             match side {

@@ -13,14 +13,17 @@ pub type Item = (u64, Arc<Vec<u8>>);
 
 const QUEUE: usize = 8192;
 
+/// Subscribers by key (account or market): (subscription id, sender).
+type Subscribers<K> = Mutex<HashMap<K, Vec<(u64, mpsc::Sender<Item>)>>>;
+
 #[derive(Default)]
 pub struct Fanout {
-    accounts: Mutex<HashMap<u64, Vec<(u64, mpsc::Sender<Item>)>>>,
-    markets: Mutex<HashMap<u32, Vec<(u64, mpsc::Sender<Item>)>>>,
+    accounts: Subscribers<u64>,
+    markets: Subscribers<u32>,
     next_id: AtomicU64,
 }
 
-fn publish<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Vec<(u64, mpsc::Sender<Item>)>>>, key: K, item: Item) {
+fn publish<K: std::hash::Hash + Eq>(map: &Subscribers<K>, key: K, item: Item) {
     let mut map = map.lock().expect("fanout lock");
     if let Some(subs) = map.get_mut(&key) {
         subs.retain(|(_, tx)| tx.try_send(item.clone()).is_ok());
@@ -30,7 +33,7 @@ fn publish<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Vec<(u64, mpsc::Sende
     }
 }
 
-fn subscribe<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Vec<(u64, mpsc::Sender<Item>)>>>, key: K, id: u64) -> mpsc::Receiver<Item> {
+fn subscribe<K: std::hash::Hash + Eq>(map: &Subscribers<K>, key: K, id: u64) -> mpsc::Receiver<Item> {
     let (tx, rx) = mpsc::channel(QUEUE);
     map.lock().expect("fanout lock").entry(key).or_default().push((id, tx));
     rx

@@ -181,7 +181,7 @@ impl State {
             }
         }
         self.next_expiry.store(self.engine.next_expiry().unwrap_or(u64::MAX), Ordering::Relaxed);
-        let snapshot = (self.config.snapshot_every > 0 && seq % self.config.snapshot_every == 0).then(|| encode_state(&self.engine));
+        let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine));
         let fanout = self.fanout.clone();
         self.committer.submit(Job {
             seq,
