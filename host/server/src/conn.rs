@@ -100,10 +100,10 @@ pub async fn serve_connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
     }
 }
 
+/// A response in the making: ready now, or the durable outcome of a queued command.
 enum Pending {
     Ready(Result<Response, ApiError>),
     Command(oneshot::Receiver<Result<Outcome, ApiError>>),
-    Query(oneshot::Receiver<Result<Response, ApiError>>),
 }
 
 async fn serve_stream(shared: Arc<Shared>, conn: Arc<Conn>, mut send: quinn::SendStream, mut recv: quinn::RecvStream) {
@@ -120,7 +120,6 @@ async fn serve_stream(shared: Arc<Shared>, conn: Arc<Conn>, mut send: quinn::Sen
                     Ok(Err(e)) => Err(e),
                     Err(_) => Err(shutting_down()),
                 },
-                Pending::Query(r) => r.await.unwrap_or_else(|_| Err(shutting_down())),
             };
             buf.clear();
             entrepot_protocol::encode_into(&ResponseFrame { id, result }, &mut buf);
@@ -313,12 +312,10 @@ async fn confirm(shared: &Arc<Shared>, email: String, token: String) -> Result<R
 }
 
 
-async fn query(shared: &Shared, f: fn(&core::Engine) -> Result<Response, ApiError>) -> Pending {
-    let (tx, rx) = oneshot::channel();
-    match shared.sequencer.read(move |e| tx.send(f(e))).await {
-        Ok(_) => Pending::Query(rx),
-        Err(e) => Pending::Ready(Err(e)),
-    }
+/// Answer a query on the engine thread, between commands (so it sees every command this
+/// stream sent before it).
+async fn query(shared: &Shared, f: impl FnOnce(&core::Engine) -> Result<Response, ApiError> + Send + 'static) -> Pending {
+    Pending::Ready(shared.sequencer.read(f).await.and_then(|r| r))
 }
 
 fn markets(engine: &core::Engine) -> Result<Response, ApiError> {
@@ -354,59 +351,47 @@ async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Sessio
         }),
         Request::CancelAll { market } => Box::new(move |_| Ok(Body::CancelAll { market: market.map(MarketId) })),
         Request::Balances => {
-            let (tx, rx) = oneshot::channel();
-            let _ = shared
-                .sequencer
-                .read(move |e| {
-                    let balances = e
-                        .assets()
-                        .into_iter()
-                        .filter_map(|a| {
-                            let (available, locked) = e.balance(actor, a.id)?;
-                            Some(BalanceInfo {
-                                asset: a.id.0,
-                                symbol: a.symbol.clone(),
-                                available: convert::amount_out(e, a.id, available),
-                                locked: convert::amount_out(e, a.id, locked),
-                            })
+            return query(shared, move |e| {
+                let balances = e
+                    .assets()
+                    .into_iter()
+                    .filter_map(|a| {
+                        let (available, locked) = e.balance(actor, a.id)?;
+                        Some(BalanceInfo {
+                            asset: a.id.0,
+                            symbol: a.symbol.clone(),
+                            available: convert::amount_out(e, a.id, available),
+                            locked: convert::amount_out(e, a.id, locked),
                         })
-                        .collect();
-                    tx.send(Ok(Response::Balances(balances)))
-                })
-                .await;
-            return Pending::Query(rx);
+                    })
+                    .collect();
+                Ok(Response::Balances(balances))
+            })
+            .await;
         }
         Request::OpenOrders => {
-            let (tx, rx) = oneshot::channel();
-            let _ = shared
-                .sequencer
-                .read(move |e| {
-                    let orders = e
-                        .open_orders(actor)
-                        .into_iter()
-                        .map(|o| {
-                            let u = e.market_units(o.market).expect("market of an order");
-                            OrderInfo {
-                                order: o.order.0,
-                                market: o.market.0,
-                                side: convert::side_out(o.side),
-                                price: u.ticks_to_price(o.price),
-                                quantity: u.lots_to_quantity(o.quantity),
-                                filled: u.lots_to_quantity(o.filled),
-                                tif: convert::tif_out(o.tif),
-                            }
-                        })
-                        .collect();
-                    tx.send(Ok(Response::OpenOrders(orders)))
-                })
-                .await;
-            return Pending::Query(rx);
+            return query(shared, move |e| {
+                let orders = e
+                    .open_orders(actor)
+                    .into_iter()
+                    .map(|o| {
+                        let u = e.market_units(o.market).expect("market of an order");
+                        OrderInfo {
+                            order: o.order.0,
+                            market: o.market.0,
+                            side: convert::side_out(o.side),
+                            price: u.ticks_to_price(o.price),
+                            quantity: u.lots_to_quantity(o.quantity),
+                            filled: u.lots_to_quantity(o.filled),
+                            tif: convert::tif_out(o.tif),
+                        }
+                    })
+                    .collect();
+                Ok(Response::OpenOrders(orders))
+            })
+            .await;
         }
-        Request::Book { market, depth } => {
-            let (tx, rx) = oneshot::channel();
-            let _ = shared.sequencer.read(move |e| tx.send(book(e, market, depth))).await;
-            return Pending::Query(rx);
-        }
+        Request::Book { market, depth } => return query(shared, move |e| book(e, market, depth)).await,
         Request::SubscribeAccount { from_cursor } => {
             return Pending::Ready(subscribe_account(shared, conn, session.account, from_cursor).await);
         }
