@@ -1,5 +1,22 @@
-//! Keeps PROTOCOL.md honest: every `vector: <name>` there must be exactly what the Rust
-//! message below encodes to, and must decode back to it.
+//! Keeps PROTOCOL.md honest. Three kinds of checked blocks live in the document:
+//!
+//! - ```` ```examples ```` (§4.9): `Type: hex => value` lines. Each must decode to that value;
+//!   `=>` lines must also encode back to exactly those bytes, `->` lines are accepted by the
+//!   decoder but never produced, `=> error` lines must be refused.
+//! - ```` ```schema ```` (§6): every struct and enum of the protocol with its fields in order
+//!   and its variant indices. Compared with what the Rust types actually serialize, and
+//!   each enum is checked to have no variant beyond those listed.
+//! - `vector: <name>` + ```` ```hex ```` (§11): complete frames, annotated byte by byte. The
+//!   bytes must be what `encode` produces for the message built below, decode back to it,
+//!   and match an independent encoder written from §4's rules (`spec/mod.rs`), whose notes
+//!   must match the document's annotations.
+//!
+//! To regenerate the document's blocks after a protocol change:
+//! `ENTREPOT_PRINT_DOC=1 cargo test -p entrepot-protocol --test vectors -- --nocapture print`
+
+mod spec;
+
+use std::collections::BTreeMap;
 
 use entrepot_protocol::*;
 use rust_decimal::Decimal;
@@ -8,89 +25,592 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-/// (name, encoded frame) of every vector the document must contain.
-fn expected() -> Vec<(&'static str, Vec<u8>, Box<dyn Fn(&[u8])>)> {
-    fn req(f: RequestFrame) -> (Vec<u8>, Box<dyn Fn(&[u8])>) {
-        (encode(&f), Box::new(move |p| assert_eq!(decode::<RequestFrame>(p).unwrap(), f)))
+fn doc() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/PROTOCOL.md")).unwrap()
+}
+
+/// The bodies of every fenced block with this info string.
+fn blocks(doc: &str, info: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if line.trim_end() == format!("```{info}") {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim_end() != "```").collect();
+            out.push(body.join("\n"));
+        }
     }
-    fn resp(f: ResponseFrame) -> (Vec<u8>, Box<dyn Fn(&[u8])>) {
-        (encode(&f), Box::new(move |p| assert_eq!(decode::<ResponseFrame>(p).unwrap(), f)))
+    out
+}
+
+fn hex_bytes(text: &str) -> Vec<u8> {
+    text.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap_or_else(|_| panic!("`{h}` is not a hex byte"))).collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+// ---- §11 vectors --------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+enum Msg {
+    Req(RequestFrame),
+    Resp(ResponseFrame),
+    Push(Push),
+}
+
+impl Msg {
+    fn encode(&self) -> Vec<u8> {
+        match self {
+            Msg::Req(m) => encode(m),
+            Msg::Resp(m) => encode(m),
+            Msg::Push(m) => encode(m),
+        }
     }
-    fn push(f: Push) -> (Vec<u8>, Box<dyn Fn(&[u8])>) {
-        (encode(&f), Box::new(move |p| assert_eq!(decode::<Push>(p).unwrap(), f)))
+
+    fn decode_same_kind(&self, payload: &[u8]) -> Msg {
+        match self {
+            Msg::Req(_) => Msg::Req(decode(payload).unwrap()),
+            Msg::Resp(_) => Msg::Resp(decode(payload).unwrap()),
+            Msg::Push(_) => Msg::Push(decode(payload).unwrap()),
+        }
     }
-    let place = |market, order, tif| Request::Place(PlaceOrder { market, side: Side::Buy, order, tif, post_only: false });
-    let v = vec![
-        ("hello", req(RequestFrame { id: 1, request: Request::Hello(Hello { magic: MAGIC, version: 1, client: "cs".into() }) })),
+
+    fn hex_block(&self) -> Vec<String> {
+        match self {
+            Msg::Req(m) => spec::hex_block(m),
+            Msg::Resp(m) => spec::hex_block(m),
+            Msg::Push(m) => spec::hex_block(m),
+        }
+    }
+
+    fn spec_frame(&self) -> Vec<u8> {
+        match self {
+            Msg::Req(m) => spec::spec_frame(m),
+            Msg::Resp(m) => spec::spec_frame(m),
+            Msg::Push(m) => spec::spec_frame(m),
+        }
+    }
+}
+
+fn req(id: u64, request: Request) -> Msg {
+    Msg::Req(RequestFrame { id, request })
+}
+
+fn ok(id: u64, response: Response) -> Msg {
+    Msg::Resp(ResponseFrame { id, result: Ok(response) })
+}
+
+fn err(id: u64, code: ErrorCode, reason: &str, message: &str, retry_after_ms: Option<u64>) -> Msg {
+    Msg::Resp(ResponseFrame { id, result: Err(ApiError { code, reason: reason.into(), message: message.into(), retry_after_ms }) })
+}
+
+fn push(cursor: u64, event: PushEvent) -> Msg {
+    Msg::Push(Push { cursor, event })
+}
+
+fn place(market: u32, side: Side, order: OrderType, tif: TimeInForce, post_only: bool) -> Request {
+    Request::Place(PlaceOrder { market, side, order, tif, post_only })
+}
+
+/// Every vector the document must contain, in document order.
+fn vectors() -> Vec<(&'static str, Msg)> {
+    const JAN_2026: u64 = 1_767_312_000_000; // 2026-01-02T00:00:00Z in ms
+    vec![
+        ("hello", req(1, Request::Hello(Hello { magic: MAGIC, version: PROTOCOL_VERSION, client: "cs".into() }))),
         (
             "welcome",
-            resp(ResponseFrame {
-                id: 1,
-                result: Ok(Response::Welcome(Welcome { version: 1, server: "e/1".into(), capabilities: vec!["orders".into()], max_frame: 1_048_576 })),
-            }),
+            ok(
+                1,
+                Response::Welcome(Welcome {
+                    version: 1,
+                    server: "entrepot/0.1.0".into(),
+                    capabilities: vec!["orders".into(), "market-data".into(), "account-stream".into(), "pipelining".into()],
+                    max_frame: MAX_FRAME as u32,
+                }),
+            ),
         ),
-        ("login", req(RequestFrame { id: 2, request: Request::Login { email: "a@b.c".into(), password: "pw".into() } })),
-        ("place_limit", req(RequestFrame { id: 300, request: place(1, OrderType::Limit { price: d("12.34"), quantity: d("5") }, TimeInForce::Gtc) })),
-        ("place_budget", req(RequestFrame { id: 70_000, request: place(2, OrderType::MarketBudget { budget: d("100") }, TimeInForce::Ioc) })),
-        ("cancel", req(RequestFrame { id: 1 << 40, request: Request::Cancel { order: 42 } })),
-        ("cancel_all_none", req(RequestFrame { id: 5, request: Request::CancelAll { market: None } })),
-        ("cancel_all_some", req(RequestFrame { id: 6, request: Request::CancelAll { market: Some(3) } })),
-        ("placed", resp(ResponseFrame { id: 300, result: Ok(Response::Placed { order: 7 }) })),
+        ("hello_required", err(5, ErrorCode::HelloRequired, "", "the first request on a connection must be Hello", None)),
+        ("login", req(2, Request::Login { email: "a@b.c".into(), password: "secret12".into() })),
+        ("session", ok(2, Response::Session { token: "9f8e".into(), account: 1000, admin: false, expires_at_ms: JAN_2026 })),
+        ("resume", req(3, Request::Resume { session: "9f8e".into() })),
+        ("place_limit", req(300, place(1, Side::Buy, OrderType::Limit { price: d("12.34"), quantity: d("5") }, TimeInForce::Gtc, false))),
+        ("placed", ok(300, Response::Placed { order: 7 })),
         (
-            "rejected",
-            resp(ResponseFrame {
-                id: 301,
-                result: Err(ApiError { code: ErrorCode::Rejected, reason: "InsufficientFunds".into(), message: "no".into(), retry_after_ms: None }),
-            }),
+            "place_gtd_post_only",
+            req(70_000, place(3, Side::Sell, OrderType::Limit { price: d("0.5"), quantity: d("100") }, TimeInForce::Gtd(JAN_2026), true)),
+        ),
+        ("place_market", req(4, place(2, Side::Sell, OrderType::Market { quantity: d("3") }, TimeInForce::Ioc, false))),
+        ("place_budget", req(5, place(2, Side::Buy, OrderType::MarketBudget { budget: d("100.50") }, TimeInForce::Fok, false))),
+        ("cancel", req(1 << 40, Request::Cancel { order: 42 })),
+        ("done", ok(1 << 40, Response::Done)),
+        ("modify", req(6, Request::Modify { order: 7, price: d("12.5"), quantity: d("2") })),
+        ("cancel_all_none", req(7, Request::CancelAll { market: None })),
+        ("cancel_all_some", req(8, Request::CancelAll { market: Some(3) })),
+        ("markets_max_id", req(u64::MAX, Request::Markets)),
+        ("book_request", req(10, Request::Book { market: 1, depth: 20 })),
+        (
+            "book_response",
+            ok(10, Response::Book(BookInfo { market: 1, bids: vec![(d("12.3"), d("5"))], asks: vec![(d("12.5"), d("2")), (d("13"), d("1"))], seq: 17 })),
         ),
         (
-            "rate_limited",
-            resp(ResponseFrame { id: 9, result: Err(ApiError { code: ErrorCode::RateLimited, reason: String::new(), message: String::new(), retry_after_ms: Some(250) }) }),
+            "balances_response",
+            ok(
+                11,
+                Response::Balances(vec![
+                    BalanceInfo { asset: 1, symbol: "GOLD".into(), available: d("990.5"), locked: d("9.5") },
+                    BalanceInfo { asset: 2, symbol: "COPPER".into(), available: d("3"), locked: d("0") },
+                ]),
+            ),
+        ),
+        ("subscribe_account", req(12, Request::SubscribeAccount { from_cursor: 1000 })),
+        ("subscribed", ok(12, Response::Subscribed { cursor: 1042 })),
+        ("subscribe_market", req(13, Request::SubscribeMarket { market: 1 })),
+        ("admin_mint", req(14, Request::Admin(AdminRequest::Mint { account: 1000, asset: 1, amount: d("250") }))),
+        ("rejected", err(301, ErrorCode::Rejected, "InsufficientFunds", "insufficient funds: need 6170, have 500", None)),
+        ("rate_limited", err(15, ErrorCode::RateLimited, "", "too many requests", Some(250))),
+        ("bad_frame", err(0, ErrorCode::BadFrame, "", "malformed message: UnexpectedEnd { additional: 1 }", None)),
+        (
+            "push_order_accepted",
+            push(1, PushEvent::OrderAccepted { order: 7, market: 1, side: Side::Buy, price: Some(d("12.34")), quantity: d("5") }),
+        ),
+        (
+            "push_order_accepted_market",
+            push(2, PushEvent::OrderAccepted { order: 8, market: 2, side: Side::Sell, price: None, quantity: d("3") }),
         ),
         (
             "push_fill",
-            push(Push {
-                cursor: 3,
-                event: PushEvent::Fill { order: 7, trade: 1, market: 1, side: Side::Sell, price: d("2.5"), quantity: d("10"), fee: d("0.02"), maker: true },
-            }),
+            push(
+                3,
+                PushEvent::Fill {
+                    order: 7,
+                    trade: 99,
+                    market: 1,
+                    side: Side::Buy,
+                    price: d("12.34"),
+                    quantity: d("5"),
+                    fee: d("0.13"),
+                    maker: false,
+                },
+            ),
         ),
-        ("push_book_level", push(Push { cursor: 12, event: PushEvent::BookLevel { market: 1, side: Side::Buy, price: d("2.5"), quantity: d("0") } })),
-    ];
-    v.into_iter().map(|(n, (bytes, check))| (n, bytes, check)).collect()
+        ("push_order_done", push(4, PushEvent::OrderDone { order: 7, reason: DoneReason::Filled, filled: d("5") })),
+        ("push_balance", push(5, PushEvent::Balance { asset: 1, available: d("938.17"), locked: d("0") })),
+        ("push_trade", push(17, PushEvent::Trade { market: 1, trade: 99, price: d("12.34"), quantity: d("5"), taker_side: Side::Buy })),
+        ("push_book_level", push(17, PushEvent::BookLevel { market: 1, side: Side::Sell, price: d("12.34"), quantity: d("0") })),
+    ]
 }
 
-/// The `vector: name` blocks of PROTOCOL.md as (name, bytes).
-fn documented() -> Vec<(String, Vec<u8>)> {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/PROTOCOL.md")).unwrap();
+/// `vector: <name>` lines, each followed by a ```hex block: (name, block lines).
+fn documented_vectors(doc: &str) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     let mut lines = doc.lines();
     while let Some(line) = lines.next() {
         let Some(rest) = line.strip_prefix("vector: ") else { continue };
-        let name = rest.split_whitespace().next().unwrap().to_string();
-        assert_eq!(lines.next(), Some("```hex"), "vector {name}: a ```hex block must follow");
-        let mut bytes = Vec::new();
-        for l in lines.by_ref() {
-            if l == "```" {
-                break;
-            }
-            bytes.extend(l.split_whitespace().map(|h| u8::from_str_radix(h, 16).unwrap()));
-        }
-        out.push((name, bytes));
+        let name = rest.split_whitespace().next().expect("a vector name").to_string();
+        assert_eq!(lines.next().map(str::trim_end), Some("```hex"), "vector {name}: a ```hex block must follow on the next line");
+        let body = lines.by_ref().take_while(|l| l.trim_end() != "```").map(|l| l.trim_end().to_string()).collect();
+        out.push((name, body));
     }
     out
 }
 
 #[test]
 fn every_documented_vector_matches_the_code() {
-    let doc = documented();
-    let expected = expected();
-    assert_eq!(doc.len(), expected.len(), "PROTOCOL.md has {} vectors, the test knows {}", doc.len(), expected.len());
-    for (name, bytes, check) in expected {
-        let (_, documented) = doc.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("vector {name} is missing from PROTOCOL.md"));
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
-        assert_eq!(hex(documented), hex(&bytes), "vector {name}");
+    let doc = doc();
+    let documented = documented_vectors(&doc);
+    let expected = vectors();
+    let names: Vec<&str> = documented.iter().map(|(n, _)| n.as_str()).collect();
+    let known: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, known, "PROTOCOL.md's vectors (left) and the test's (right) must be the same, in the same order");
+    for ((name, lines), (_, msg)) in documented.iter().zip(&expected) {
+        // The bytes: what the code encodes, and what decodes back to the message.
+        let bytes: Vec<u8> = lines.iter().flat_map(|l| hex_bytes(l.split('#').next().unwrap())).collect();
+        let encoded = msg.encode();
+        assert_eq!(hex(&bytes), hex(&encoded), "vector {name}: bytes");
         let len = u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
         assert_eq!(len, bytes.len() - 4, "vector {name}: length prefix");
-        check(&bytes[4..]);
+        assert_eq!(&msg.decode_same_kind(&bytes[4..]), msg, "vector {name}: decode");
+        // The documented rules produce the same bytes, and the annotations are theirs.
+        assert_eq!(hex(&msg.spec_frame()), hex(&encoded), "vector {name}: the rules of §4 disagree with bincode");
+        assert_eq!(lines, &msg.hex_block(), "vector {name}: annotations");
     }
+}
+
+// ---- §4 examples ----------------------------------------------------------------------------
+
+/// Decode `bytes` as `ty`; on success the value's Debug text and its canonical encoding
+/// (also checked against the spec encoder).
+fn decode_as(ty: &str, bytes: &[u8]) -> Result<(String, Vec<u8>), String> {
+    macro_rules! as_type {
+        ($t:ty) => {{
+            let v: $t = decode(bytes).map_err(|e| e.to_string())?;
+            let enc = encode(&v)[4..].to_vec();
+            assert_eq!(hex(&spec::spec_bytes(&v)), hex(&enc), "{ty}: the rules of §4 disagree with bincode for {v:?}");
+            Ok((format!("{v:?}"), enc))
+        }};
+    }
+    match ty {
+        "u8" => as_type!(u8),
+        "u16" => as_type!(u16),
+        "u32" => as_type!(u32),
+        "u64" => as_type!(u64),
+        "u128" => as_type!(u128),
+        "i8" => as_type!(i8),
+        "i16" => as_type!(i16),
+        "i32" => as_type!(i32),
+        "i64" => as_type!(i64),
+        "bool" => as_type!(bool),
+        "String" => as_type!(String),
+        "Decimal" => as_type!(Decimal),
+        "Option<u32>" => as_type!(Option<u32>),
+        "Option<Decimal>" => as_type!(Option<Decimal>),
+        "Vec<u16>" => as_type!(Vec<u16>),
+        "Vec<String>" => as_type!(Vec<String>),
+        "[u8; 4]" => as_type!([u8; 4]),
+        "(u32, String)" => as_type!((u32, String)),
+        "Result<u8, String>" => as_type!(Result<u8, String>),
+        "Side" => as_type!(Side),
+        "TimeInForce" => as_type!(TimeInForce),
+        "OrderType" => as_type!(OrderType),
+        "Request" => as_type!(Request),
+        other => panic!("examples: the test does not know type `{other}`"),
+    }
+}
+
+#[test]
+fn encoding_examples_hold() {
+    let doc = doc();
+    let blocks = blocks(&doc, "examples");
+    assert!(!blocks.is_empty(), "PROTOCOL.md needs its ```examples block");
+    let mut count = 0;
+    for line in blocks.iter().flat_map(|b| b.lines()) {
+        let line = line.split('#').next().unwrap().trim();
+        if line.is_empty() {
+            continue;
+        }
+        count += 1;
+        let (ty, rest) = line.split_once(": ").unwrap_or_else(|| panic!("examples: `{line}` is not `Type: hex => value`"));
+        let (arrow, (hex_text, want)) = if let Some(p) = rest.split_once(" => ") {
+            ("=>", p)
+        } else {
+            ("->", rest.split_once(" -> ").unwrap_or_else(|| panic!("examples: `{line}` has no => or ->")))
+        };
+        let bytes = hex_bytes(hex_text);
+        match (decode_as(ty, &bytes), want.trim()) {
+            (Err(_), "error") => {}
+            (Err(e), want) => panic!("examples: `{line}`: expected {want}, the decoder said {e}"),
+            (Ok((got, _)), "error") => panic!("examples: `{line}`: expected an error, decoded {got}"),
+            (Ok((got, canonical)), want) => {
+                assert_eq!(got, want, "examples: `{line}`: decoded value");
+                if arrow == "=>" {
+                    assert_eq!(hex(&canonical), hex(&bytes), "examples: `{line}`: `=>` means the encoder produces exactly these bytes");
+                } else {
+                    assert_ne!(hex(&canonical), hex(&bytes), "examples: `{line}`: `->` is for input the encoder never produces; use `=>`");
+                }
+            }
+        }
+    }
+    assert!(count >= 40, "only {count} examples");
+}
+
+/// The rules of §4 on values beyond the examples: every integer width around every
+/// boundary, both encoders agree.
+#[test]
+fn varint_rules_hold_at_every_boundary() {
+    let mut values: Vec<u128> = vec![0, 1, 127, 128, 249, 250, 251, 252, 253, 254, 255, 256];
+    for bits in [16u32, 32, 64] {
+        let top = (1u128 << bits) - 1;
+        values.extend([top - 1, top, top + 1, top + 2]);
+    }
+    values.push(u128::MAX);
+    for v in values {
+        if let Ok(x) = u16::try_from(v) {
+            assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "u16 {x}");
+        }
+        if let Ok(x) = u32::try_from(v) {
+            assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "u32 {x}");
+        }
+        if let Ok(x) = u64::try_from(v) {
+            assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "u64 {x}");
+        }
+        assert_eq!(spec::spec_bytes(&v), encode(&v)[4..], "u128 {v}");
+        for s in [v as i128, -(v as i128), (v as i128).wrapping_sub(1), -(v as i128) - 1] {
+            if let Ok(x) = i16::try_from(s) {
+                assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "i16 {x}");
+            }
+            if let Ok(x) = i32::try_from(s) {
+                assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "i32 {x}");
+            }
+            if let Ok(x) = i64::try_from(s) {
+                assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "i64 {x}");
+            }
+            assert_eq!(spec::spec_bytes(&s), encode(&s)[4..], "i128 {s}");
+        }
+    }
+    for x in [i8::MIN, -1, 0, 1, i8::MAX] {
+        assert_eq!(spec::spec_bytes(&x), encode(&x)[4..], "i8 {x}");
+    }
+}
+
+// ---- §6 schema ------------------------------------------------------------------------------
+
+/// One value of every variant of every enum (Options are Some and Vecs non-empty so that
+/// every field type is visible; `String`s contain a letter, `Decimal`s never do).
+fn samples() -> spec::Spec {
+    let market = MarketInfo {
+        market: 1,
+        symbol: "COPPER/GOLD".into(),
+        base: 2,
+        quote: 1,
+        tick: d("0.01"),
+        lot: d("1"),
+        maker_fee_bps: 10,
+        taker_fee_bps: 20,
+        status: MarketStatus::Open,
+    };
+    let order = PlaceOrder { market: 1, side: Side::Buy, order: OrderType::Limit { price: d("1.5"), quantity: d("2") }, tif: TimeInForce::Gtc, post_only: false };
+    let api_error = ApiError { code: ErrorCode::Rejected, reason: "InsufficientFunds".into(), message: "no".into(), retry_after_ms: Some(5) };
+    let mut all = spec::Spec::default();
+    let mut add = |s: spec::Spec| {
+        for (name, def) in s.defs {
+            all.record(&name, def);
+        }
+    };
+    macro_rules! record {
+        ($($v:expr),* $(,)?) => { $( add(spec::annotate(&$v, "")); )* };
+    }
+    record!(
+        RequestFrame { id: 1, request: Request::Balances },
+        ResponseFrame { id: 1, result: Ok(Response::Done) },
+        ResponseFrame { id: 1, result: Err(api_error.clone()) },
+        Push { cursor: 1, event: PushEvent::Closing { reason: "bye".into() } },
+    );
+    let email = || "a@b.c".to_string();
+    for r in [
+        Request::Hello(Hello { magic: MAGIC, version: 1, client: "cs".into() }),
+        Request::Signup { email: email(), password: "pw".into() },
+        Request::ConfirmEmail { email: email(), token: "tok".into() },
+        Request::Login { email: email(), password: "pw".into() },
+        Request::Resume { session: "tok".into() },
+        Request::RefreshSession,
+        Request::Logout,
+        Request::RequestPasswordReset { email: email() },
+        Request::ResetPassword { email: email(), token: "tok".into(), new_password: "pw".into() },
+        Request::Place(order),
+        Request::Cancel { order: 1 },
+        Request::Modify { order: 1, price: d("1"), quantity: d("2") },
+        Request::CancelAll { market: Some(1) },
+        Request::Balances,
+        Request::OpenOrders,
+        Request::Book { market: 1, depth: 10 },
+        Request::Markets,
+        Request::SubscribeAccount { from_cursor: 0 },
+        Request::SubscribeMarket { market: 1 },
+        Request::UnsubscribeMarket { market: 1 },
+        Request::Admin(AdminRequest::FindAccount { email: email() }),
+    ] {
+        add(spec::annotate(&r, ""));
+    }
+    for a in [
+        AdminRequest::CreateAsset { asset: 1, symbol: "GOLD".into(), decimals: 2, item: false },
+        AdminRequest::CreateMarket(market.clone()),
+        AdminRequest::SetMarketStatus { market: 1, status: MarketStatus::Halted },
+        AdminRequest::Mint { account: 1000, asset: 1, amount: d("1") },
+        AdminRequest::Burn { account: 1000, asset: 1, amount: d("1") },
+        AdminRequest::FindAccount { email: email() },
+    ] {
+        add(spec::annotate(&a, ""));
+    }
+    for r in [
+        Response::Welcome(Welcome { version: 1, server: "entrepot".into(), capabilities: vec!["orders".into()], max_frame: 1 << 20 }),
+        Response::SignedUp { account: 1000 },
+        Response::Confirmed,
+        Response::Session { token: "tok".into(), account: 1000, admin: false, expires_at_ms: 1 },
+        Response::LoggedOut,
+        Response::ResetRequested,
+        Response::PasswordReset,
+        Response::Placed { order: 1 },
+        Response::Done,
+        Response::Balances(vec![BalanceInfo { asset: 1, symbol: "GOLD".into(), available: d("1"), locked: d("0") }]),
+        Response::OpenOrders(vec![OrderInfo {
+            order: 1,
+            market: 1,
+            side: Side::Buy,
+            price: d("1"),
+            quantity: d("2"),
+            filled: d("0"),
+            tif: TimeInForce::Gtd(5),
+        }]),
+        Response::Book(BookInfo { market: 1, bids: vec![(d("1"), d("2"))], asks: vec![(d("3"), d("4"))], seq: 1 }),
+        Response::Markets(vec![market]),
+        Response::Subscribed { cursor: 1 },
+        Response::Account { account: 1000 },
+    ] {
+        add(spec::annotate(&r, ""));
+    }
+    for e in [
+        PushEvent::OrderAccepted { order: 1, market: 1, side: Side::Buy, price: Some(d("1")), quantity: d("2") },
+        PushEvent::OrderModified { order: 1, price: d("1"), quantity: d("2") },
+        PushEvent::Fill { order: 1, trade: 1, market: 1, side: Side::Buy, price: d("1"), quantity: d("2"), fee: d("0"), maker: true },
+        PushEvent::OrderDone { order: 1, reason: DoneReason::Filled, filled: d("2") },
+        PushEvent::Balance { asset: 1, available: d("1"), locked: d("0") },
+        PushEvent::BookLevel { market: 1, side: Side::Buy, price: d("1"), quantity: d("2") },
+        PushEvent::Trade { market: 1, trade: 1, price: d("1"), quantity: d("2"), taker_side: Side::Sell },
+        PushEvent::Closing { reason: "bye".into() },
+    ] {
+        add(spec::annotate(&e, ""));
+    }
+    for s in enum_samples::side() {
+        add(spec::annotate(&s, ""));
+    }
+    for t in enum_samples::tif() {
+        add(spec::annotate(&t, ""));
+    }
+    for o in enum_samples::order_type() {
+        add(spec::annotate(&o, ""));
+    }
+    for s in enum_samples::market_status() {
+        add(spec::annotate(&s, ""));
+    }
+    for r in enum_samples::done_reason() {
+        add(spec::annotate(&r, ""));
+    }
+    for c in enum_samples::error_code() {
+        add(spec::annotate(&c, ""));
+    }
+    all
+}
+
+mod enum_samples {
+    use super::*;
+    pub fn side() -> Vec<Side> {
+        vec![Side::Buy, Side::Sell]
+    }
+    pub fn tif() -> Vec<TimeInForce> {
+        vec![TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd(1)]
+    }
+    pub fn order_type() -> Vec<OrderType> {
+        vec![
+            OrderType::Limit { price: d("1"), quantity: d("2") },
+            OrderType::Market { quantity: d("2") },
+            OrderType::MarketBudget { budget: d("3") },
+        ]
+    }
+    pub fn market_status() -> Vec<MarketStatus> {
+        vec![MarketStatus::Open, MarketStatus::Halted, MarketStatus::Closed]
+    }
+    pub fn done_reason() -> Vec<DoneReason> {
+        vec![DoneReason::Filled, DoneReason::Cancelled, DoneReason::Expired, DoneReason::Unfilled, DoneReason::SelfTrade]
+    }
+    pub fn error_code() -> Vec<ErrorCode> {
+        use ErrorCode::*;
+        vec![
+            BadFrame,
+            FrameTooLarge,
+            UnsupportedVersion,
+            HelloRequired,
+            NotAuthenticated,
+            Forbidden,
+            RateLimited,
+            LockedOut,
+            InvalidCredentials,
+            EmailTaken,
+            EmailNotConfirmed,
+            InvalidToken,
+            InvalidArgument,
+            NotFound,
+            Rejected,
+            ShuttingDown,
+            Internal,
+        ]
+    }
+}
+
+/// The recorded enums have no variants beyond the samples: the index after the last one
+/// does not decode.
+fn assert_no_variant_after<T: serde::de::DeserializeOwned + std::fmt::Debug>(name: &str, count: usize) {
+    assert!(count < 251);
+    let mut payload = vec![count as u8];
+    payload.extend([0u8; 64]);
+    match decode::<T>(&payload) {
+        Err(FrameError::Malformed(m)) if m.contains("variant index") => {}
+        other => panic!("{name} seems to have a variant {count} the samples miss: {other:?}"),
+    }
+}
+
+#[test]
+fn schema_matches_the_rust_types() {
+    let recorded = samples();
+    // Each enum's samples cover every variant.
+    let variants = |name: &str| match &recorded.defs[name] {
+        spec::Def::Enum(v) => {
+            assert_eq!(v.keys().copied().collect::<Vec<_>>(), (0..v.len() as u32).collect::<Vec<_>>(), "{name}: indices 0..n");
+            v.len()
+        }
+        spec::Def::Struct(_) => panic!("{name} is a struct"),
+    };
+    assert_no_variant_after::<Request>("Request", variants("Request"));
+    assert_no_variant_after::<AdminRequest>("AdminRequest", variants("AdminRequest"));
+    assert_no_variant_after::<Response>("Response", variants("Response"));
+    assert_no_variant_after::<ErrorCode>("ErrorCode", variants("ErrorCode"));
+    assert_no_variant_after::<PushEvent>("PushEvent", variants("PushEvent"));
+    assert_no_variant_after::<Side>("Side", variants("Side"));
+    assert_no_variant_after::<TimeInForce>("TimeInForce", variants("TimeInForce"));
+    assert_no_variant_after::<OrderType>("OrderType", variants("OrderType"));
+    assert_no_variant_after::<MarketStatus>("MarketStatus", variants("MarketStatus"));
+    assert_no_variant_after::<DoneReason>("DoneReason", variants("DoneReason"));
+
+    let mut recorded = recorded.defs;
+    recorded.remove("Result"); // built in (§4), not part of the schema
+    for (name, def) in &recorded {
+        let text = format!("{def:?}");
+        assert!(!text.contains('?'), "{name}: a sample left a type unknown: {text}");
+    }
+    let doc = doc();
+    let schema = blocks(&doc, "schema");
+    assert_eq!(schema.len(), 1, "PROTOCOL.md needs exactly one ```schema block");
+    let documented = spec::parse_schema(&schema[0]);
+    let missing: Vec<&String> = recorded.keys().filter(|k| !documented.contains_key(*k)).collect();
+    let extra: Vec<&String> = documented.keys().filter(|k| !recorded.contains_key(*k)).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "schema: missing {missing:?}, not in the code {extra:?}");
+    let mut wrong = BTreeMap::new();
+    for (name, def) in &recorded {
+        if &documented[name] != def {
+            wrong.insert(name.clone(), (documented[name].clone(), def.clone()));
+        }
+    }
+    assert!(wrong.is_empty(), "schema differs from the code (documented, actual):\n{wrong:#?}\nthe code's schema:\n{}", spec::render_schema(&recorded));
+}
+
+// ---- regenerating the document's blocks -------------------------------------------------------
+
+#[test]
+fn print_document_blocks() {
+    if std::env::var_os("ENTREPOT_PRINT_DOC").is_none() {
+        return;
+    }
+    let mut defs = samples().defs;
+    defs.remove("Result");
+    println!("```schema\n{}```\n", spec::render_schema(&defs));
+    for (name, msg) in vectors() {
+        println!("vector: {name}\n```hex\n{}\n```\n", msg.hex_block().join("\n"));
+    }
+}
+
+// ---- what the document says about decoding, beyond the examples ---------------------------------
+
+#[test]
+fn frame_level_rules() {
+    // Trailing bytes after a complete message are an error (BadFrame on the server).
+    let mut frame = encode(&RequestFrame { id: 1, request: Request::Balances });
+    frame.push(0);
+    assert_eq!(decode::<RequestFrame>(&frame[4..]), Err(FrameError::TrailingBytes(1)));
+    // The length prefix: up to 1 MiB accepted, one more refused.
+    assert_eq!(payload_len((MAX_FRAME as u32).to_le_bytes()), Ok(MAX_FRAME));
+    assert_eq!(payload_len((MAX_FRAME as u32 + 1).to_le_bytes()), Err(FrameError::TooLarge(MAX_FRAME + 1)));
+    // An empty payload is a valid frame header but never a valid message.
+    assert!(decode::<RequestFrame>(&[]).is_err());
+    // A string may claim no more than the frame holds.
+    assert!(decode::<String>(&[0xfc, 0x00, 0x00, 0x10, 0x00]).is_err());
 }
