@@ -374,7 +374,7 @@ fn recovery(dir: &Path, commands: u64) -> (f64, f64) {
             _ => admin,
         };
         let command = entrepot_core::Command { actor, request: RequestId(seq), body };
-        batch.push((seq, encode_record(&JournalEntry { ctx: Ctx { seq, time: seq }, command })));
+        batch.push((seq, encode_record(&JournalEntry { ctx: Ctx { seq, time: seq }, command, decisions: Vec::new() })));
         if batch.len() == 100_000 || seq == commands {
             store.append(&batch, |_| Ok(())).expect("append");
             batch.clear();

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId};
 use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus};
+use crate::rules::PluginBinding;
 
 /// What the caller hands in with each command: the engine has no clock of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -29,6 +30,9 @@ pub enum Body {
     CreateMarket { spec: MarketSpec, policy: MarketPolicy },
     SetMarketPolicy { market: MarketId, policy: MarketPolicy },
     SetMarketStatus { market: MarketId, status: MarketStatus },
+    /// Hand a market's admission and fee decisions to a rules plugin (`None`: back to the
+    /// native policy). Rebinding with a new hash is a hot reload.
+    BindRules { market: MarketId, binding: Option<PluginBinding> },
     OpenAccount { account: AccountId },
     /// Create value out of the faucet (loot drop, starting cash).
     Mint { account: AccountId, asset: AssetId, amount: u64 },

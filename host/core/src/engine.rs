@@ -15,6 +15,7 @@ use crate::command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Si
 use crate::event::{DoneReason, Event, InvalidMarket, Outcome, RejectReason};
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
 use crate::market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, SelfTradePrevention};
+use crate::rules::{self, AccountView, Listing, MarketView, NativeOnly, OrderCheck, PluginBinding, Rules, TradeFacts};
 use crate::units::MarketUnits;
 use serde::{Deserialize, Serialize};
 
@@ -95,6 +96,9 @@ struct Market {
     book: Book<OrderData>,
     /// Number of `BookLevel` events emitted so far.
     book_seq: u64,
+    last_price: Option<u64>,
+    /// The rules plugin deciding admission and fees here, if any.
+    plugin: Option<PluginBinding>,
 }
 
 impl Market {
@@ -106,6 +110,12 @@ impl Market {
     fn required(&self, price: u64, lots: u64) -> Option<u64> {
         let n = self.units.notional(price, lots)?;
         n.checked_add(Self::fee(n, self.policy.max_fee_bps()))
+    }
+
+    /// How long a purchase counts in an account's buy window: the native buy limit's
+    /// window, else the rules plugin's, else purchases are not tracked.
+    fn buy_window_ms(&self) -> Option<u64> {
+        self.policy.buy_limit.map(|l| l.window_ms).or_else(|| self.plugin.as_ref().and_then(|p| p.buy_window_ms))
     }
 
     fn escrow_asset(&self, side: Side) -> u32 {
@@ -248,8 +258,14 @@ impl Engine {
         self.seq
     }
 
-    /// Run one command and append its events to `out`.
+    /// Run one command and append its events to `out`. Markets bound to a rules plugin
+    /// use their native policy (see [`Engine::apply_with`]).
     pub fn apply(&mut self, ctx: Ctx, cmd: &Command, out: &mut Vec<Event>) {
+        self.apply_with(ctx, cmd, out, &mut NativeOnly)
+    }
+
+    /// Run one command, asking `rules` for the decisions of plugin-bound markets.
+    pub fn apply_with(&mut self, ctx: Ctx, cmd: &Command, out: &mut Vec<Event>, rules: &mut dyn Rules) {
         self.now = self.now.max(ctx.time);
         self.seq = ctx.seq;
         self.generation += 1;
@@ -259,7 +275,7 @@ impl Engine {
         if let Some(&outcome) = self.dedup.get(&key) {
             out.push(Event::Duplicate { account: cmd.actor, request: cmd.request, outcome });
         } else {
-            let outcome = match self.run(cmd, out) {
+            let outcome = match self.run(cmd, out, rules) {
                 Ok(outcome) => outcome,
                 Err(reason) => {
                     out.push(Event::Rejected { account: cmd.actor, request: cmd.request, reason });
@@ -299,7 +315,7 @@ impl Engine {
         }
     }
 
-    fn run(&mut self, cmd: &Command, out: &mut Vec<Event>) -> R<Outcome> {
+    fn run(&mut self, cmd: &Command, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<Outcome> {
         let (actor, request) = (cmd.actor, cmd.request);
         let done = Event::Done { account: actor, request };
         match &cmd.body {
@@ -321,6 +337,11 @@ impl Engine {
                 self.markets[m as usize].policy = *policy;
                 out.push(done);
                 self.re_escrow_bids(m, out);
+            }
+            Body::BindRules { market, binding } => {
+                let m = self.market_idx(*market)?;
+                self.markets[m as usize].plugin = binding.clone();
+                out.push(done);
             }
             Body::SetMarketStatus { market, status } => {
                 let m = self.market_idx(*market)?;
@@ -374,14 +395,14 @@ impl Engine {
                 self.cancel_where(Some(m), None, out);
             }
             Body::Tick => out.push(done),
-            Body::Place(order) => return self.place(actor, request, order, out),
+            Body::Place(order) => return self.place(actor, request, order, out, rules),
             Body::Cancel { order } => {
                 let a = self.account_idx(actor)?;
                 let m = self.owned_order(a, *order)?;
                 out.push(done);
                 self.cancel_resting(m, order.0, DoneReason::Cancelled, out);
             }
-            Body::Modify { order, price, quantity } => self.modify(actor, *order, *price, *quantity, out)?,
+            Body::Modify { order, price, quantity } => self.modify(actor, request, *order, *price, *quantity, out, rules)?,
             Body::CancelAll { market } => {
                 let a = self.account_idx(actor)?;
                 let m = market.map(|m| self.market_idx(m)).transpose()?;
@@ -417,6 +438,8 @@ impl Engine {
             quote,
             book: Book::with_capacity(1024),
             book_seq: 0,
+            last_price: None,
+            plugin: None,
         });
         out.push(Event::MarketCreated { market: spec.id });
         Ok(())
@@ -501,7 +524,7 @@ impl Engine {
 
     // ---- orders ----
 
-    fn place(&mut self, actor: AccountId, request: RequestId, o: &OrderRequest, out: &mut Vec<Event>) -> R<Outcome> {
+    fn place(&mut self, actor: AccountId, request: RequestId, o: &OrderRequest, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<Outcome> {
         let a = self.account_idx(actor)?;
         let m = self.market_idx(o.market)?;
         let market = &self.markets[m as usize];
@@ -559,7 +582,6 @@ impl Engine {
             return Err(RejectReason::FillOrKillUnfilled);
         }
         let market = &self.markets[m as usize];
-        let listing_fee = if o.tif.rests() { policy.listing_fee } else { 0 };
         let escrow = match (o.side, limit, budget) {
             (Side::Sell, _, _) => market.units.base_units(quantity),
             (Side::Buy, Some(price), _) => market.required(price, quantity),
@@ -567,6 +589,13 @@ impl Engine {
             (Side::Buy, None, None) => self.walk(m, Side::Buy, a, None, quantity).1,
         }
         .ok_or(RejectReason::OutOfRange)?;
+        let check = OrderCheck { side: o.side, price: limit, quantity, budget, rests: o.tif.rests(), modifies: None };
+        self.check_with_rules(m, a, request, &check, out, rules)?;
+        let listing_fee = match (o.tif.rests(), limit) {
+            (true, Some(price)) => self.listing_fee(m, a, o.side, price, quantity, None, rules)?,
+            _ => 0,
+        };
+        let market = &self.markets[m as usize];
         let (base, quote) = (market.base, market.quote);
         match o.side {
             Side::Buy => self.ensure_available(a, quote, escrow.checked_add(listing_fee).ok_or(RejectReason::OutOfRange)?)?,
@@ -581,10 +610,7 @@ impl Engine {
         self.next_order += 1;
         let escrow_asset = if o.side == Side::Buy { quote } else { base };
         self.lock(a, escrow_asset, escrow);
-        if listing_fee > 0 {
-            self.bal_mut(a, quote).available -= listing_fee;
-            self.assets[quote as usize].fee_sink += listing_fee;
-        }
+        self.charge_fee(a, quote, listing_fee);
         out.push(Event::OrderAccepted {
             order: OrderId(id),
             account: actor,
@@ -611,8 +637,82 @@ impl Engine {
             post_only: o.post_only,
             new: true,
         };
-        self.take(m, &mut taker, out);
+        self.take(m, &mut taker, out, rules);
         Ok(Outcome::Accepted { order: OrderId(id) })
+    }
+
+    /// The market and the account as a rules plugin sees them.
+    fn rule_views(&self, m: u32, a: u32) -> (MarketView, AccountView) {
+        let market = &self.markets[m as usize];
+        let seat = self.seat(a, m);
+        let window_ms = market.buy_window_ms();
+        let window = seat.window.filter(|&(start, _)| window_ms.is_some_and(|w| self.now < start.saturating_add(w)));
+        let view = MarketView {
+            market: market.spec.id,
+            now_ms: self.now,
+            last_price: market.last_price,
+            best_bid: market.book.best_price(Side::Buy),
+            best_ask: market.book.best_price(Side::Sell),
+        };
+        let account = AccountView {
+            account: self.accounts[a as usize].id,
+            available_quote: self.available(a, market.quote),
+            available_base: self.available(a, market.base),
+            open_orders: seat.open,
+            resting_buy_lots: seat.resting_buy,
+            bought_lots: window.map_or(0, |(_, lots)| lots),
+            window_start_ms: window.map(|(start, _)| start),
+        };
+        (view, account)
+    }
+
+    /// Ask the market's rules plugin, if it has one, to admit an order or modification.
+    fn check_with_rules(&self, m: u32, a: u32, request: RequestId, check: &OrderCheck, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
+        let Some(binding) = &self.markets[m as usize].plugin else { return Ok(()) };
+        let (market, account) = self.rule_views(m, a);
+        match rules.check_order(binding, &market, &account, check) {
+            Some(Err(message)) => {
+                out.push(Event::RuleMessage { account: account.account, request, message: rules::clip_reason(message) });
+                Err(RejectReason::RuleRejected)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The fee for an order that starts resting, or for modifying a resting one: the rules
+    /// plugin's if the market has one, else the policy's flat listing fee (none on modify).
+    #[allow(clippy::too_many_arguments)]
+    fn listing_fee(&self, m: u32, a: u32, side: Side, price: u64, quantity: u64, modifies: Option<(u64, u64)>, rules: &mut dyn Rules) -> R<u64> {
+        let market = &self.markets[m as usize];
+        let native = if modifies.is_none() { market.policy.listing_fee } else { 0 };
+        let Some(binding) = &market.plugin else { return Ok(native) };
+        let notional = market.units.notional(price, quantity).ok_or(RejectReason::OutOfRange)?;
+        let (view, account) = self.rule_views(m, a);
+        let listing = Listing { account: account.account, side, price, quantity, notional, modifies };
+        Ok(rules.listing_fee(binding, &view, &listing).unwrap_or(native))
+    }
+
+    /// A fill's (maker, taker) fees. A plugin's proposal is capped so escrow always covers
+    /// it: a buyer pays at most the policy rate its escrow reserved (taker rate for a taker,
+    /// the higher rate for a resting maker), a seller at most the notional.
+    fn trade_fees(&self, m: u32, facts: &TradeFacts, rules: &mut dyn Rules) -> (u64, u64) {
+        let market = &self.markets[m as usize];
+        let policy = market.policy;
+        let native = (Market::fee(facts.notional, policy.maker_fee_bps), Market::fee(facts.notional, policy.taker_fee_bps));
+        let Some(binding) = &market.plugin else { return native };
+        let view = MarketView {
+            market: market.spec.id,
+            now_ms: self.now,
+            last_price: market.last_price,
+            best_bid: market.book.best_price(Side::Buy),
+            best_ask: market.book.best_price(Side::Sell),
+        };
+        let Some(fees) = rules.trade_fees(binding, &view, facts) else { return native };
+        let (maker_cap, taker_cap) = match facts.taker_side {
+            Side::Buy => (facts.notional, Market::fee(facts.notional, policy.taker_fee_bps)),
+            Side::Sell => (Market::fee(facts.notional, policy.max_fee_bps()), facts.notional),
+        };
+        (fees.maker.min(maker_cap), fees.taker.min(taker_cap))
     }
 
     /// Walk the side opposite `side` as matching would (price limit and self-trade
@@ -641,8 +741,8 @@ impl Engine {
     }
 
     /// Match a taker against the book, then rest it or finish it.
-    fn take(&mut self, m: u32, t: &mut Taker, out: &mut Vec<Event>) {
-        let self_trade = self.match_taker(m, t, out);
+    fn take(&mut self, m: u32, t: &mut Taker, out: &mut Vec<Event>, rules: &mut dyn Rules) {
+        let self_trade = self.match_taker(m, t, out, rules);
         let reason = if self_trade {
             Some(DoneReason::SelfTrade)
         } else if t.budget {
@@ -690,7 +790,7 @@ impl Engine {
     }
 
     /// The matching loop. Returns true when self-trade prevention stopped the taker.
-    fn match_taker(&mut self, m: u32, t: &mut Taker, out: &mut Vec<Event>) -> bool {
+    fn match_taker(&mut self, m: u32, t: &mut Taker, out: &mut Vec<Event>, rules: &mut dyn Rules) -> bool {
         let maker_side = t.side.opposite();
         while t.left > 0 {
             let market = &self.markets[m as usize];
@@ -726,8 +826,15 @@ impl Engine {
                 }
             }
             let notional = units.notional(price, q).expect("bounded by escrow");
-            let maker_fee = Market::fee(notional, policy.maker_fee_bps);
-            let taker_fee = Market::fee(notional, policy.taker_fee_bps);
+            let facts = TradeFacts {
+                price,
+                quantity: q,
+                notional,
+                taker_side: t.side,
+                maker_account: self.accounts[maker.account as usize].id,
+                taker_account: t.owner,
+            };
+            let (maker_fee, taker_fee) = self.trade_fees(m, &facts, rules);
             let items = q * units.lot_units;
 
             self.touch_level(m, maker_side, price);
@@ -764,6 +871,7 @@ impl Engine {
                 }
             }
             self.assets[quote as usize].fee_sink += maker_fee + taker_fee;
+            self.markets[m as usize].last_price = Some(price);
             t.left -= q;
             t.filled += q;
             let trade = TradeId(self.next_trade);
@@ -804,11 +912,11 @@ impl Engine {
 
     /// Count a purchase in the buyer's buy-limit window, if the market has a buy limit.
     fn record_buy(&mut self, a: u32, m: u32, lots: u64) {
-        let Some(limit) = self.markets[m as usize].policy.buy_limit else { return };
+        let Some(window_ms) = self.markets[m as usize].buy_window_ms() else { return };
         let now = self.now;
         let seat = self.seat_mut(a, m);
         seat.window = match seat.window {
-            Some((start, bought)) if now < start.saturating_add(limit.window_ms) => Some((start, bought + lots)),
+            Some((start, bought)) if now < start.saturating_add(window_ms) => Some((start, bought + lots)),
             _ => Some((now, lots)),
         };
     }
@@ -889,7 +997,8 @@ impl Engine {
         self.id_scratch = ids;
     }
 
-    fn modify(&mut self, actor: AccountId, order: OrderId, price: u64, quantity: u64, out: &mut Vec<Event>) -> R<()> {
+    #[allow(clippy::too_many_arguments)]
+    fn modify(&mut self, actor: AccountId, request: RequestId, order: OrderId, price: u64, quantity: u64, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
         let a = self.account_idx(actor)?;
         let m = self.owned_order(a, order)?;
         let market = &self.markets[m as usize];
@@ -910,6 +1019,11 @@ impl Engine {
                 return Err(RejectReason::BuyLimitReached { remaining: allowance });
             }
         }
+        let check = OrderCheck { side: o.side, price: Some(price), quantity, budget: None, rests: true, modifies: Some((o.price, o.quantity)) };
+        self.check_with_rules(m, a, request, &check, out, rules)?;
+        let relist_fee = self.listing_fee(m, a, o.side, price, quantity, Some((o.price, o.quantity)), rules)?;
+        let market = &self.markets[m as usize];
+        let quote = market.quote;
         let asset = market.escrow_asset(o.side);
         let new_escrow = match o.side {
             Side::Buy => market.required(price, quantity),
@@ -925,8 +1039,10 @@ impl Engine {
         };
 
         if price == o.price && quantity <= o.quantity {
+            self.ensure_available(a, quote, relist_fee)?;
             let event = modified(true);
             let new_escrow = new_escrow.expect("smaller than the current escrow");
+            self.charge_fee(a, quote, relist_fee);
             if quantity < o.quantity {
                 self.touch_level(m, o.side, price);
                 self.markets[m as usize].book.reduce(order.0, quantity);
@@ -944,10 +1060,15 @@ impl Engine {
             return Err(RejectReason::PostOnlyWouldTrade);
         }
         let new_escrow = new_escrow.ok_or(RejectReason::OutOfRange)?;
-        if new_escrow > o.data.escrow {
-            self.ensure_available(a, asset, new_escrow - o.data.escrow)?;
+        let increase = new_escrow.saturating_sub(o.data.escrow);
+        if asset == quote {
+            self.ensure_available(a, quote, increase.checked_add(relist_fee).ok_or(RejectReason::OutOfRange)?)?;
+        } else {
+            self.ensure_available(a, asset, increase)?;
+            self.ensure_available(a, quote, relist_fee)?;
         }
         let event = modified(false);
+        self.charge_fee(a, quote, relist_fee);
         // Re-queue: out of the book, escrow adjusted, then matched like a new limit order.
         self.touch_level(m, o.side, o.price);
         self.markets[m as usize].book.remove(order.0);
@@ -977,8 +1098,16 @@ impl Engine {
             post_only: o.data.post_only,
             new: false,
         };
-        self.take(m, &mut taker, out);
+        self.take(m, &mut taker, out, rules);
         Ok(())
+    }
+
+    /// Move a fee from the account's available balance into the fee sink.
+    fn charge_fee(&mut self, a: u32, s: u32, fee: u64) {
+        if fee > 0 {
+            self.bal_mut(a, s).available -= fee;
+            self.assets[s as usize].fee_sink += fee;
+        }
     }
 
     // ---- end-of-command events ----
@@ -1148,6 +1277,10 @@ impl Engine {
             h.u64(mk.status as u64);
             h.u64(mk.book_seq);
             h.bytes(format!("{:?}", mk.policy).as_bytes());
+            h.u64(mk.last_price.map_or(0, |p| p + 1));
+            if let Some(p) = &mk.plugin {
+                h.bytes(format!("{p:?}").as_bytes());
+            }
             for side in [Side::Buy, Side::Sell] {
                 for o in mk.book.iter_side(side) {
                     h.u64(o.id);

@@ -24,6 +24,8 @@ pub enum Event {
     Burned { account: AccountId, asset: AssetId, amount: u64 },
     /// The command failed validation; nothing changed.
     Rejected { account: AccountId, request: RequestId, reason: RejectReason },
+    /// The market's rules plugin explained a `RejectReason::RuleRejected` (comes just before it).
+    RuleMessage { account: AccountId, request: RequestId, message: String },
     /// The (actor, request) pair was seen before: this is its first outcome, nothing changed.
     Duplicate { account: AccountId, request: RequestId, outcome: Outcome },
     /// A non-order command (cancel, mass cancel, admin) succeeded.
@@ -156,6 +158,9 @@ pub enum RejectReason {
     OrderSlotsFull { max: u32 },
     #[error("buy limit reached: {remaining} lots left in this window")]
     BuyLimitReached { remaining: u64 },
+    /// The market's rules plugin refused the order; its text is in `Event::RuleMessage`.
+    #[error("refused by the market's rules")]
+    RuleRejected,
 }
 
 /// Why a market definition or policy was refused, in the order the checks run.

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod event;
 pub mod ids;
 pub mod market;
+pub mod rules;
 pub mod units;
 
 pub use book::Book;
@@ -19,4 +20,5 @@ pub use engine::{Engine, EngineConfig, OrderView};
 pub use event::{DoneReason, Event, InvalidMarket, Outcome, RejectReason};
 pub use ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
 pub use market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, SelfTradePrevention};
+pub use rules::{Decision, PluginBinding, Rules};
 pub use units::MarketUnits;

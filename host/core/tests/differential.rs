@@ -41,6 +41,7 @@ fn kind(e: &Event) -> &'static str {
         Event::Minted { .. } => "Minted",
         Event::Burned { .. } => "Burned",
         Event::Rejected { .. } => "Rejected",
+        Event::RuleMessage { .. } => "RuleMessage",
         Event::Duplicate { .. } => "Duplicate",
         Event::Done { .. } => "Done",
         Event::OrderAccepted { .. } => "OrderAccepted",

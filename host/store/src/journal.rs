@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use entrepot_core::{Command, Ctx, Engine, EngineConfig, Event};
+use entrepot_core::rules::Replay;
+use entrepot_core::{Command, Ctx, Decision, Engine, EngineConfig, Event};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -29,11 +30,23 @@ macro_rules! db_err {
 }
 db_err!(redb::Error, redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError, redb::SetDurabilityError);
 
-/// One journaled command with the context it was applied with.
+/// One journaled command with the context it was applied with, and the answers the
+/// rules plugins gave while it ran (empty when it touched no plugin-bound market).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub ctx: Ctx,
     pub command: Command,
+    pub decisions: Vec<Decision>,
+}
+
+impl JournalEntry {
+    /// Apply the entry again exactly as it was applied live: plugin decisions come from
+    /// the journal, so recovery needs neither the plugins nor their timing.
+    pub fn replay(&self, engine: &mut Engine, events: &mut Vec<Event>) {
+        let mut replay = Replay::new(&self.decisions);
+        engine.apply_with(self.ctx, &self.command, events, &mut replay);
+        assert!(replay.finished(), "journal seq {}: {} plugin decisions were not used", self.ctx.seq, self.decisions.len());
+    }
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -177,7 +190,7 @@ impl Store {
                         return Err(StoreError::Gap { expected, found: seq });
                     }
                     events.clear();
-                    engine.apply(entry.ctx, &entry.command, &mut events);
+                    entry.replay(&mut engine, &mut events);
                     on_replay(&entry, &events);
                     replayed += 1;
                     expected += 1;
@@ -216,7 +229,7 @@ impl Store {
             }
             let entry: JournalEntry = decode(seq, v.value()).map_err(|e| e.to_string())?;
             events.clear();
-            engine.apply(entry.ctx, &entry.command, &mut events);
+            entry.replay(&mut engine, &mut events);
             if let Some(&&(s, hash)) = pending.peek() {
                 if s == seq {
                     if engine.state_hash() != hash {

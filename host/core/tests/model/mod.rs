@@ -355,6 +355,8 @@ impl Model {
         let actor = cmd.actor;
         let request = cmd.request;
         match &cmd.body {
+            // The model has no plugins: the generators never bind rules.
+            Body::BindRules { .. } => unreachable!("the reference model has no rules plugins"),
             Body::CreateAsset(spec) => {
                 if self.assets.contains_key(&spec.id) {
                     return Err(RejectReason::AssetExists);

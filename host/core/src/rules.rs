@@ -1,0 +1,210 @@
+//! The seam between the engine and market-rules plugins.
+//!
+//! A market may be bound to a plugin (`Body::BindRules`, journaled like any command). For a
+//! bound market the engine asks a [`Rules`] implementation three questions — admit this
+//! order?, what fees on this fill?, what listing fee? — and clamps the answers so that no
+//! proposal can break escrow or conservation (plugins propose, the host disposes).
+//! Unbound markets never reach this module: the native policy in `market.rs` applies.
+//!
+//! Determinism: a live server answers through WebAssembly, whose faults (deadline, memory)
+//! are not reproducible. So every answer given for a bound market is recorded as a
+//! [`Decision`] in the command's journal entry, and recovery replays those decisions with
+//! [`Replay`] instead of calling plugins. `None` — the plugin was unavailable and the native
+//! rule applied — is recorded too.
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::Side;
+use crate::ids::{AccountId, MarketId};
+
+/// Which plugin governs a market. Binding the same name with a new hash is a hot reload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginBinding {
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the plugin's wasm: the journal says exactly which code decided.
+    pub hash: [u8; 32],
+    /// How long a purchase counts in an account's buy window (`AccountView::bought_lots`),
+    /// from the plugin's manifest; `None` keeps the native policy's window, if any.
+    pub buy_window_ms: Option<u64>,
+}
+
+/// The live state of a market at the moment of a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketView {
+    pub market: MarketId,
+    pub now_ms: u64,
+    pub last_price: Option<u64>,
+    pub best_bid: Option<u64>,
+    pub best_ask: Option<u64>,
+}
+
+/// The ordering account as it stands in the market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountView {
+    pub account: AccountId,
+    pub available_quote: u64,
+    pub available_base: u64,
+    pub open_orders: u32,
+    pub resting_buy_lots: u64,
+    pub bought_lots: u64,
+    pub window_start_ms: Option<u64>,
+}
+
+/// An order or modification waiting for admission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderCheck {
+    pub side: Side,
+    pub price: Option<u64>,
+    pub quantity: u64,
+    pub budget: Option<u64>,
+    pub rests: bool,
+    /// For a modification: the order's (price, quantity) before it.
+    pub modifies: Option<(u64, u64)>,
+}
+
+/// One fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeFacts {
+    pub price: u64,
+    pub quantity: u64,
+    pub notional: u64,
+    pub taker_side: Side,
+    pub maker_account: AccountId,
+    pub taker_account: AccountId,
+}
+
+/// An order about to rest, or a resting order being modified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listing {
+    pub account: AccountId,
+    pub side: Side,
+    pub price: u64,
+    pub quantity: u64,
+    pub notional: u64,
+    pub modifies: Option<(u64, u64)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fees {
+    pub maker: u64,
+    pub taker: u64,
+}
+
+/// The longest rejection text kept (bytes, cut at a character boundary).
+pub const MAX_REASON_BYTES: usize = 200;
+
+/// Answers for bound markets. `None` means "no answer: apply the native rule".
+pub trait Rules {
+    fn check_order(&mut self, binding: &PluginBinding, market: &MarketView, account: &AccountView, order: &OrderCheck) -> Option<Result<(), String>>;
+    fn trade_fees(&mut self, binding: &PluginBinding, market: &MarketView, trade: &TradeFacts) -> Option<Fees>;
+    fn listing_fee(&mut self, binding: &PluginBinding, market: &MarketView, listing: &Listing) -> Option<u64>;
+}
+
+/// No plugins: every bound market falls back to its native policy.
+pub struct NativeOnly;
+
+impl Rules for NativeOnly {
+    fn check_order(&mut self, _: &PluginBinding, _: &MarketView, _: &AccountView, _: &OrderCheck) -> Option<Result<(), String>> {
+        None
+    }
+    fn trade_fees(&mut self, _: &PluginBinding, _: &MarketView, _: &TradeFacts) -> Option<Fees> {
+        None
+    }
+    fn listing_fee(&mut self, _: &PluginBinding, _: &MarketView, _: &Listing) -> Option<u64> {
+        None
+    }
+}
+
+/// One recorded answer, in call order within a command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    /// The plugin gave no answer (quarantined, faulted or unloaded): native rule applied.
+    Native,
+    Verdict(Result<(), String>),
+    Fees(Fees),
+    ListingFee(u64),
+}
+
+/// Records every answer of the wrapped rules, for the journal.
+pub struct Recorder<'a, R: Rules + ?Sized> {
+    pub inner: &'a mut R,
+    pub decisions: &'a mut Vec<Decision>,
+}
+
+impl<R: Rules + ?Sized> Rules for Recorder<'_, R> {
+    fn check_order(&mut self, b: &PluginBinding, m: &MarketView, a: &AccountView, o: &OrderCheck) -> Option<Result<(), String>> {
+        let answer = self.inner.check_order(b, m, a, o);
+        self.decisions.push(answer.clone().map_or(Decision::Native, Decision::Verdict));
+        answer
+    }
+    fn trade_fees(&mut self, b: &PluginBinding, m: &MarketView, t: &TradeFacts) -> Option<Fees> {
+        let answer = self.inner.trade_fees(b, m, t);
+        self.decisions.push(answer.map_or(Decision::Native, Decision::Fees));
+        answer
+    }
+    fn listing_fee(&mut self, b: &PluginBinding, m: &MarketView, l: &Listing) -> Option<u64> {
+        let answer = self.inner.listing_fee(b, m, l);
+        self.decisions.push(answer.map_or(Decision::Native, Decision::ListingFee));
+        answer
+    }
+}
+
+/// Gives back recorded answers in order (recovery). The engine makes the same calls in the
+/// same order on replay, so a mismatch means the journal does not belong to this state.
+pub struct Replay<'a> {
+    decisions: std::slice::Iter<'a, Decision>,
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(decisions: &'a [Decision]) -> Self {
+        Replay { decisions: decisions.iter() }
+    }
+
+    /// Whether every recorded decision was used.
+    pub fn finished(&self) -> bool {
+        self.decisions.len() == 0
+    }
+
+    fn next(&mut self, hook: &str) -> &'a Decision {
+        self.decisions
+            .next()
+            .unwrap_or_else(|| panic!("journal replay: no recorded decision for {hook}; the journal does not match the engine"))
+    }
+}
+
+impl Rules for Replay<'_> {
+    fn check_order(&mut self, _: &PluginBinding, _: &MarketView, _: &AccountView, _: &OrderCheck) -> Option<Result<(), String>> {
+        match self.next("check-order") {
+            Decision::Native => None,
+            Decision::Verdict(v) => Some(v.clone()),
+            other => panic!("journal replay: expected a check-order decision, found {other:?}"),
+        }
+    }
+    fn trade_fees(&mut self, _: &PluginBinding, _: &MarketView, _: &TradeFacts) -> Option<Fees> {
+        match self.next("trade-fees") {
+            Decision::Native => None,
+            Decision::Fees(f) => Some(*f),
+            other => panic!("journal replay: expected a trade-fees decision, found {other:?}"),
+        }
+    }
+    fn listing_fee(&mut self, _: &PluginBinding, _: &MarketView, _: &Listing) -> Option<u64> {
+        match self.next("listing-fee") {
+            Decision::Native => None,
+            Decision::ListingFee(f) => Some(*f),
+            other => panic!("journal replay: expected a listing-fee decision, found {other:?}"),
+        }
+    }
+}
+
+/// Cut a plugin's rejection text to [`MAX_REASON_BYTES`] at a character boundary.
+pub fn clip_reason(mut reason: String) -> String {
+    if reason.len() > MAX_REASON_BYTES {
+        let mut end = MAX_REASON_BYTES;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    reason
+}
