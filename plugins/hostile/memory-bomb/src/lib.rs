@@ -1,0 +1,57 @@
+//! HOSTILE: `check-order` allocates memory until the allocator fails. The host's memory
+//! cap (16 MiB by default) makes `memory.grow` fail, Rust's allocation-failure handler
+//! aborts, and the instance traps. Used by the host's sandbox tests.
+
+use std::hint::black_box;
+
+use entrepot_sdk::market_rules::{
+    AccountView, Fees, Guest, Listing, MarketStatus, MarketView, OrderCheck, Trade, Verdict,
+};
+
+pub struct Hostile;
+
+/// MISBEHAVIOUR: keep 1 MiB blocks alive and touched, forever, until allocation fails.
+fn misbehave() -> Verdict {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        // Non-zero bytes: every page is written, not just reserved.
+        hoard.push(vec![0xA5; 1 << 20]);
+        black_box(&hoard);
+    }
+}
+
+// ---- Everything below is harmless on purpose: the host tests check that the other hooks
+// ---- of a misbehaving plugin still answer.
+
+impl Guest for Hostile {
+    fn check_order(_: MarketView, _: AccountView, _: OrderCheck) -> Verdict {
+        misbehave()
+    }
+
+    fn trade_fees(_: MarketView, _: Trade) -> Fees {
+        Fees::ZERO
+    }
+
+    fn listing_fee(_: MarketView, _: Listing) -> u64 {
+        0
+    }
+
+    fn on_market_status(_: u32, _: MarketStatus) {}
+}
+
+entrepot_sdk::export_market_rules!(Hostile);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entrepot_sdk::market_rules::Side;
+
+    #[test]
+    fn only_check_order_misbehaves() {
+        let trade = Trade { price: 10, quantity: 2, notional: 20, taker_side: Side::Buy, maker_account: 1, taker_account: 2 };
+        assert_eq!(Hostile::trade_fees(MarketView::default(), trade), Fees::ZERO);
+        let listing = Listing { account: 1, side: Side::Sell, price: 10, quantity: 2, notional: 20, modifies: None };
+        assert_eq!(Hostile::listing_fee(MarketView::default(), listing), 0);
+        Hostile::on_market_status(1, MarketStatus::Halted);
+    }
+}

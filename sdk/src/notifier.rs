@@ -1,0 +1,22 @@
+//! The `notifier` world: turn server events into messages that the host delivers.
+//!
+//! Implement [`Guest`] and register it with [`export_notifier!`](crate::export_notifier).
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "notifier",
+    pub_export_macro: true,
+    // The raw glue; [`crate::export_notifier!`] wraps it so that native builds skip it.
+    export_macro_name: "export_wasm",
+    default_bindings_module: "entrepot_sdk::notifier",
+    additional_derives: [PartialEq, Eq],
+    with: {
+        "entrepot:plugin/types@0.1.0": crate::market_rules::entrepot::plugin::types,
+        "entrepot:plugin/host@0.1.0": crate::market_rules::entrepot::plugin::host,
+    },
+});
+
+pub use self::exports::entrepot::plugin::notify::{
+    AccountCreated, BetSettled, Channel, Event, Guest, Notification, OrderFilled, PriceAlert,
+};
+pub use crate::types::Side;
