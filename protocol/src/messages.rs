@@ -122,6 +122,39 @@ pub enum AdminRequest {
     Burn { account: u64, asset: u32, amount: Decimal },
     /// Look an account up by e-mail.
     FindAccount { email: String },
+    /// Load a plugin from a manifest path on the server's machine (the .wasm sits beside it)
+    /// and bind the markets its manifest lists. Answered with `Plugins([the plugin])`.
+    PluginLoad { manifest: String },
+    /// Load the named plugin again from where it was loaded (new code, same name) and swap it
+    /// in without dropping anything; markets bound to it move to the new version.
+    PluginReload { name: String },
+    /// Unbind the plugin's markets (native rules again) and drop it.
+    PluginUnload { name: String },
+    /// Every loaded plugin with its state and metrics: `Plugins(..)`.
+    PluginList,
+    /// Bind a market to a loaded market-rules plugin, or back to the native rules (`None`).
+    BindRules { market: u32, plugin: Option<String> },
+}
+
+/// A loaded plugin as operators see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    /// "market-rules", "bet-type" or "notifier".
+    pub world: String,
+    /// SHA-256 of the wasm, hex.
+    pub hash: String,
+    /// Markets whose rules it decides.
+    pub markets: Vec<u32>,
+    /// Why it is cut off, if it is quarantined.
+    pub quarantined: Option<String>,
+    pub calls: u64,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub fuel_used: u64,
+    pub faults: u64,
+    pub quarantines: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +217,7 @@ pub enum Response {
     Markets(Vec<MarketInfo>),
     Subscribed { cursor: u64 },
     Account { account: u64 },
+    Plugins(Vec<PluginInfo>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,4 +304,6 @@ pub enum PushEvent {
     // ---- both ----
     /// The server is closing the connection (shutdown); reconnect and resume.
     Closing { reason: String },
+    /// An in-game message from a notifier plugin (e.g. an order filled).
+    Notice { subject: String, body: String },
 }

@@ -419,6 +419,11 @@ fn samples() -> spec::Spec {
         AdminRequest::Mint { account: 1000, asset: 1, amount: d("1") },
         AdminRequest::Burn { account: 1000, asset: 1, amount: d("1") },
         AdminRequest::FindAccount { email: email() },
+        AdminRequest::PluginLoad { manifest: "plugins/price-band.toml".into() },
+        AdminRequest::PluginReload { name: "price-band".into() },
+        AdminRequest::PluginUnload { name: "price-band".into() },
+        AdminRequest::PluginList,
+        AdminRequest::BindRules { market: 1, plugin: Some("price-band".into()) },
     ] {
         add(spec::annotate(&a, ""));
     }
@@ -446,6 +451,20 @@ fn samples() -> spec::Spec {
         Response::Markets(vec![market]),
         Response::Subscribed { cursor: 1 },
         Response::Account { account: 1000 },
+        Response::Plugins(vec![PluginInfo {
+            name: "price-band".into(),
+            version: "0.1.0".into(),
+            world: "market-rules".into(),
+            hash: "ab".into(),
+            markets: vec![1],
+            quarantined: Some("3 faults".into()),
+            calls: 1,
+            p50_ns: 2,
+            p99_ns: 3,
+            fuel_used: 4,
+            faults: 5,
+            quarantines: 6,
+        }]),
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -458,6 +477,7 @@ fn samples() -> spec::Spec {
         PushEvent::BookLevel { market: 1, side: Side::Buy, price: d("1"), quantity: d("2") },
         PushEvent::Trade { market: 1, trade: 1, price: d("1"), quantity: d("2"), taker_side: Side::Sell },
         PushEvent::Closing { reason: "bye".into() },
+        PushEvent::Notice { subject: "Order filled".into(), body: "5 IRON at 12.50".into() },
     ] {
         add(spec::annotate(&e, ""));
     }

@@ -4,6 +4,7 @@
 mod alloc;
 mod engine_suite;
 mod peers;
+mod plugins_suite;
 mod report;
 mod server_suite;
 mod stream;
@@ -17,6 +18,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("engine") => engine_suite::run(quick),
         Some("server") => server_suite::run(quick),
+        Some("plugins") => plugins_suite::run(quick),
         // Internal: the peer process of the server suite's transport ceiling.
         Some("echo-server") => {
             let addr = args.get(1).and_then(|a| a.parse().ok()).expect("echo-server <addr>");
@@ -24,7 +26,7 @@ fn main() {
             rt.block_on(server_suite::echo_server(addr)).expect("echo server");
         }
         _ => {
-            eprintln!("usage: entrepot-bench <engine|server> [--quick]");
+            eprintln!("usage: entrepot-bench <engine|server|plugins> [--quick]");
             std::process::exit(2);
         }
     }

@@ -61,6 +61,8 @@ pub struct OurEngine {
     request: u64,
     /// Stream limit id → (engine order id, owner).
     orders: Vec<(u64, AccountId)>,
+    /// Answers for a plugin-bound market (the plugins suite); None: the native path.
+    rules: Option<Box<dyn core::Rules>>,
 }
 
 const GOLD: AssetId = AssetId(1);
@@ -69,7 +71,7 @@ const MARKET: MarketId = MarketId(1);
 
 impl OurEngine {
     pub fn new(expected_ops: usize) -> Self {
-        let mut e = OurEngine { engine: Engine::default(), events: Vec::with_capacity(256), seq: 0, request: 0, orders: vec![(0, AccountId(0))] };
+        let mut e = OurEngine { engine: Engine::default(), events: Vec::with_capacity(256), seq: 0, request: 0, orders: vec![(0, AccountId(0))], rules: None };
         let admin = AccountId::ADMIN;
         e.run(admin, Body::CreateAsset(AssetSpec { id: GOLD, symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }));
         e.run(admin, Body::CreateAsset(AssetSpec { id: COPPER, symbol: "COPPER".into(), decimals: 0, kind: AssetKind::Item }));
@@ -87,12 +89,23 @@ impl OurEngine {
         e
     }
 
+    /// Bind the market to a rules plugin whose answers come from `rules`.
+    pub fn with_rules(mut self, binding: core::PluginBinding, rules: Box<dyn core::Rules>) -> Self {
+        self.run(AccountId::ADMIN, Body::BindRules { market: MARKET, binding: Some(binding) });
+        self.rules = Some(rules);
+        self
+    }
+
     fn run(&mut self, actor: AccountId, body: Body) -> u64 {
         self.seq += 1;
         self.request += 1;
         self.events.clear();
         let cmd = Command { actor, request: RequestId(self.request), body };
-        self.engine.apply(Ctx { seq: self.seq, time: self.seq }, &cmd, &mut self.events);
+        let ctx = Ctx { seq: self.seq, time: self.seq };
+        match &mut self.rules {
+            Some(rules) => self.engine.apply_with(ctx, &cmd, &mut self.events, rules.as_mut()),
+            None => self.engine.apply(ctx, &cmd, &mut self.events),
+        }
         let mut traded = 0;
         for e in &self.events {
             match *e {

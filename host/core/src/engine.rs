@@ -1221,6 +1221,18 @@ impl Engine {
         self.market_idx(market).ok().map(|m| self.markets[m as usize].policy)
     }
 
+    /// Markets bound to a rules plugin, by market id.
+    pub fn rules_bindings(&self) -> Vec<(MarketId, &PluginBinding)> {
+        let mut out: Vec<_> = self.markets.iter().filter_map(|m| m.plugin.as_ref().map(|p| (m.spec.id, p))).collect();
+        out.sort_by_key(|(id, _)| id.0);
+        out
+    }
+
+    /// The rules plugin a market is bound to.
+    pub fn rules_binding(&self, market: MarketId) -> Option<&PluginBinding> {
+        self.market_idx(market).ok().and_then(|m| self.markets[m as usize].plugin.as_ref())
+    }
+
     pub fn market_status(&self, market: MarketId) -> Option<MarketStatus> {
         self.market_idx(market).ok().map(|m| self.markets[m as usize].status)
     }

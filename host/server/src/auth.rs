@@ -263,6 +263,22 @@ impl Auth {
         }
     }
 
+    /// Mail an account's owner (a notifier's e-mail). Accounts without a login are skipped.
+    pub fn mail_account(&self, account: u64, subject: &str, body: &str) -> Result<(), ApiError> {
+        let email = {
+            let tx = self.db().begin_read().map_err(internal)?;
+            let index = tx.open_table(ACCOUNT_EMAIL).map_err(internal)?;
+            let found = index.get(account).map_err(internal)?;
+            match found {
+                Some(v) => v.value().to_string(),
+                None => return Ok(()),
+            }
+        };
+        let tx = self.db().begin_write().map_err(internal)?;
+        self.queue_mail(&tx, &email, subject, body)?;
+        tx.commit().map_err(internal)
+    }
+
     /// Persist a mail in the outbox and drop it into the maildir.
     fn queue_mail(&self, tx: &redb::WriteTransaction, to: &str, subject: &str, body: &str) -> Result<(), ApiError> {
         let mut meta = tx.open_table(META).map_err(internal)?;

@@ -157,6 +157,25 @@ pub enum AdminCmd {
         #[arg(long)]
         resume: bool,
     },
+    /// Load, reload, unload, list or bind WebAssembly plugins without a restart.
+    Plugin {
+        #[command(subcommand)]
+        cmd: PluginCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PluginCmd {
+    /// Load a plugin from its manifest (a path on the server's machine; the .wasm beside it).
+    Load { manifest: String },
+    /// Load the plugin again from where it was loaded and swap it in.
+    Reload { name: String },
+    /// Drop the plugin; its markets go back to their native rules.
+    Unload { name: String },
+    /// Every loaded plugin, its markets, state and metrics.
+    List,
+    /// Bind a market to a loaded market-rules plugin (or `native` for the native rules).
+    Bind { market: u32, plugin: String },
 }
 
 async fn connect(target: &Target) -> anyhow::Result<Client> {
@@ -310,9 +329,44 @@ async fn admin(cmd: AdminCmd, target: &Target) -> anyhow::Result<()> {
         AdminCmd::Halt { market, resume } => {
             AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } }
         }
+        AdminCmd::Plugin { cmd } => return plugin(&client, cmd, target).await,
     };
     client.call(Request::Admin(request)).await?;
     print(target.json, json!({"ok": true}), || println!("done"));
+    Ok(())
+}
+
+async fn plugin(client: &Client, cmd: PluginCmd, target: &Target) -> anyhow::Result<()> {
+    let request = match cmd {
+        PluginCmd::Load { manifest } => {
+            // A relative path means the caller's directory, which the server does not share.
+            let path = std::path::absolute(&manifest).map(|p| p.display().to_string()).unwrap_or(manifest);
+            AdminRequest::PluginLoad { manifest: path }
+        }
+        PluginCmd::Reload { name } => AdminRequest::PluginReload { name },
+        PluginCmd::Unload { name } => AdminRequest::PluginUnload { name },
+        PluginCmd::List => AdminRequest::PluginList,
+        PluginCmd::Bind { market, plugin } => AdminRequest::BindRules { market, plugin: (plugin != "native").then_some(plugin) },
+    };
+    let plugins = match client.call(Request::Admin(request)).await? {
+        Response::Plugins(p) => p,
+        _ => Vec::new(),
+    };
+    let value = serde_json::to_value(plugins.iter().map(|p| json!({
+        "name": p.name, "version": p.version, "world": p.world, "hash": p.hash, "markets": p.markets,
+        "quarantined": p.quarantined, "calls": p.calls, "p50_ns": p.p50_ns, "p99_ns": p.p99_ns,
+        "fuel_used": p.fuel_used, "faults": p.faults, "quarantines": p.quarantines,
+    })).collect::<Vec<_>>())?;
+    print(target.json, value, || {
+        if plugins.is_empty() {
+            println!("done");
+        }
+        for p in &plugins {
+            let state = p.quarantined.as_deref().map_or("active".to_string(), |why| format!("QUARANTINED: {why}"));
+            println!("{} {} ({}) sha256 {} markets {:?}: {state}", p.name, p.version, p.world, &p.hash[..p.hash.len().min(12)], p.markets);
+            println!("  calls {} p50 {} ns p99 {} ns fuel {} faults {} quarantines {}", p.calls, p.p50_ns, p.p99_ns, p.fuel_used, p.faults, p.quarantines);
+        }
+    });
     Ok(())
 }
 
@@ -342,7 +396,7 @@ pub fn export(data_dir: &Path) -> anyhow::Result<()> {
             let (k, v) = row?;
             let entry: JournalEntry = decode_record(k.value(), v.value())?;
             events.clear();
-            engine.apply(entry.ctx, &entry.command, &mut events);
+            entry.replay(&mut engine, &mut events);
             for e in &events {
                 if let Event::Trade { trade, market, price, quantity, maker_account, taker_account, taker_side, maker_fee, taker_fee, .. } = e {
                     let u = engine.market_units(*market).context("market of a trade")?;

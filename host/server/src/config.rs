@@ -38,6 +38,9 @@ pub struct Config {
     pub allow_unconfirmed_login: bool,
     /// Maximum simultaneous connections.
     pub max_connections: u32,
+    /// Plugins loaded at start: every `<name>.toml` manifest here with its `<name>.wasm`
+    /// (default `<data_dir>/plugins`; a missing directory means no plugins).
+    pub plugins_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -59,11 +62,16 @@ impl Default for Config {
             demo_markets: true,
             allow_unconfirmed_login: false,
             max_connections: 20_000,
+            plugins_dir: None,
         }
     }
 }
 
 impl Config {
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.plugins_dir.clone().unwrap_or_else(|| self.data_dir.join("plugins"))
+    }
+
     /// Defaults ← file (if given) ← environment.
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Config> {
         let mut config = match file {
@@ -78,6 +86,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("ENTREPOT_LISTEN") {
             config.listen = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_LISTEN: {e}"))?;
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_PLUGINS_DIR") {
+            config.plugins_dir = Some(v.into());
         }
         if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
             config.allow_unconfirmed_login = v == "1" || v == "true";

@@ -24,6 +24,7 @@ use crate::auth::{Auth, Session};
 use crate::config::Config;
 use crate::convert;
 use crate::fanout::Fanout;
+use crate::plugins::{self, PluginOp};
 use crate::sequencer::{shutting_down, Sequencer};
 
 /// Application error codes used when the server closes a connection.
@@ -38,7 +39,9 @@ const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Shared {
     pub config: Config,
-    pub auth: Auth,
+    pub auth: Arc<Auth>,
+    pub runtime: entrepot_plugins::Runtime,
+    pub plugin_paths: crate::plugins::Paths,
     pub sequencer: Sequencer,
     pub fanout: Arc<Fanout>,
     pub store: Arc<entrepot_store::Store>,
@@ -468,6 +471,23 @@ async fn admin_request(shared: &Arc<Shared>, actor: AccountId, id: u64, request:
             Ok(amount) => Body::Burn { account: AccountId(account), asset: AssetId(asset), amount },
             Err(e) => return Pending::Ready(Err(e)),
         },
+        AdminRequest::PluginLoad { manifest } => {
+            return Pending::Ready(plugins::load_and_install(shared, manifest.into()).await.map(|(p, infos)| plugin_answer(infos, p.name())))
+        }
+        AdminRequest::PluginReload { name } => {
+            let Some(path) = shared.plugin_paths.get(&name) else { return Pending::Ready(Err(plugins::not_loaded(&name))) };
+            return Pending::Ready(plugins::load_and_install(shared, path).await.map(|(p, infos)| plugin_answer(infos, p.name())));
+        }
+        AdminRequest::PluginUnload { name } => {
+            let result = shared.sequencer.plugin(PluginOp::Unload { name: name.clone() }).await;
+            shared.plugin_paths.remove(&name);
+            return Pending::Ready(result.map(|_| Response::Done));
+        }
+        AdminRequest::PluginList => return Pending::Ready(shared.sequencer.plugin(PluginOp::List).await.map(Response::Plugins)),
+        AdminRequest::BindRules { market, plugin } => {
+            let op = PluginOp::Bind { market: MarketId(market), name: plugin };
+            return Pending::Ready(shared.sequencer.plugin(op).await.map(|_| Response::Done));
+        }
         AdminRequest::FindAccount { email } => {
             return Pending::Ready(match shared.auth.user(&email) {
                 Ok(Some(u)) => Ok(Response::Account { account: u.account }),
@@ -481,6 +501,11 @@ async fn admin_request(shared: &Arc<Shared>, actor: AccountId, id: u64, request:
         Ok(()) => Pending::Command(rx),
         Err(e) => Pending::Ready(Err(e)),
     }
+}
+
+/// A load or reload answers with the plugin it loaded.
+fn plugin_answer(infos: Vec<entrepot_protocol::PluginInfo>, name: &str) -> Response {
+    Response::Plugins(infos.into_iter().filter(|i| i.name == name).collect())
 }
 
 async fn subscribe_account(shared: &Arc<Shared>, conn: &Arc<Conn>, account: u64, from: u64) -> Result<Response, ApiError> {

@@ -7,6 +7,7 @@ mod config;
 mod conn;
 mod convert;
 mod fanout;
+mod plugins;
 mod sequencer;
 mod server;
 mod tls;

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use entrepot_core::rules::Recorder;
 use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RejectReason, RequestId};
-use entrepot_protocol::{encode, ApiError, ErrorCode, Push};
+use entrepot_protocol::{encode, ApiError, ErrorCode, PluginInfo, Push, PushEvent};
 use entrepot_store::journal::encode as encode_state;
 use entrepot_store::{Committer, Job, JournalEntry};
 use tokio::sync::{mpsc, oneshot};
@@ -19,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::auth::now_ms;
 use crate::convert::{self, Route};
 use crate::fanout::Fanout;
+use crate::plugins::{self, PluginOp, Plugins};
 
 /// Request ids of commands the server itself issues (ticks, setup) have this bit set, so
 /// they never collide with client-chosen ids of the admin actor.
@@ -29,11 +31,17 @@ type Reader = Box<dyn FnOnce(&Engine) + Send>;
 /// needs the market's units); a failure is answered at once and changes nothing.
 pub type Build = Box<dyn FnOnce(&Engine) -> Result<Body, RejectReason> + Send>;
 type Reply = oneshot::Sender<Result<Outcome, ApiError>>;
+/// What a plugin operation answers: the plugins, and the durability of the `BindRules`
+/// commands it issued (if any) to wait for before answering the admin.
+pub type PluginReply = oneshot::Sender<Result<(Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>), ApiError>>;
+/// Sends e-mail notifications (account, subject, body) to the mailer.
+pub type Mailer = std::sync::mpsc::Sender<(u64, String, String)>;
 
 enum Input {
     Command { command: Command, reply: Option<Reply> },
     Build { actor: AccountId, request: RequestId, build: Build, reply: Reply },
     Read(Reader),
+    Plugin(PluginOp, PluginReply),
     Tick,
     Shutdown,
 }
@@ -50,14 +58,15 @@ pub struct SequencerConfig {
 }
 
 impl Sequencer {
-    pub fn spawn(engine: Engine, cursors: HashMap<u64, u64>, committer: Committer, fanout: Arc<Fanout>, config: SequencerConfig) -> Sequencer {
+    pub fn spawn(engine: Engine, cursors: HashMap<u64, u64>, committer: Committer, fanout: Arc<Fanout>, config: SequencerConfig, plugins: Plugins, mailer: Mailer) -> Sequencer {
         let (tx, rx) = mpsc::channel(65_536);
         let next_expiry = Arc::new(AtomicU64::new(engine.next_expiry().unwrap_or(u64::MAX)));
         let expiry = next_expiry.clone();
         let thread = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || {
-                let mut state = State { engine, cursors, committer, fanout, events: Vec::new(), pushes: Vec::new(), config, next_expiry: expiry };
+                let mut state = State { engine, cursors, committer, fanout, events: Vec::new(), pushes: Vec::new(), config, next_expiry: expiry, plugins, mailer };
+                state.plugins.set_markets(&state.engine);
                 state.run(rx)
             })
             .expect("spawn sequencer");
@@ -92,6 +101,18 @@ impl Sequencer {
         rx.await.map_err(|_| shutting_down())
     }
 
+    /// Install, unload, bind or list plugins on the engine thread; resolves once the
+    /// bindings it changed are durable.
+    pub async fn plugin(&self, op: PluginOp) -> Result<Vec<PluginInfo>, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Input::Plugin(op, reply)).await.map_err(|_| shutting_down())?;
+        let (infos, durable) = rx.await.map_err(|_| shutting_down())??;
+        if let Some(durable) = durable {
+            durable.await.map_err(|_| shutting_down())??;
+        }
+        Ok(infos)
+    }
+
     /// Let game time pass (expires due GTD orders).
     pub async fn tick(&self) {
         let _ = self.tx.send(Input::Tick).await;
@@ -118,6 +139,8 @@ struct State {
     pushes: Vec<(Route, entrepot_protocol::PushEvent)>,
     config: SequencerConfig,
     next_expiry: Arc<AtomicU64>,
+    plugins: Plugins,
+    mailer: Mailer,
 }
 
 impl State {
@@ -132,6 +155,9 @@ impl State {
                     }
                 },
                 Input::Read(f) => f(&self.engine),
+                Input::Plugin(op, reply) => {
+                    let _ = reply.send(self.plugin_op(op));
+                }
                 Input::Tick => {
                     let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
                     self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None)
@@ -157,16 +183,78 @@ impl State {
         std::mem::take(&mut self.engine)
     }
 
+    fn plugin_op(&mut self, op: PluginOp) -> Result<(Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>), ApiError> {
+        let mut binds = Vec::new();
+        match op {
+            PluginOp::Install { plugin } => {
+                let markets = self.plugins.markets_for(&self.engine, &plugin);
+                let binding = plugin.binding();
+                self.plugins.install(plugin)?;
+                binds.extend(markets.into_iter().filter(|&m| self.engine.rules_binding(m) != Some(&binding)).map(|m| (m, Some(binding.clone()))));
+            }
+            PluginOp::Unload { name } => {
+                self.plugins.unload(&name)?;
+                binds.extend(self.engine.rules_bindings().into_iter().filter(|(_, b)| b.name == name).map(|(m, _)| (m, None)));
+            }
+            PluginOp::Bind { market, name } => {
+                if self.engine.market_spec(market).is_none() {
+                    return Err(ApiError::new(ErrorCode::NotFound, format!("no market {}", market.0)));
+                }
+                let binding = match name {
+                    None => None,
+                    Some(name) => {
+                        let plugin = self.plugins.host.get(&name).ok_or_else(|| plugins::not_loaded(&name))?;
+                        if plugin.world() != entrepot_plugins::World::MarketRules {
+                            return Err(ApiError::new(ErrorCode::InvalidArgument, format!("{name} is not a market-rules plugin")));
+                        }
+                        Some(plugin.binding())
+                    }
+                };
+                binds.push((market, binding));
+            }
+            PluginOp::List => {}
+        }
+        // Journal the new bindings; the admin is answered once the last one is durable.
+        let mut durable = None;
+        let count = binds.len();
+        for (i, (market, binding)) in binds.into_iter().enumerate() {
+            let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
+            let reply = (i + 1 == count).then(|| {
+                let (tx, rx) = oneshot::channel();
+                durable = Some(rx);
+                tx
+            });
+            self.apply(Command { actor: AccountId::ADMIN, request, body: Body::BindRules { market, binding } }, reply);
+        }
+        Ok((self.plugins.infos(&self.engine), durable))
+    }
+
     fn apply(&mut self, command: Command, reply: Option<Reply>) {
         let seq = self.engine.seq() + 1;
         let ctx = Ctx { seq, time: now_ms().max(self.engine.now()) };
         self.events.clear();
-        self.engine.apply(ctx, &command, &mut self.events);
+        let mut decisions = Vec::new();
+        let mut rules = Recorder { inner: &mut self.plugins.host, decisions: &mut decisions };
+        self.engine.apply_with(ctx, &command, &mut self.events, &mut rules);
         let outcome = outcome_of(&command, &self.events);
+        let rule_message = self.events.iter().find_map(|e| match e {
+            Event::RuleMessage { message, .. } => Some(message.clone()),
+            _ => None,
+        });
 
         self.pushes.clear();
         for e in &self.events {
             convert::pushes(&self.engine, e, &mut self.pushes);
+            if matches!(e, Event::MarketCreated { .. }) {
+                self.plugins.set_markets(&self.engine);
+            }
+        }
+        let (in_game, mail) = plugins::route(self.plugins.notifications(&self.engine, &self.events));
+        for (account, subject, body) in in_game {
+            self.pushes.push((Route::Account(account), PushEvent::Notice { subject, body }));
+        }
+        for m in mail {
+            let _ = self.mailer.send(m);
         }
         let mut account_events = Vec::new();
         let mut market_frames = Vec::new();
@@ -185,13 +273,19 @@ impl State {
         let fanout = self.fanout.clone();
         self.committer.submit(Job {
             seq,
-            entry: Some(encode_state(&JournalEntry { ctx, command })),
+            entry: Some(encode_state(&JournalEntry { ctx, command, decisions })),
             account_events,
             snapshot,
             done: Box::new(move |result, account_events| {
                 let durable = result.is_ok();
                 if let Some(reply) = reply {
                     let _ = reply.send(match result {
+                        Ok(()) if outcome == Outcome::Rejected(RejectReason::RuleRejected) => Err(ApiError {
+                            code: ErrorCode::Rejected,
+                            reason: "RuleRejected".into(),
+                            message: rule_message.unwrap_or_else(|| RejectReason::RuleRejected.to_string()),
+                            retry_after_ms: None,
+                        }),
                         Ok(()) => Ok(outcome),
                         Err(e) => Err(ApiError::new(ErrorCode::Internal, format!("not durable: {e}"))),
                     });

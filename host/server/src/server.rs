@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 use entrepot_core::{AccountId, AssetId, AssetKind, AssetSpec, Body, Command, EngineConfig, MarketId, MarketPolicy, MarketSpec, RequestId};
 use entrepot_store::{Committer, CommitterConfig, Store, ACCOUNT_CURSORS};
 use redb::{ReadableDatabase, ReadableTable};
+use entrepot_plugins::{Runtime, RuntimeConfig};
 use rust_decimal::Decimal;
 
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::conn::{self, quota, Shared};
 use crate::fanout::Fanout;
+use crate::plugins::{self, PluginOp, Plugins};
 use crate::sequencer::{Sequencer, SequencerConfig, SYSTEM_REQUEST};
 use crate::tls;
 
@@ -45,9 +47,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             ..Default::default()
         },
     );
-    let sequencer = Sequencer::spawn(recovered.engine, cursors, committer, fanout.clone(), SequencerConfig { snapshot_every: config.snapshot_every });
-    let auth = Auth::new(store.clone(), &config.data_dir, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?;
+    let auth = Arc::new(Auth::new(store.clone(), &config.data_dir, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?);
+    let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(config.data_dir.join("plugin-cache")), ..Default::default() })?;
+    let mailer = spawn_mailer(auth.clone());
+    let sequencer = Sequencer::spawn(
+        recovered.engine,
+        cursors,
+        committer,
+        fanout.clone(),
+        SequencerConfig { snapshot_every: config.snapshot_every },
+        Plugins::new(runtime.clone()),
+        mailer,
+    );
     let shared = Arc::new(Shared {
+        runtime,
+        plugin_paths: Default::default(),
         account_limiter: governor::RateLimiter::keyed(quota(config.rate_per_account)),
         config: config.clone(),
         auth,
@@ -61,6 +75,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         create_demo_economy(&shared).await?;
     }
     ensure_admin(&shared).await?;
+    load_plugins(&shared).await?;
 
     let socket = entrepot_protocol::client::udp_socket(config.listen)?;
     let endpoint = quinn::Endpoint::new(quinn::EndpointConfig::default(), Some(tls::server_config(&cert, &config)?), socket, Arc::new(quinn::TokioRuntime))?;
@@ -96,6 +111,43 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     endpoint.close(conn::close::SHUTDOWN.into(), b"server shutting down");
     tokio::time::timeout(Duration::from_secs(3), endpoint.wait_idle()).await.ok();
     Ok(())
+}
+
+/// Load every plugin in the plugins directory and bind the markets their manifests list.
+/// A plugin that fails to load stops the start: the operator asked for it.
+async fn load_plugins(shared: &Arc<Shared>) -> anyhow::Result<()> {
+    let dir = shared.config.plugins_dir();
+    for manifest in plugins::manifests_in(&dir) {
+        let (plugin, infos) = plugins::load_and_install(shared, manifest).await?;
+        let (name, from_cache, ms) = (plugin.name().to_string(), plugin.from_cache(), plugin.load_time().as_secs_f64() * 1e3);
+        let markets = infos.iter().find(|i| i.name == name).map(|i| i.markets.clone()).unwrap_or_default();
+        println!("plugin {name} loaded ({ms:.1} ms{}), markets {markets:?}", if from_cache { ", from cache" } else { "" });
+    }
+    // Markets the journal binds to a plugin that is not here run on their native rules.
+    let missing = shared.sequencer.plugin(PluginOp::List).await?;
+    let bound = shared.sequencer.read(|e| e.rules_bindings().into_iter().map(|(m, b)| (m.0, b.name.clone())).collect::<Vec<_>>()).await?;
+    for (market, name) in bound {
+        if !missing.iter().any(|i| i.name == name) {
+            tracing::warn!(market, plugin = %name, "market bound to a plugin that is not loaded: native rules apply");
+        }
+    }
+    Ok(())
+}
+
+/// Delivers notifier e-mails through the outbox, off the engine thread.
+fn spawn_mailer(auth: Arc<Auth>) -> crate::sequencer::Mailer {
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, String, String)>();
+    std::thread::Builder::new()
+        .name("mailer".into())
+        .spawn(move || {
+            for (account, subject, body) in rx {
+                if let Err(e) = auth.mail_account(account, &subject, &body) {
+                    tracing::warn!(account, error = %e.message, "notification e-mail not queued");
+                }
+            }
+        })
+        .expect("spawn mailer");
+    tx
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,343 @@
+//! Plain Rust mirrors of the WIT records that the server handles, and their conversions to
+//! and from the `bindgen!` types.
+//!
+//! The server, the simulator and the benchmarks code against these, never against the
+//! generated types: the generated ones change shape with the WIT and carry wasmtime's
+//! derive machinery, these stay plain data (serde, so that outcomes can be journaled).
+
+use entrepot_core::rules::{AccountView, Fees, Listing, MarketView, OrderCheck, TradeFacts};
+use entrepot_core::{MarketStatus, Side};
+use serde::{Deserialize, Serialize};
+
+use crate::bindings::bet_type::exports::entrepot::plugin::bet as wit_bet;
+use crate::bindings::market_rules::entrepot::plugin::types as wit;
+use crate::bindings::notifier::exports::entrepot::plugin::notify as wit_notify;
+
+/// Static facts about a market, served to plugins by the `host.market-info` import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketInfo {
+    pub market: u32,
+    pub symbol: String,
+    /// Price step in quote per whole base unit, an exact decimal such as "0.01".
+    pub tick: String,
+    /// Quantity step in base units, an exact decimal such as "1".
+    pub lot: String,
+    pub quote_decimals: u8,
+    pub base_decimals: u8,
+    /// Quote minor units of one tick on one lot.
+    pub tick_value: u64,
+}
+
+/// What a bettor picked (WIT `bet-spec`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BetSpec {
+    /// The event's participants in order (home first for two-sided fixtures).
+    pub participants: Vec<String>,
+    /// A participant's name, or "draw", "over", "under", or the bet type's own word.
+    pub selection: String,
+    /// A handicap or total line as an exact decimal, if the bet type has one.
+    pub line: Option<String>,
+    /// Further parameters the bet type defines.
+    pub params: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantScore {
+    pub participant: String,
+    pub score: i64,
+}
+
+/// An event's result (WIT `event-result`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventResult {
+    pub scores: Vec<ParticipantScore>,
+    /// False when the event was abandoned before a result.
+    pub completed: bool,
+}
+
+/// How a bet ends, as a return on the stake (WIT `outcome`). A `Multiplier` always has a
+/// non-zero denominator: the host refuses any other answer as a fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BetOutcome {
+    Win,
+    Lose,
+    Push,
+    Void,
+    HalfWin,
+    HalfLose,
+    /// The return is stake × numerator / denominator, whatever the odds.
+    Multiplier { numerator: u64, denominator: u64 },
+}
+
+/// The kinds of server event a notifier can subscribe to (manifest `[applies] events`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    OrderFilled,
+    BetSettled,
+    AccountCreated,
+    PriceAlert,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 4] = [EventKind::OrderFilled, EventKind::BetSettled, EventKind::AccountCreated, EventKind::PriceAlert];
+
+    /// The name used in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::OrderFilled => "order-filled",
+            EventKind::BetSettled => "bet-settled",
+            EventKind::AccountCreated => "account-created",
+            EventKind::PriceAlert => "price-alert",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFilled {
+    pub account: u64,
+    pub order: u64,
+    pub market: u32,
+    pub symbol: String,
+    pub side: Side,
+    /// Exact decimals in the market's currency and item units.
+    pub price: String,
+    pub quantity: String,
+    /// Lots still open on the order after this fill.
+    pub remaining: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BetSettled {
+    pub account: u64,
+    pub bet: u64,
+    pub event_name: String,
+    pub selection: String,
+    /// "won", "lost", "push", "void", "half-won", "half-lost".
+    pub result: String,
+    /// Exact decimal paid back, stake included.
+    pub payout: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCreated {
+    pub account: u64,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceAlert {
+    pub account: u64,
+    pub market: u32,
+    pub symbol: String,
+    pub price: String,
+    /// True when the price rose through the alert's level.
+    pub rising: bool,
+}
+
+/// A server event handed to notifiers (WIT `event`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotifyEvent {
+    OrderFilled(OrderFilled),
+    BetSettled(BetSettled),
+    AccountCreated(AccountCreated),
+    PriceAlert(PriceAlert),
+}
+
+impl NotifyEvent {
+    /// The account the event concerns: the only one its notifications may address.
+    pub fn account(&self) -> u64 {
+        match self {
+            NotifyEvent::OrderFilled(e) => e.account,
+            NotifyEvent::BetSettled(e) => e.account,
+            NotifyEvent::AccountCreated(e) => e.account,
+            NotifyEvent::PriceAlert(e) => e.account,
+        }
+    }
+
+    pub fn kind(&self) -> EventKind {
+        match self {
+            NotifyEvent::OrderFilled(_) => EventKind::OrderFilled,
+            NotifyEvent::BetSettled(_) => EventKind::BetSettled,
+            NotifyEvent::AccountCreated(_) => EventKind::AccountCreated,
+            NotifyEvent::PriceAlert(_) => EventKind::PriceAlert,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Channel {
+    InGame,
+    Email,
+}
+
+/// A message for one account, proposed by a notifier; the host resolves addresses and
+/// delivers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The notifier that proposed it.
+    pub plugin: String,
+    pub channel: Channel,
+    pub account: u64,
+    pub subject: String,
+    pub body: String,
+}
+
+// ---- conversions to the generated types ------------------------------------------------
+
+pub(crate) fn side(s: Side) -> wit::Side {
+    match s {
+        Side::Buy => wit::Side::Buy,
+        Side::Sell => wit::Side::Sell,
+    }
+}
+
+pub(crate) fn market_view(m: &MarketView) -> wit::MarketView {
+    wit::MarketView { market: m.market.0, now_ms: m.now_ms, last_price: m.last_price, best_bid: m.best_bid, best_ask: m.best_ask }
+}
+
+pub(crate) fn account_view(a: &AccountView) -> wit::AccountView {
+    wit::AccountView {
+        account: a.account.0,
+        available_quote: a.available_quote,
+        available_base: a.available_base,
+        open_orders: a.open_orders,
+        resting_buy_lots: a.resting_buy_lots,
+        bought_lots: a.bought_lots,
+        window_start_ms: a.window_start_ms,
+    }
+}
+
+pub(crate) fn order_check(o: &OrderCheck) -> wit::OrderCheck {
+    wit::OrderCheck {
+        side: side(o.side),
+        price: o.price,
+        quantity: o.quantity,
+        budget: o.budget,
+        rests: o.rests,
+        modifies: o.modifies,
+    }
+}
+
+pub(crate) fn trade(t: &TradeFacts) -> wit::Trade {
+    wit::Trade {
+        price: t.price,
+        quantity: t.quantity,
+        notional: t.notional,
+        taker_side: side(t.taker_side),
+        maker_account: t.maker_account.0,
+        taker_account: t.taker_account.0,
+    }
+}
+
+pub(crate) fn listing(l: &Listing) -> wit::Listing {
+    wit::Listing { account: l.account.0, side: side(l.side), price: l.price, quantity: l.quantity, notional: l.notional, modifies: l.modifies }
+}
+
+pub(crate) fn fees_back(f: wit::Fees) -> Fees {
+    Fees { maker: f.maker, taker: f.taker }
+}
+
+pub(crate) fn market_status(s: MarketStatus) -> wit::MarketStatus {
+    match s {
+        MarketStatus::Open => wit::MarketStatus::Open,
+        MarketStatus::Halted => wit::MarketStatus::Halted,
+        MarketStatus::Closed => wit::MarketStatus::Closed,
+    }
+}
+
+pub(crate) fn market_info(m: &MarketInfo) -> wit::MarketInfo {
+    wit::MarketInfo {
+        market: m.market,
+        symbol: m.symbol.clone(),
+        tick: m.tick.clone(),
+        lot: m.lot.clone(),
+        quote_decimals: m.quote_decimals,
+        base_decimals: m.base_decimals,
+        tick_value: m.tick_value,
+    }
+}
+
+pub(crate) fn bet_spec(s: &BetSpec) -> wit_bet::BetSpec {
+    wit_bet::BetSpec { participants: s.participants.clone(), selection: s.selection.clone(), line: s.line.clone(), params: s.params.clone() }
+}
+
+pub(crate) fn event_result(r: &EventResult) -> wit_bet::EventResult {
+    wit_bet::EventResult {
+        scores: r.scores.iter().map(|s| wit_bet::ParticipantScore { participant: s.participant.clone(), score: s.score }).collect(),
+        completed: r.completed,
+    }
+}
+
+/// `None` for a multiplier with a zero denominator (a ratio that means nothing).
+pub(crate) fn outcome_back(o: wit_bet::Outcome) -> Option<BetOutcome> {
+    Some(match o {
+        wit_bet::Outcome::Win => BetOutcome::Win,
+        wit_bet::Outcome::Lose => BetOutcome::Lose,
+        wit_bet::Outcome::Push => BetOutcome::Push,
+        wit_bet::Outcome::Void => BetOutcome::Void,
+        wit_bet::Outcome::HalfWin => BetOutcome::HalfWin,
+        wit_bet::Outcome::HalfLose => BetOutcome::HalfLose,
+        wit_bet::Outcome::Multiplier(r) if r.denominator == 0 => return None,
+        wit_bet::Outcome::Multiplier(r) => BetOutcome::Multiplier { numerator: r.numerator, denominator: r.denominator },
+    })
+}
+
+pub(crate) fn notify_event(e: &NotifyEvent) -> wit_notify::Event {
+    match e {
+        NotifyEvent::OrderFilled(f) => wit_notify::Event::OrderFilled(wit_notify::OrderFilled {
+            account: f.account,
+            order: f.order,
+            market: f.market,
+            symbol: f.symbol.clone(),
+            side: side(f.side),
+            price: f.price.clone(),
+            quantity: f.quantity.clone(),
+            remaining: f.remaining,
+        }),
+        NotifyEvent::BetSettled(b) => wit_notify::Event::BetSettled(wit_notify::BetSettled {
+            account: b.account,
+            bet: b.bet,
+            event_name: b.event_name.clone(),
+            selection: b.selection.clone(),
+            result: b.result.clone(),
+            payout: b.payout.clone(),
+        }),
+        NotifyEvent::AccountCreated(a) => {
+            wit_notify::Event::AccountCreated(wit_notify::AccountCreated { account: a.account, display_name: a.display_name.clone() })
+        }
+        NotifyEvent::PriceAlert(p) => wit_notify::Event::PriceAlert(wit_notify::PriceAlert {
+            account: p.account,
+            market: p.market,
+            symbol: p.symbol.clone(),
+            price: p.price.clone(),
+            rising: p.rising,
+        }),
+    }
+}
+
+pub(crate) fn notification_back(plugin: &str, n: wit_notify::Notification) -> Notification {
+    Notification {
+        plugin: plugin.to_owned(),
+        channel: match n.channel {
+            wit_notify::Channel::InGame => Channel::InGame,
+            wit_notify::Channel::Email => Channel::Email,
+        },
+        account: n.account,
+        subject: n.subject,
+        body: n.body,
+    }
+}
+
+/// Bytes a plugin's answer occupies, for the manifest's `output_bytes` limit: the strings
+/// it carries plus a fixed cost per record, so that a list of a million empty records
+/// counts too.
+pub(crate) fn notifications_size(list: &[wit_notify::Notification]) -> usize {
+    list.iter().map(|n| 16 + n.subject.len() + n.body.len()).sum()
+}

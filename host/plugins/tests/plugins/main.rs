@@ -1,0 +1,13 @@
+//! Integration tests of the plugin runtime against real compiled components: the bundled
+//! plugins and the hostile ones, as staged by `cargo xtask plugins`.
+//!
+//! The plugins are found in `$ENTREPOT_PLUGIN_DIR`, else `<target dir>/plugins` (target
+//! dir from `$CARGO_TARGET_DIR`, else `<workspace>/target`).
+
+mod common;
+
+mod bundled;
+mod cache;
+mod hostile;
+mod manifest;
+mod reload;
