@@ -42,7 +42,7 @@ impl std::error::Error for ConfigError {}
 /// A snapshot of the `[config]` table: one host call, then any number of lookups.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
-    entries: Vec<(String, String)>,
+    entries: std::borrow::Cow<'static, [(String, String)]>,
 }
 
 impl Config {
@@ -53,7 +53,7 @@ impl Config {
 
     /// A table built in memory (for tests and tools).
     pub fn from_entries(entries: Vec<(String, String)>) -> Config {
-        Config { entries }
+        Config { entries: entries.into() }
     }
 
     /// The raw string of `key`. If the host sent a key twice the last one wins.
@@ -106,6 +106,35 @@ where
 fn short_type_name<T>() -> &'static str {
     let full = std::any::type_name::<T>();
     full.rsplit("::").next().unwrap_or(full)
+}
+
+/// A value derived from the `[config]` table, computed once per instance.
+///
+/// The table cannot change while an instance lives (a reload or a fault brings a fresh
+/// instance), so parsing it on every hook call is wasted fuel — often most of a rule's
+/// cost. In a `static`: `static SCHEDULE: Cached<Schedule> = Cached::new();` then
+/// `SCHEDULE.get(Schedule::load)`. Natively (unit tests) it is recomputed on every call so
+/// that each test's harness config applies.
+pub struct Cached<T>(std::sync::OnceLock<T>);
+
+impl<T: Clone> Cached<T> {
+    pub const fn new() -> Self {
+        Cached(std::sync::OnceLock::new())
+    }
+
+    pub fn get(&self, init: impl FnOnce() -> T) -> T {
+        if cfg!(target_arch = "wasm32") {
+            self.0.get_or_init(init).clone()
+        } else {
+            init()
+        }
+    }
+}
+
+impl<T: Clone> Default for Cached<T> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// `key` parsed as `T` (one host call).

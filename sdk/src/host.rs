@@ -11,8 +11,12 @@ mod imp {
         host::log(level, message)
     }
 
-    pub fn config() -> Vec<(String, String)> {
-        host::config()
+    /// The `[config]` table never changes during an instance's life (a reload or a fault
+    /// brings a fresh instance), so it is fetched once: a host call and a dozen string
+    /// copies per hook call would cost more than most rules.
+    pub fn config() -> std::borrow::Cow<'static, [(String, String)]> {
+        static TABLE: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+        std::borrow::Cow::Borrowed(TABLE.get_or_init(host::config))
     }
 
     pub fn market_info(market: u32) -> Option<MarketInfo> {
@@ -21,6 +25,13 @@ mod imp {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-use crate::testing::host as imp;
+mod imp {
+    pub use crate::testing::host::{log, market_info};
+
+    /// Natively the harness's table may change between tests: read it every time.
+    pub fn config() -> std::borrow::Cow<'static, [(String, String)]> {
+        std::borrow::Cow::Owned(crate::testing::host::config())
+    }
+}
 
 pub(crate) use imp::{config, log, market_info};

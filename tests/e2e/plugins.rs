@@ -89,9 +89,10 @@ async fn rule_rejections_reach_the_client_and_fee_plugins_fill_the_sink() {
     assert_eq!(balance(&bob, 1).await.0, gold_before - d("0.50"), "broker fee charged at listing");
     let ann_before = balance(&ann, 1).await.0;
     ann.place(limit(2, Side::Buy, "5.00", "10")).await.unwrap();
-    // Seller gets 50.00 - 1.00 tax; the buyer pays no fee.
+    // Seller gets 50.00 - 1.00 tax; the buyer pays no trade fee, but its GTC order was
+    // listed too (broker fee 0.50, charged at acceptance as for any resting-capable order).
     assert_eq!(balance(&bob, 1).await.0, gold_before - d("0.50") + d("49.00"));
-    assert_eq!(balance(&ann, 1).await.0, ann_before - d("50.00"));
+    assert_eq!(balance(&ann, 1).await.0, ann_before - d("50.00") - d("0.50"));
 
     let listed = plugins(&admin).await;
     assert!(listed.iter().all(|p| p.calls > 0 && p.faults == 0 && p.quarantined.is_none()), "{listed:?}");

@@ -28,6 +28,9 @@ pub struct Schedule {
     pub sales_tax_bps: u64,
 }
 
+/// Parsed once per instance: the config cannot change under it.
+static SCHEDULE: entrepot_sdk::config::Cached<Schedule> = entrepot_sdk::config::Cached::new();
+
 impl Schedule {
     pub fn from_config(config: &Config) -> Result<Schedule, ConfigError> {
         Ok(Schedule {
@@ -74,11 +77,11 @@ impl Guest for BrokerFee {
     }
 
     fn trade_fees(_: MarketView, trade: Trade) -> Fees {
-        Schedule::load().trade_fees(&trade)
+        SCHEDULE.get(Schedule::load).trade_fees(&trade)
     }
 
     fn listing_fee(_: MarketView, listing: Listing) -> u64 {
-        Schedule::load().listing_fee(&listing)
+        SCHEDULE.get(Schedule::load).listing_fee(&listing)
     }
 
     fn on_market_status(_: u32, _: MarketStatus) {}

@@ -31,6 +31,9 @@ pub struct Limits {
     pub slots: u32,
 }
 
+/// Parsed once per instance: the config cannot change under it.
+static LIMITS: entrepot_sdk::config::Cached<Limits> = entrepot_sdk::config::Cached::new();
+
 impl Limits {
     pub fn from_config(config: &Config) -> Result<Limits, ConfigError> {
         Ok(Limits {
@@ -121,7 +124,7 @@ fn duration(ms: u64) -> String {
 
 impl Guest for BuyLimit {
     fn check_order(market: MarketView, account: AccountView, order: OrderCheck) -> Verdict {
-        Limits::load().check(&market, &account, &order)
+        LIMITS.get(Limits::load).check(&market, &account, &order)
     }
 
     fn trade_fees(_: MarketView, _: Trade) -> Fees {

@@ -99,6 +99,9 @@ pub fn check(band_bps: u64, market: &MarketView, order: &OrderCheck) -> Verdict 
     }
 }
 
+/// Parsed once per instance: the config cannot change under it.
+static BAND: entrepot_sdk::config::Cached<u64> = entrepot_sdk::config::Cached::new();
+
 fn band_bps() -> u64 {
     entrepot_sdk::config::get("band_bps").unwrap_or_else(|e| {
         entrepot_sdk::log::error(&e.to_string());
@@ -108,7 +111,7 @@ fn band_bps() -> u64 {
 
 impl Guest for PriceBand {
     fn check_order(market: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
-        check(band_bps(), &market, &order)
+        check(BAND.get(band_bps), &market, &order)
     }
 
     fn trade_fees(_: MarketView, _: Trade) -> Fees {
