@@ -231,3 +231,53 @@ async fn hot_reload_under_load_loses_no_order_and_replay_matches() {
     assert_eq!(before, after);
     verify(dir.path());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mail_notifier_tells_both_sides_of_a_fill_by_mail_and_in_game() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    for ext in ["wasm", "toml"] {
+        std::fs::copy(staged().join(format!("mail-notifier.{ext}")), plugins.join(format!("mail-notifier.{ext}"))).unwrap();
+    }
+    let server = Server::start(dir.path());
+    let admin = server.admin().await;
+    let (ann, ann_id) = server.player("ann@example.com").await;
+    let (bob, bob_id) = server.player("bob@example.com").await;
+    mint(&admin, bob_id, 3, "10").await; // IRON
+    mint(&admin, ann_id, 1, "100").await;
+
+    let mut pushes = bob.pushes().await.unwrap();
+    bob.subscribe_account(0).await.unwrap();
+    let sell = bob.place(limit(2, Side::Sell, "12.50", "5")).await.unwrap();
+    ann.place(limit(2, Side::Buy, "12.50", "5")).await.unwrap();
+
+    // In game: a Notice on the seller's durable account stream.
+    let notices: Vec<(String, String)> = drain(&mut pushes, Duration::from_millis(500))
+        .await
+        .into_iter()
+        .filter_map(|p| match p.event {
+            PushEvent::Notice { subject, body } => Some((subject, body)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].0.starts_with(&format!("Order {sell} filled")), "{notices:?}");
+    assert!(notices[0].0.contains("12.5"), "{notices:?}");
+
+    // By e-mail: through the outbox into the maildir, addressed to each side.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mails: Vec<String> = std::fs::read_dir(dir.path().join("mail/new"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|m| m.contains("Subject: Order"))
+            .collect();
+        let to = |who: &str| mails.iter().any(|m| m.contains(&format!("To: {who}")) && m.contains("filled"));
+        if to("bob@example.com") && to("ann@example.com") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "fill mails not delivered: {mails:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -110,14 +110,15 @@ impl Plugins {
         self.host.status().into_iter().map(|s| info(s, &bindings)).collect()
     }
 
-    /// Run the notifiers over a command's events; returns what to deliver.
+    /// Run the notifiers over a command's events (and tell rules plugins about market
+    /// status changes); returns what to deliver.
     pub fn notifications(&mut self, engine: &Engine, events: &[Event]) -> Vec<Notification> {
         let mut out = Vec::new();
-        if !self.notifiers {
-            return out;
-        }
         for e in events {
             match *e {
+                // Rules plugins hear about their markets' status whether or not a notifier runs.
+                Event::MarketChanged { market, status } => self.host.market_status_changed(market.0, status),
+                _ if !self.notifiers => {}
                 Event::Trade { market, price, quantity, maker_order, maker_account, taker_order, taker_account, taker_side, .. } => {
                     let (Some(units), Some(spec)) = (engine.market_units(market), engine.market_spec(market)) else { continue };
                     let remaining = |order| engine.order(order).map_or(0, |o| o.quantity);
@@ -135,7 +136,6 @@ impl Plugins {
                         out.extend(self.host.notify(&event));
                     }
                 }
-                Event::MarketChanged { market, status } => self.host.market_status_changed(market.0, status),
                 _ => {}
             }
         }
