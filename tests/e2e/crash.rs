@@ -23,7 +23,7 @@ async fn load(client: Arc<Client>, player: usize, acked: Acked, seed: u64) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let side = if x % 2 == 0 { Side::Buy } else { Side::Sell };
+        let side = if x.is_multiple_of(2) { Side::Buy } else { Side::Sell };
         let price = format!("{}.{:02}", 4 + (x >> 8) % 2, (x >> 16) % 100);
         let request = Request::Place(limit(1, side, &price, &format!("{}", 1 + x % 5)));
         let id = client.next_id();

@@ -143,9 +143,12 @@ impl Plugins {
     }
 }
 
+/// A message for one account: (account, subject, body).
+pub type Message = (u64, String, String);
+
 /// Split notifications by channel: in-game ones become account pushes, e-mails go to the
 /// mailer.
-pub fn route(notifications: Vec<Notification>) -> (Vec<(u64, String, String)>, Vec<(u64, String, String)>) {
+pub fn route(notifications: Vec<Notification>) -> (Vec<Message>, Vec<Message>) {
     let (mut in_game, mut mail) = (Vec::new(), Vec::new());
     for n in notifications {
         match n.channel {

@@ -33,9 +33,10 @@ pub type Build = Box<dyn FnOnce(&Engine) -> Result<Body, RejectReason> + Send>;
 type Reply = oneshot::Sender<Result<Outcome, ApiError>>;
 /// What a plugin operation answers: the plugins, and the durability of the `BindRules`
 /// commands it issued (if any) to wait for before answering the admin.
-pub type PluginReply = oneshot::Sender<Result<(Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>), ApiError>>;
+pub type PluginReply = oneshot::Sender<Result<PluginAnswer, ApiError>>;
+pub type PluginAnswer = (Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>);
 /// Sends e-mail notifications (account, subject, body) to the mailer.
-pub type Mailer = std::sync::mpsc::Sender<(u64, String, String)>;
+pub type Mailer = std::sync::mpsc::Sender<plugins::Message>;
 
 enum Input {
     Command { command: Command, reply: Option<Reply> },
@@ -183,7 +184,7 @@ impl State {
         std::mem::take(&mut self.engine)
     }
 
-    fn plugin_op(&mut self, op: PluginOp) -> Result<(Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>), ApiError> {
+    fn plugin_op(&mut self, op: PluginOp) -> Result<PluginAnswer, ApiError> {
         let mut binds = Vec::new();
         match op {
             PluginOp::Install { plugin } => {

@@ -54,7 +54,7 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
             let acked = acked.clone();
             committer.submit(Job {
                 seq: ctx.seq,
-                entry: Some(encode(&JournalEntry { ctx, command: cmd.clone() })),
+                entry: Some(encode(&JournalEntry { ctx, command: cmd.clone(), decisions: Vec::new() })),
                 account_events: vec![(1, ctx.seq, vec![1, 2, 3])],
                 snapshot: (i == 1_500).then(|| encode(&engine)),
                 done: Box::new(move |r, _| {
