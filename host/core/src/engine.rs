@@ -641,19 +641,25 @@ impl Engine {
         Ok(Outcome::Accepted { order: OrderId(id) })
     }
 
+    /// The market as a rules plugin sees it at this moment.
+    fn market_view(&self, m: u32) -> MarketView {
+        let market = &self.markets[m as usize];
+        MarketView {
+            market: market.spec.id,
+            now_ms: self.now,
+            last_price: market.last_price,
+            best_bid: market.book.best_price(Side::Buy),
+            best_ask: market.book.best_price(Side::Sell),
+        }
+    }
+
     /// The market and the account as a rules plugin sees them.
     fn rule_views(&self, m: u32, a: u32) -> (MarketView, AccountView) {
         let market = &self.markets[m as usize];
         let seat = self.seat(a, m);
         let window_ms = market.buy_window_ms();
         let window = seat.window.filter(|&(start, _)| window_ms.is_some_and(|w| self.now < start.saturating_add(w)));
-        let view = MarketView {
-            market: market.spec.id,
-            now_ms: self.now,
-            last_price: market.last_price,
-            best_bid: market.book.best_price(Side::Buy),
-            best_ask: market.book.best_price(Side::Sell),
-        };
+        let view = self.market_view(m);
         let account = AccountView {
             account: self.accounts[a as usize].id,
             available_quote: self.available(a, market.quote),
@@ -700,13 +706,7 @@ impl Engine {
         let policy = market.policy;
         let native = (Market::fee(facts.notional, policy.maker_fee_bps), Market::fee(facts.notional, policy.taker_fee_bps));
         let Some(binding) = &market.plugin else { return native };
-        let view = MarketView {
-            market: market.spec.id,
-            now_ms: self.now,
-            last_price: market.last_price,
-            best_bid: market.book.best_price(Side::Buy),
-            best_ask: market.book.best_price(Side::Sell),
-        };
+        let view = self.market_view(m);
         let Some(fees) = rules.trade_fees(binding, &view, facts) else { return native };
         let (maker_cap, taker_cap) = match facts.taker_side {
             Side::Buy => (facts.notional, Market::fee(facts.notional, policy.taker_fee_bps)),

@@ -124,10 +124,10 @@ async fn load_plugins(shared: &Arc<Shared>) -> anyhow::Result<()> {
         println!("plugin {name} loaded ({ms:.1} ms{}), markets {markets:?}", if from_cache { ", from cache" } else { "" });
     }
     // Markets the journal binds to a plugin that is not here run on their native rules.
-    let missing = shared.sequencer.plugin(PluginOp::List).await?;
+    let loaded = shared.sequencer.plugin(PluginOp::List).await?;
     let bound = shared.sequencer.read(|e| e.rules_bindings().into_iter().map(|(m, b)| (m.0, b.name.clone())).collect::<Vec<_>>()).await?;
     for (market, name) in bound {
-        if !missing.iter().any(|i| i.name == name) {
+        if !loaded.iter().any(|i| i.name == name) {
             tracing::warn!(market, plugin = %name, "market bound to a plugin that is not loaded: native rules apply");
         }
     }
