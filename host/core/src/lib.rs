@@ -5,6 +5,7 @@
 //! command sequence always produces the same events and the same `state_hash`.
 //! The exact rules are in `SEMANTICS.md` beside this crate.
 
+pub mod betting;
 pub mod book;
 pub mod command;
 pub mod engine;

@@ -28,46 +28,10 @@ pub struct MarketInfo {
     pub tick_value: u64,
 }
 
-/// What a bettor picked (WIT `bet-spec`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BetSpec {
-    /// The event's participants in order (home first for two-sided fixtures).
-    pub participants: Vec<String>,
-    /// A participant's name, or "draw", "over", "under", or the bet type's own word.
-    pub selection: String,
-    /// A handicap or total line as an exact decimal, if the bet type has one.
-    pub line: Option<String>,
-    /// Further parameters the bet type defines.
-    pub params: Vec<(String, String)>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParticipantScore {
-    pub participant: String,
-    pub score: i64,
-}
-
-/// An event's result (WIT `event-result`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventResult {
-    pub scores: Vec<ParticipantScore>,
-    /// False when the event was abandoned before a result.
-    pub completed: bool,
-}
-
-/// How a bet ends, as a return on the stake (WIT `outcome`). A `Multiplier` always has a
-/// non-zero denominator: the host refuses any other answer as a fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BetOutcome {
-    Win,
-    Lose,
-    Push,
-    Void,
-    HalfWin,
-    HalfLose,
-    /// The return is stake × numerator / denominator, whatever the odds.
-    Multiplier { numerator: u64, denominator: u64 },
-}
+// The bet records live in the engine (it journals them); re-exported here for plugin users.
+// A `Multiplier` from a plugin always has a non-zero denominator: the host refuses any
+// other answer as a fault.
+pub use entrepot_core::betting::{BetOutcome, BetSpec, EventResult, ParticipantScore};
 
 /// The kinds of server event a notifier can subscribe to (manifest `[applies] events`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -1,0 +1,12 @@
+//! Betting: events (fixtures) and their lifecycle, fixed-odds and exchange bets, parlays,
+//! settlement through bet-type plugins, groups with their own cash, leaderboards and odds
+//! windows. All of it is part of the deterministic engine: every change is a command in
+//! the journal, and every plugin answer a recorded decision.
+
+pub mod odds;
+pub mod payout;
+pub mod spec;
+
+pub use odds::{Odds, Ratio};
+pub use payout::{multiplier, parlay_multiplier, payout, BetOutcome};
+pub use spec::{BetSpec, EventResult, ParticipantScore};
