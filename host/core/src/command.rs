@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::betting::BetCommand;
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId};
 use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus};
 use crate::rules::PluginBinding;
@@ -50,6 +51,8 @@ pub enum Body {
     Modify { order: OrderId, price: u64, quantity: u64 },
     /// Cancel all of the actor's resting orders, in one market or everywhere.
     CancelAll { market: Option<MarketId> },
+    /// Betting: fixtures, bets, groups (`crate::betting`).
+    Bet(BetCommand),
 }
 
 /// Buy sorts before Sell wherever events are ordered by side.

@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
+use crate::betting::state::Betting;
 use crate::book::{Book, IdMap};
 use crate::command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
 use crate::event::{DoneReason, Event, InvalidMarket, Outcome, RejectReason};
@@ -51,27 +52,39 @@ pub struct OrderView {
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
-struct Balance {
-    available: u64,
-    locked: u64,
+pub(crate) struct Balance {
+    pub(crate) available: u64,
+    pub(crate) locked: u64,
     /// The command generation that last touched this balance (for `Balance` events).
-    mark: u64,
+    pub(crate) mark: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Account {
-    id: AccountId,
-    balances: Vec<Balance>,
+pub(crate) struct Account {
+    pub(crate) id: AccountId,
+    pub(crate) balances: Vec<Balance>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Asset {
-    spec: AssetSpec,
+pub(crate) struct Asset {
+    pub(crate) spec: AssetSpec,
     /// Totals over all time (u128: mint/burn cycles may exceed u64 in total; the supply
     /// `minted − burned` never does).
-    minted: u128,
-    burned: u128,
-    fee_sink: u64,
+    pub(crate) minted: u128,
+    pub(crate) burned: u128,
+    pub(crate) fee_sink: u64,
+    /// Stakes and lay liabilities of open bets (the bet escrow account).
+    pub(crate) bet_escrow: u128,
+    /// Net paid out by the house on settled fixed-odds bets (negative: the house is up).
+    pub(crate) house: i128,
+    /// Winnings taken back by re-settlement that the players could not cover yet.
+    pub(crate) debt: u128,
+}
+
+impl Asset {
+    pub(crate) fn new(spec: AssetSpec) -> Asset {
+        Asset { spec, minted: 0, burned: 0, fee_sink: 0, bet_escrow: 0, house: 0, debt: 0 }
+    }
 }
 
 /// What the engine keeps on each resting order besides price and quantity.
@@ -176,14 +189,14 @@ struct Taker {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Engine {
     config: EngineConfig,
-    now: u64,
+    pub(crate) now: u64,
     seq: u64,
     generation: u64,
-    assets: Vec<Asset>,
-    asset_index: IdMap<u32, u32>,
+    pub(crate) assets: Vec<Asset>,
+    pub(crate) asset_index: IdMap<u32, u32>,
     markets: Vec<Market>,
     market_index: IdMap<u32, u32>,
-    accounts: Vec<Account>,
+    pub(crate) accounts: Vec<Account>,
     account_index: IdMap<u64, u32>,
     /// Resting order id → market index.
     orders: IdMap<u64, u32>,
@@ -199,6 +212,8 @@ pub struct Engine {
     balance_events: Vec<(AccountId, AssetId, u64, u64)>,
     level_events: Vec<(MarketId, Side, u64, u64, u32)>,
     id_scratch: Vec<(u64, u32)>,
+    /// Fixtures, bets, exchange ladders, groups and odds windows (`crate::betting`).
+    pub(crate) betting: Betting,
 }
 
 impl Default for Engine {
@@ -232,6 +247,7 @@ impl Engine {
             balance_events: Vec::with_capacity(64),
             level_events: Vec::with_capacity(64),
             id_scratch: Vec::new(),
+            betting: Betting::default(),
         }
     }
 
@@ -270,6 +286,7 @@ impl Engine {
         self.seq = ctx.seq;
         self.generation += 1;
         self.expire(out);
+        self.run_timers(out);
         self.forget_old_requests();
         let key = (cmd.actor.0, cmd.request.0);
         if let Some(&outcome) = self.dedup.get(&key) {
@@ -327,7 +344,7 @@ impl Engine {
                     return Err(RejectReason::OutOfRange);
                 }
                 self.asset_index.insert(spec.id.0, self.assets.len() as u32);
-                self.assets.push(Asset { spec: spec.clone(), minted: 0, burned: 0, fee_sink: 0 });
+                self.assets.push(Asset::new(spec.clone()));
                 out.push(Event::AssetCreated { asset: spec.id });
             }
             Body::CreateMarket { spec, policy } => self.create_market(spec, policy, out)?,
@@ -403,6 +420,7 @@ impl Engine {
                 self.cancel_resting(m, order.0, DoneReason::Cancelled, out);
             }
             Body::Modify { order, price, quantity } => self.modify(actor, request, *order, *price, *quantity, out, rules)?,
+            Body::Bet(command) => return self.run_bet(actor, request, command, out, rules),
             Body::CancelAll { market } => {
                 let a = self.account_idx(actor)?;
                 let m = market.map(|m| self.market_idx(m)).transpose()?;
@@ -447,11 +465,11 @@ impl Engine {
 
     // ---- lookups ----
 
-    fn account_idx(&self, id: AccountId) -> R<u32> {
+    pub(crate) fn account_idx(&self, id: AccountId) -> R<u32> {
         self.account_index.get(&id.0).copied().ok_or(RejectReason::UnknownAccount)
     }
 
-    fn asset_idx(&self, id: AssetId) -> R<u32> {
+    pub(crate) fn asset_idx(&self, id: AssetId) -> R<u32> {
         self.asset_index.get(&id.0).copied().ok_or(RejectReason::UnknownAsset)
     }
 
@@ -479,11 +497,11 @@ impl Engine {
 
     // ---- ledger ----
 
-    fn available(&self, a: u32, s: u32) -> u64 {
+    pub(crate) fn available(&self, a: u32, s: u32) -> u64 {
         self.accounts[a as usize].balances.get(s as usize).map_or(0, |b| b.available)
     }
 
-    fn ensure_available(&self, a: u32, s: u32, needed: u64) -> R<()> {
+    pub(crate) fn ensure_available(&self, a: u32, s: u32, needed: u64) -> R<()> {
         let available = self.available(a, s);
         if available < needed {
             return Err(RejectReason::InsufficientFunds { asset: self.assets[s as usize].spec.id, needed, available });
@@ -492,7 +510,7 @@ impl Engine {
     }
 
     /// A player's balance, remembering its value before this command the first time it is touched.
-    fn bal_mut(&mut self, a: u32, s: u32) -> &mut Balance {
+    pub(crate) fn bal_mut(&mut self, a: u32, s: u32) -> &mut Balance {
         let generation = self.generation;
         let balances = &mut self.accounts[a as usize].balances;
         if balances.len() <= s as usize {
@@ -1281,6 +1299,9 @@ impl Engine {
             h.bytes(&x.minted.to_le_bytes());
             h.bytes(&x.burned.to_le_bytes());
             h.u64(x.fee_sink);
+            h.bytes(&x.bet_escrow.to_le_bytes());
+            h.bytes(&x.house.to_le_bytes());
+            h.bytes(&x.debt.to_le_bytes());
         }
         let mut markets: Vec<&Market> = self.markets.iter().collect();
         markets.sort_by_key(|x| x.spec.id);
@@ -1332,6 +1353,7 @@ impl Engine {
             .collect();
         seats.sort_by_key(|x| x.0);
         h.bytes(format!("{seats:?}").as_bytes());
+        self.hash_betting(&mut |bytes| h.bytes(bytes));
         h.finish()
     }
 
@@ -1387,6 +1409,7 @@ impl Engine {
         if self.orders.len() != self.markets.iter().map(|m| m.book.len()).sum::<usize>() {
             return Err("order index and books disagree".into());
         }
+        self.check_betting()?;
         if locked != escrow {
             return Err(format!("locked balances {locked:?} differ from order escrow {escrow:?}"));
         }
@@ -1397,11 +1420,12 @@ impl Engine {
             }
         }
         for (s, x) in self.assets.iter().enumerate() {
-            let total = held[s] + x.fee_sink as u128 + x.burned;
-            if total != x.minted {
+            // Players + fees + burned + bet escrow = minted + house payouts + debts owed.
+            let total = (held[s] + x.fee_sink as u128 + x.burned + x.bet_escrow) as i128;
+            if total != x.minted as i128 + x.house + x.debt as i128 {
                 return Err(format!(
-                    "asset {} not conserved: players {} + fees {} + burned {} != minted {}",
-                    x.spec.id, held[s], x.fee_sink, x.burned, x.minted
+                    "asset {} not conserved: players {} + fees {} + burned {} + bet escrow {} != minted {} + house {} + debt {}",
+                    x.spec.id, held[s], x.fee_sink, x.burned, x.bet_escrow, x.minted, x.house, x.debt
                 ));
             }
         }

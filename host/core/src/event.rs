@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Side, TimeInForce};
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
+use crate::betting::{BetEvent, BetId, Odds};
 use crate::market::MarketStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +81,8 @@ pub enum Event {
     },
     Balance { account: AccountId, asset: AssetId, available: u64, locked: u64 },
     BookLevel { market: MarketId, side: Side, price: u64, quantity: u64, seq: u64 },
+    /// Fixtures, bets, groups and odds windows (`crate::betting`).
+    Bet(BetEvent),
 }
 
 /// Why an order is done.
@@ -99,6 +102,8 @@ pub enum DoneReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Accepted { order: OrderId },
+    /// A bet or exchange order accepted.
+    BetPlaced { bet: BetId },
     Done,
     Rejected(RejectReason),
 }
@@ -161,6 +166,77 @@ pub enum RejectReason {
     /// The market's rules plugin refused the order; its text is in `Event::RuleMessage`.
     #[error("refused by the market's rules")]
     RuleRejected,
+    // ---- betting ----
+    #[error("unknown event")]
+    UnknownFixture,
+    #[error("event already exists")]
+    FixtureExists,
+    #[error("invalid event: {0}")]
+    InvalidFixture(InvalidFixture),
+    #[error("the event is {0}: it does not take bets")]
+    BettingClosed(crate::betting::FixtureStatus),
+    #[error("unknown market or selection")]
+    UnknownSelection,
+    #[error("this selection is not offered at the moment")]
+    OddsNotOffered,
+    #[error("the odds are now {offered}, below the {requested} asked for")]
+    OddsChanged { offered: Odds, requested: Odds },
+    #[error("odds must be a price of the exchange ladder (1.01 to 1000)")]
+    OddsNotOnLadder,
+    #[error("the house takes at most {max_stake} more on this selection")]
+    ExposureLimit { max_stake: u64 },
+    /// The bet-type plugin refused; its text is in `Event::RuleMessage`.
+    #[error("refused by the bet type")]
+    BetRefused,
+    #[error("the bet-type plugin is not available; try again later")]
+    PluginUnavailable,
+    #[error("a parlay needs 2 to 12 legs on different selections")]
+    ParlayLegs,
+    #[error("this kind of bet is not taken on this market")]
+    WrongMarketMode,
+    #[error("unknown bet")]
+    UnknownBet,
+    #[error("the bet belongs to another account")]
+    NotBetOwner,
+    #[error("nothing left to cancel")]
+    NothingToCancel,
+    #[error("the event's status cannot change from {from} to {to}")]
+    BadTransition { from: crate::betting::FixtureStatus, to: crate::betting::FixtureStatus },
+    #[error("unknown group")]
+    UnknownGroup,
+    #[error("group already exists")]
+    GroupExists,
+    #[error("not a member of this group")]
+    NotGroupMember,
+    #[error("already a member of this group")]
+    AlreadyMember,
+    #[error("this group is invitation-only")]
+    NotInvited,
+    #[error("the group is not running (before its start or after its end)")]
+    GroupNotRunning,
+    #[error("only the group's owner or admins may do that")]
+    NotGroupAdmin,
+    #[error("the owner cannot leave the group")]
+    OwnerCannotLeave,
+    #[error("a group needs positive starting cash and a start before its end")]
+    InvalidGroup,
+}
+
+/// Why a fixture definition was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum InvalidFixture {
+    #[error("it needs at least two distinct, non-empty participants")]
+    Participants,
+    #[error("it needs at least one market")]
+    NoMarkets,
+    #[error("market {0} needs at least one selection, with distinct names")]
+    Selections(u16),
+    #[error("the currency must be an existing currency asset")]
+    Currency,
+    #[error("opening time after the start")]
+    Times,
+    #[error("too many markets or selections (at most 64 each)")]
+    TooBig,
 }
 
 /// Why a market definition or policy was refused, in the order the checks run.

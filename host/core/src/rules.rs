@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::betting::{BetOutcome, BetSpec, EventResult};
 use crate::command::Side;
 use crate::ids::{AccountId, MarketId};
 
@@ -99,6 +100,16 @@ pub trait Rules {
     fn check_order(&mut self, binding: &PluginBinding, market: &MarketView, account: &AccountView, order: &OrderCheck) -> Option<Result<(), String>>;
     fn trade_fees(&mut self, binding: &PluginBinding, market: &MarketView, trade: &TradeFacts) -> Option<Fees>;
     fn listing_fee(&mut self, binding: &PluginBinding, market: &MarketView, listing: &Listing) -> Option<u64>;
+    /// Ask the `bet_type` plugin whether a bet specification is valid (fixture markets at
+    /// creation, parlays at placement). `None`: no plugin answered, so the bet is refused.
+    fn validate_bet(&mut self, _bet_type: &str, _spec: &BetSpec) -> Option<Result<(), String>> {
+        None
+    }
+    /// Ask the `bet_type` plugin how a bet ends. `None`: no plugin answered, so the
+    /// settlement is refused and can be retried.
+    fn settle_bet(&mut self, _bet_type: &str, _spec: &BetSpec, _result: &EventResult) -> Option<BetOutcome> {
+        None
+    }
 }
 
 /// No plugins: every bound market falls back to its native policy.
@@ -124,6 +135,8 @@ pub enum Decision {
     Verdict(Result<(), String>),
     Fees(Fees),
     ListingFee(u64),
+    BetVerdict(Result<(), String>),
+    BetOutcome(BetOutcome),
 }
 
 /// Records every answer of the wrapped rules, for the journal.
@@ -146,6 +159,16 @@ impl<R: Rules + ?Sized> Rules for Recorder<'_, R> {
     fn listing_fee(&mut self, b: &PluginBinding, m: &MarketView, l: &Listing) -> Option<u64> {
         let answer = self.inner.listing_fee(b, m, l);
         self.decisions.push(answer.map_or(Decision::Native, Decision::ListingFee));
+        answer
+    }
+    fn validate_bet(&mut self, bet_type: &str, spec: &BetSpec) -> Option<Result<(), String>> {
+        let answer = self.inner.validate_bet(bet_type, spec);
+        self.decisions.push(answer.clone().map_or(Decision::Native, Decision::BetVerdict));
+        answer
+    }
+    fn settle_bet(&mut self, bet_type: &str, spec: &BetSpec, result: &EventResult) -> Option<BetOutcome> {
+        let answer = self.inner.settle_bet(bet_type, spec, result);
+        self.decisions.push(answer.map_or(Decision::Native, Decision::BetOutcome));
         answer
     }
 }
@@ -193,6 +216,20 @@ impl Rules for Replay<'_> {
             Decision::Native => None,
             Decision::ListingFee(f) => Some(*f),
             other => panic!("journal replay: expected a listing-fee decision, found {other:?}"),
+        }
+    }
+    fn validate_bet(&mut self, _: &str, _: &BetSpec) -> Option<Result<(), String>> {
+        match self.next("validate") {
+            Decision::Native => None,
+            Decision::BetVerdict(v) => Some(v.clone()),
+            other => panic!("journal replay: expected a bet validation, found {other:?}"),
+        }
+    }
+    fn settle_bet(&mut self, _: &str, _: &BetSpec, _: &EventResult) -> Option<BetOutcome> {
+        match self.next("settle") {
+            Decision::Native => None,
+            Decision::BetOutcome(o) => Some(*o),
+            other => panic!("journal replay: expected a bet outcome, found {other:?}"),
         }
     }
 }

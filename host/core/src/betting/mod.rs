@@ -10,3 +10,21 @@ pub mod spec;
 pub use odds::{Odds, Ratio};
 pub use payout::{multiplier, parlay_multiplier, payout, BetOutcome};
 pub use spec::{BetSpec, EventResult, ParticipantScore};
+
+mod exchange;
+mod fixtures;
+mod groups;
+mod ledger;
+pub mod model;
+mod place;
+mod queries;
+mod run;
+mod settle;
+pub(crate) mod state;
+mod windows;
+
+pub use exchange::{escrow_for, STAKE_UNIT};
+pub use model::*;
+pub use place::{MAX_PARLAY_LEGS, PARLAY};
+pub use settle::leg_param;
+pub use state::{GROUP_ASSETS, WINDOW_MS};

@@ -1,0 +1,179 @@
+//! Groups (leagues): members bet with the group's own cash, a currency asset created with
+//! the group (id `GROUP_ASSETS + group`), minted as starting cash when a member joins.
+//! Leaderboards rank by equity (cash + open bets at stake) and by ROI; when the end date
+//! passes the standings are frozen and announced.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::*;
+use super::state::{Group, Timer, GROUP_ASSETS};
+use crate::engine::{Asset, Engine};
+use crate::event::{Event, RejectReason};
+use crate::ids::{AccountId, AssetId};
+use crate::market::{AssetKind, AssetSpec};
+
+type R<T> = Result<T, RejectReason>;
+
+impl Engine {
+    pub(crate) fn create_group(&mut self, actor: AccountId, spec: &GroupSpec, out: &mut Vec<Event>) -> R<()> {
+        let a = self.account_idx(actor)?;
+        if self.betting.groups.contains_key(&spec.id) || spec.id.0 >= GROUP_ASSETS {
+            return Err(RejectReason::GroupExists);
+        }
+        if spec.starting_cash == 0 || spec.starts_at >= spec.ends_at || spec.ends_at <= self.now {
+            return Err(RejectReason::InvalidGroup);
+        }
+        let asset_id = AssetId(GROUP_ASSETS + spec.id.0);
+        if self.asset_index.contains_key(&asset_id.0) {
+            return Err(RejectReason::GroupExists);
+        }
+        let s = self.assets.len() as u32;
+        self.asset_index.insert(asset_id.0, s);
+        self.assets.push(Asset::new(AssetSpec { id: asset_id, symbol: format!("G{}", spec.id), decimals: 2, kind: AssetKind::Currency }));
+        self.betting.groups.insert(
+            spec.id,
+            Group { spec: spec.clone(), owner: a, asset: s, members: BTreeMap::new(), invited: BTreeSet::new(), left: BTreeSet::new(), ended: None },
+        );
+        self.betting.timers.insert((spec.ends_at, Timer::GroupEnd(spec.id)));
+        out.push(Event::Bet(BetEvent::GroupCreated { group: spec.id, asset: asset_id }));
+        self.add_member(spec.id, a, Role::Owner, out);
+        Ok(())
+    }
+
+    fn add_member(&mut self, g: GroupId, a: u32, role: Role, out: &mut Vec<Event>) {
+        let group = self.betting.groups.get_mut(&g).unwrap();
+        group.members.insert(a, role);
+        group.invited.remove(&a);
+        let (s, cash) = (group.asset, group.spec.starting_cash);
+        // Faucet → member: the group's starting cash.
+        self.assets[s as usize].minted += cash as u128;
+        self.bal_mut(a, s).available += cash;
+        let account = self.accounts[a as usize].id;
+        out.push(Event::Bet(BetEvent::GroupJoined { group: g, account }));
+    }
+
+    fn group_admin(&self, actor: AccountId, g: GroupId) -> R<()> {
+        let a = self.account_idx(actor)?;
+        let group = self.betting.groups.get(&g).ok_or(RejectReason::UnknownGroup)?;
+        match group.members.get(&a) {
+            Some(Role::Owner | Role::Admin) if !group.left.contains(&a) => Ok(()),
+            _ if actor == AccountId::ADMIN => Ok(()),
+            _ => Err(RejectReason::NotGroupAdmin),
+        }
+    }
+
+    fn group_open(&self, g: GroupId) -> R<&Group> {
+        let group = self.betting.groups.get(&g).ok_or(RejectReason::UnknownGroup)?;
+        if group.ended.is_some() {
+            return Err(RejectReason::GroupNotRunning);
+        }
+        Ok(group)
+    }
+
+    pub(crate) fn invite(&mut self, actor: AccountId, g: GroupId, account: AccountId, out: &mut Vec<Event>) -> R<()> {
+        self.group_admin(actor, g)?;
+        self.group_open(g)?;
+        let a = self.account_idx(account)?;
+        let group = self.betting.groups.get_mut(&g).unwrap();
+        if group.members.contains_key(&a) && !group.left.contains(&a) {
+            return Err(RejectReason::AlreadyMember);
+        }
+        group.invited.insert(a);
+        out.push(Event::Bet(BetEvent::GroupInvited { group: g, account }));
+        Ok(())
+    }
+
+    pub(crate) fn join_group(&mut self, actor: AccountId, g: GroupId, out: &mut Vec<Event>) -> R<()> {
+        let a = self.account_idx(actor)?;
+        let group = self.group_open(g)?;
+        if group.members.contains_key(&a) {
+            // Leaving is final for the league: rejoining would mint a second starting cash.
+            return Err(RejectReason::AlreadyMember);
+        }
+        if !group.spec.open && !group.invited.contains(&a) {
+            return Err(RejectReason::NotInvited);
+        }
+        self.add_member(g, a, Role::Member, out);
+        Ok(())
+    }
+
+    pub(crate) fn leave_group(&mut self, actor: AccountId, g: GroupId, out: &mut Vec<Event>) -> R<()> {
+        let a = self.account_idx(actor)?;
+        let group = self.betting.groups.get_mut(&g).ok_or(RejectReason::UnknownGroup)?;
+        match group.members.get(&a) {
+            None => return Err(RejectReason::NotGroupMember),
+            Some(_) if group.left.contains(&a) => return Err(RejectReason::NotGroupMember),
+            Some(Role::Owner) => return Err(RejectReason::OwnerCannotLeave),
+            Some(_) => {}
+        }
+        // Open bets stay and settle into the wallet; the member just leaves the standings.
+        group.left.insert(a);
+        out.push(Event::Bet(BetEvent::GroupLeft { group: g, account: actor }));
+        Ok(())
+    }
+
+    pub(crate) fn set_role(&mut self, actor: AccountId, g: GroupId, account: AccountId, role: Role, out: &mut Vec<Event>) -> R<()> {
+        let a = self.account_idx(actor)?;
+        let target = self.account_idx(account)?;
+        let group = self.betting.groups.get_mut(&g).ok_or(RejectReason::UnknownGroup)?;
+        // Only the owner promotes and demotes; ownership does not move.
+        if group.owner != a && actor != AccountId::ADMIN {
+            return Err(RejectReason::NotGroupAdmin);
+        }
+        if role == Role::Owner || target == group.owner {
+            return Err(RejectReason::NotGroupAdmin);
+        }
+        if !group.members.contains_key(&target) || group.left.contains(&target) {
+            return Err(RejectReason::NotGroupMember);
+        }
+        group.members.insert(target, role);
+        out.push(Event::Bet(BetEvent::GroupRole { group: g, account, role }));
+        Ok(())
+    }
+
+    pub(crate) fn end_group(&mut self, g: GroupId, out: &mut Vec<Event>) {
+        if self.betting.groups.get(&g).is_none_or(|x| x.ended.is_some()) {
+            return;
+        }
+        let standings = self.standings(g).unwrap_or_default();
+        self.betting.groups.get_mut(&g).unwrap().ended = Some(standings.clone());
+        out.push(Event::Bet(BetEvent::GroupEnded { group: g, standings }));
+    }
+
+    /// A group's current members by equity, best first (ties: lower account id first).
+    /// After the end date: the frozen standings.
+    pub fn standings(&self, g: GroupId) -> Option<Vec<Standing>> {
+        let group = self.betting.groups.get(&g)?;
+        if let Some(frozen) = &group.ended {
+            return Some(frozen.clone());
+        }
+        let start = group.spec.starting_cash as i128;
+        let mut rows: Vec<Standing> = group
+            .members
+            .keys()
+            .filter(|a| !group.left.contains(a))
+            .map(|&a| {
+                let cash = self.available(a, group.asset);
+                let open_stake = self.betting.open_stake.get(&(a, group.asset)).copied().unwrap_or(0);
+                let equity = cash + open_stake;
+                let roi_bps = ((equity as i128 - start) * 10_000 / start) as i64;
+                Standing { account: self.accounts[a as usize].id, cash, open_stake, equity, roi_bps }
+            })
+            .collect();
+        rows.sort_by(|x, y| y.equity.cmp(&x.equity).then(x.account.cmp(&y.account)));
+        Some(rows)
+    }
+
+    /// The group's terms, members with roles, and whether it has ended.
+    pub fn group(&self, g: GroupId) -> Option<(GroupSpec, AssetId, Vec<(AccountId, Role)>, bool)> {
+        let group = self.betting.groups.get(&g)?;
+        let members = group.members.iter().filter(|(a, _)| !group.left.contains(a)).map(|(&a, &r)| (self.accounts[a as usize].id, r)).collect();
+        Some((group.spec.clone(), self.assets[group.asset as usize].spec.id, members, group.ended.is_some()))
+    }
+
+    /// Groups an account belongs to (not left).
+    pub fn groups_of(&self, account: AccountId) -> Vec<GroupId> {
+        let Ok(a) = self.account_idx(account) else { return Vec::new() };
+        self.betting.groups.iter().filter(|(_, x)| x.members.contains_key(&a) && !x.left.contains(&a)).map(|(&g, _)| g).collect()
+    }
+}

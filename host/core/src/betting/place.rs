@@ -1,0 +1,195 @@
+//! Placing fixed-odds singles and parlays against the house. Stakes are escrowed at
+//! acceptance; the odds given are the house's current price, never worse than asked.
+
+use super::model::*;
+use super::odds::{Odds, Ratio};
+use super::spec::BetSpec;
+use super::state::{Bet, Exposure};
+use crate::engine::Engine;
+use crate::event::{Event, RejectReason};
+use crate::ids::{AccountId, RequestId};
+use crate::rules::{clip_reason, Rules};
+
+type R<T> = Result<T, RejectReason>;
+
+/// Longest parlay taken: keeps every exact product within u64 ratios for the plugin.
+pub const MAX_PARLAY_LEGS: usize = 12;
+
+impl Engine {
+    pub(crate) fn place_bet(&mut self, (actor, request): (AccountId, RequestId), req: &BetRequest, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<BetId> {
+        let a = self.account_idx(actor)?;
+        if req.stake == 0 {
+            return Err(RejectReason::ZeroAmount);
+        }
+        let (legs, odds, s) = match &req.kind {
+            BetKind::Exchange { leg, side, persist } => return self.place_exchange((actor, request), a, req, *leg, *side, *persist, out),
+            BetKind::Single(leg) => {
+                let offered = self.check_leg(leg)?;
+                let s = self.wallet_asset(a, req.wallet, leg.selection.fixture)?;
+                self.check_exposure(leg.selection, s, req.stake, offered)?;
+                (vec![Leg { selection: leg.selection, odds: offered }], offered, s)
+            }
+            BetKind::Parlay(legs) => {
+                let (priced, odds) = self.check_parlay(legs, (actor, request), out, rules)?;
+                let s = self.wallet_asset(a, req.wallet, legs[0].selection.fixture)?;
+                for leg in &priced[1..] {
+                    if self.wallet_asset(a, req.wallet, leg.selection.fixture)? != s {
+                        return Err(RejectReason::ParlayLegs);
+                    }
+                }
+                // The house's worst case on a parlay is capped by the tightest leg market.
+                let net = odds.checked_add(Ratio::ZERO).and_then(|o| o.apply_floor(req.stake)).ok_or(RejectReason::OutOfRange)?.saturating_sub(req.stake);
+                let cap = priced.iter().map(|l| self.exposure_limit(l.selection)).min().unwrap_or(0);
+                if net > cap {
+                    let max_stake = Ratio::new(cap as u128 * odds.denominator, odds.numerator.saturating_sub(odds.denominator).max(1)).apply_floor(1).unwrap_or(0);
+                    return Err(RejectReason::ExposureLimit { max_stake });
+                }
+                let shown = Odds(Ratio::new(odds.numerator * Odds::SCALE as u128, odds.denominator).apply_floor(1).ok_or(RejectReason::OutOfRange)?);
+                (priced, shown, s)
+            }
+        };
+        self.escrow_bet(a, s, req.stake)?;
+        if let BetKind::Single(_) = req.kind {
+            self.add_exposure(legs[0].selection, s, req.stake, odds);
+        }
+        let id = self.new_bet(Bet { account: a, asset: s, wallet: req.wallet, escrow: req.stake, stake: req.stake, odds, legs, exchange: None, state: BetState::Open, paid: 0, placed_at: self.now });
+        out.push(Event::Bet(BetEvent::BetPlaced { bet: BetId(id), account: actor, request, asset: self.assets[s as usize].spec.id, stake: req.stake, odds }));
+        Ok(BetId(id))
+    }
+
+    /// Record a new bet and index it by account and fixture.
+    pub(crate) fn new_bet(&mut self, bet: Bet) -> u64 {
+        self.betting.next_bet += 1;
+        let id = self.betting.next_bet;
+        self.betting.by_account.entry(bet.account).or_default().push(id);
+        let parlay = bet.legs.len() > 1;
+        let mut fixtures: Vec<FixtureId> = bet.legs.iter().map(|l| l.selection.fixture).collect();
+        fixtures.dedup();
+        for f in fixtures {
+            let fixture = self.betting.fixtures.get_mut(&f).expect("legs were checked");
+            if parlay {
+                fixture.parlays.push(id);
+            } else if !bet.exchange.is_some_and(|e| e.is_order) {
+                fixture.bets.push(id);
+            }
+        }
+        self.betting.bets.insert(id, bet);
+        id
+    }
+
+    /// The asset a wallet pays in for bets on fixture `f`.
+    pub(crate) fn wallet_asset(&self, a: u32, wallet: Wallet, f: FixtureId) -> R<u32> {
+        match wallet {
+            Wallet::Main => self.asset_idx(self.betting.fixtures[&f].spec.currency),
+            Wallet::Group(g) => {
+                let group = self.betting.groups.get(&g).ok_or(RejectReason::UnknownGroup)?;
+                if !group.members.contains_key(&a) || group.left.contains(&a) {
+                    return Err(RejectReason::NotGroupMember);
+                }
+                if group.ended.is_some() || self.now < group.spec.starts_at || self.now >= group.spec.ends_at {
+                    return Err(RejectReason::GroupNotRunning);
+                }
+                Ok(group.asset)
+            }
+        }
+    }
+
+    /// The selection must take bets now; the odds it is offered at.
+    pub(crate) fn check_selection(&self, sel: SelectionRef, mode_exchange: bool) -> R<&BetMarketSpec> {
+        let fixture = self.betting.fixtures.get(&sel.fixture).ok_or(RejectReason::UnknownFixture)?;
+        let market = fixture.spec.markets.get(sel.market as usize).ok_or(RejectReason::UnknownSelection)?;
+        if sel.selection as usize >= market.selections.len() {
+            return Err(RejectReason::UnknownSelection);
+        }
+        let takes_bets = match fixture.status {
+            FixtureStatus::Open => true,
+            FixtureStatus::InPlay => market.in_play,
+            _ => false,
+        };
+        if !takes_bets {
+            return Err(RejectReason::BettingClosed(fixture.status));
+        }
+        if (market.mode == BetMode::Exchange) != mode_exchange {
+            return Err(RejectReason::WrongMarketMode);
+        }
+        Ok(market)
+    }
+
+    fn check_leg(&self, leg: &Leg) -> R<Odds> {
+        self.check_selection(leg.selection, false)?;
+        let sel = leg.selection;
+        let offered = self.betting.fixtures[&sel.fixture].odds[sel.market as usize][sel.selection as usize].ok_or(RejectReason::OddsNotOffered)?;
+        if offered < leg.odds {
+            return Err(RejectReason::OddsChanged { offered, requested: leg.odds });
+        }
+        Ok(offered)
+    }
+
+    fn check_parlay(&self, legs: &[Leg], (actor, request): (AccountId, RequestId), out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<(Vec<Leg>, Ratio)> {
+        if !(2..=MAX_PARLAY_LEGS).contains(&legs.len()) {
+            return Err(RejectReason::ParlayLegs);
+        }
+        let mut priced = Vec::with_capacity(legs.len());
+        let mut odds = Ratio::ONE;
+        for (i, leg) in legs.iter().enumerate() {
+            if legs[..i].iter().any(|l| (l.selection.fixture, l.selection.market) == (leg.selection.fixture, leg.selection.market)) {
+                return Err(RejectReason::ParlayLegs);
+            }
+            let offered = self.check_leg(leg)?;
+            odds = odds.checked_mul(offered.ratio()).ok_or(RejectReason::OutOfRange)?;
+            priced.push(Leg { selection: leg.selection, odds: offered });
+        }
+        // Same-event policy and leg rules belong to the parlay plugin.
+        let spec = BetSpec {
+            participants: Vec::new(),
+            selection: "parlay".into(),
+            line: None,
+            params: legs.iter().map(|l| ("leg-event".to_string(), l.selection.fixture.to_string())).collect(),
+        };
+        match rules.validate_bet(PARLAY, &spec) {
+            None => Err(RejectReason::PluginUnavailable),
+            Some(Ok(())) => Ok((priced, odds)),
+            Some(Err(message)) => {
+                out.push(Event::RuleMessage { account: actor, request, message: clip_reason(message) });
+                Err(RejectReason::BetRefused)
+            }
+        }
+    }
+
+    fn exposure_limit(&self, sel: SelectionRef) -> u64 {
+        match self.betting.fixtures[&sel.fixture].spec.markets[sel.market as usize].mode {
+            BetMode::Fixed { exposure_limit } => exposure_limit,
+            BetMode::Exchange => 0,
+        }
+    }
+
+    /// The house's net loss if `sel` wins must stay within the market's exposure limit.
+    fn check_exposure(&self, sel: SelectionRef, s: u32, stake: u64, odds: Odds) -> R<()> {
+        let limit = self.exposure_limit(sel) as i128;
+        let fixture = &self.betting.fixtures[&sel.fixture];
+        let (stakes, returns) = fixture
+            .exposure
+            .get(&(sel.market, s))
+            .map_or((0, 0), |e| (e.stakes as i128, e.returns.get(sel.selection as usize).copied().unwrap_or(0) as i128));
+        let scale = Odds::SCALE as i128;
+        // In ten-thousandths: returns·S − stakes·S ≤ limit·S after adding this bet.
+        let after = returns + stake as i128 * odds.0 as i128 - (stakes + stake as i128) * scale;
+        if after > limit * scale {
+            let room = limit * scale + stakes * scale - returns;
+            let max_stake = (room.max(0) / (odds.0 as i128 - scale)).clamp(0, u64::MAX as i128) as u64;
+            return Err(RejectReason::ExposureLimit { max_stake });
+        }
+        Ok(())
+    }
+
+    fn add_exposure(&mut self, sel: SelectionRef, s: u32, stake: u64, odds: Odds) {
+        let fixture = self.betting.fixtures.get_mut(&sel.fixture).expect("checked");
+        let n = fixture.spec.markets[sel.market as usize].selections.len();
+        let e = fixture.exposure.entry((sel.market, s)).or_insert_with(|| Exposure { stakes: 0, returns: vec![0; n] });
+        e.stakes += stake as u128;
+        e.returns[sel.selection as usize] += stake as u128 * odds.0 as u128;
+    }
+}
+
+/// The bet type that combines parlay legs.
+pub const PARLAY: &str = "parlay";

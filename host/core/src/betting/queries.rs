@@ -1,0 +1,131 @@
+//! Read-only views of the betting state, and its share of the invariant check and the
+//! state hash.
+
+use super::model::*;
+use super::state::Bet;
+use crate::engine::Engine;
+use crate::ids::{AccountId, AssetId};
+
+impl Engine {
+    fn bet_view(&self, id: u64, b: &Bet) -> BetView {
+        let ex = b.exchange;
+        BetView {
+            bet: BetId(id),
+            account: self.accounts[b.account as usize].id,
+            asset: self.assets[b.asset as usize].spec.id,
+            wallet: b.wallet,
+            stake: b.stake,
+            odds: b.odds,
+            legs: b.legs.iter().map(|l| l.selection).collect(),
+            side: ex.map(|e| e.side),
+            order: ex.filter(|e| !e.is_order).map(|e| BetId(e.order)),
+            unmatched: ex.map_or(0, |e| e.unmatched),
+            state: b.state,
+            paid: b.paid,
+            placed_at: b.placed_at,
+        }
+    }
+
+    pub fn bet(&self, bet: BetId) -> Option<BetView> {
+        self.betting.bets.get(&bet.0).map(|b| self.bet_view(bet.0, b))
+    }
+
+    /// An account's bets and exchange orders, newest first; `open_only` keeps those still
+    /// waiting for a result or a match.
+    pub fn bets_of(&self, account: AccountId, open_only: bool, limit: usize) -> Vec<BetView> {
+        let Ok(a) = self.account_idx(account) else { return Vec::new() };
+        let Some(ids) = self.betting.by_account.get(&a) else { return Vec::new() };
+        ids.iter()
+            .rev()
+            .map(|id| (id, &self.betting.bets[id]))
+            .filter(|(_, b)| !open_only || matches!(b.state, BetState::Open | BetState::Unmatched))
+            .take(limit)
+            .map(|(&id, b)| self.bet_view(id, b))
+            .collect()
+    }
+
+    /// Per wallet asset: (open stake, settled profit and loss = returns − stakes, debt).
+    pub fn betting_pnl(&self, account: AccountId) -> Vec<(AssetId, u64, i128, u64)> {
+        let Ok(a) = self.account_idx(account) else { return Vec::new() };
+        let mut rows: std::collections::BTreeMap<u32, (u64, i128, u64)> = Default::default();
+        for ((acc, s), &open) in &self.betting.open_stake {
+            if *acc == a {
+                rows.entry(*s).or_default().0 = open;
+            }
+        }
+        for id in self.betting.by_account.get(&a).into_iter().flatten() {
+            let b = &self.betting.bets[id];
+            if let (BetState::Settled(_), false) = (b.state, b.exchange.is_some_and(|e| e.is_order)) {
+                rows.entry(b.asset).or_default().1 += b.paid as i128 - b.escrow as i128;
+            }
+        }
+        for ((acc, s), &debt) in &self.betting.debts {
+            if *acc == a {
+                rows.entry(*s).or_default().2 = debt;
+            }
+        }
+        rows.into_iter().map(|(s, (open, pnl, debt))| (self.assets[s as usize].spec.id, open, pnl, debt)).collect()
+    }
+
+    pub fn fixture(&self, f: FixtureId) -> Option<FixtureView> {
+        let x = self.betting.fixtures.get(&f)?;
+        Some(FixtureView { spec: x.spec.clone(), status: x.status, result: x.result.clone(), odds: x.odds.clone(), bets: (x.bets.len() + x.parlays.len()) as u64 })
+    }
+
+    /// Every fixture id and name with its status, by id.
+    pub fn fixtures(&self) -> Vec<(FixtureId, &str, FixtureStatus)> {
+        self.betting.fixtures.iter().map(|(&id, x)| (id, x.spec.name.as_str(), x.status)).collect()
+    }
+
+    /// Bets ever placed on a fixture (its popularity for search ranking).
+    pub fn fixture_bets(&self, f: FixtureId) -> u64 {
+        self.betting.fixtures.get(&f).map_or(0, |x| (x.bets.len() + x.parlays.len()) as u64)
+    }
+
+    pub(crate) fn check_betting(&self) -> Result<(), String> {
+        let mut escrow = vec![0u128; self.assets.len()];
+        let mut open: std::collections::BTreeMap<(u32, u32), u64> = Default::default();
+        for (id, b) in &self.betting.bets {
+            let holds = matches!(b.state, BetState::Open | BetState::Unmatched);
+            if holds {
+                escrow[b.asset as usize] += b.escrow as u128;
+                if b.escrow > 0 {
+                    *open.entry((b.account, b.asset)).or_default() += b.escrow;
+                }
+            } else if b.exchange.is_some_and(|e| e.is_order) && b.escrow != 0 {
+                return Err(format!("closed exchange order {id} still holds {}", b.escrow));
+            }
+            if let Some(e) = b.exchange.filter(|e| e.is_order) {
+                if e.unmatched + e.matched != b.stake {
+                    return Err(format!("exchange order {id}: matched {} + unmatched {} != stake {}", e.matched, e.unmatched, b.stake));
+                }
+            }
+        }
+        for (s, x) in self.assets.iter().enumerate() {
+            if escrow[s] != x.bet_escrow {
+                return Err(format!("asset {}: open bets escrow {} but the bet escrow account holds {}", x.spec.id, escrow[s], x.bet_escrow));
+            }
+        }
+        let recorded: std::collections::BTreeMap<(u32, u32), u64> = self.betting.open_stake.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (*k, *v)).collect();
+        if recorded != open {
+            return Err("open stake per account differs from the open bets".into());
+        }
+        let debts: u128 = self.betting.debts.values().map(|&d| d as u128).sum();
+        if debts != self.assets.iter().map(|x| x.debt).sum::<u128>() {
+            return Err("debts per account differ from the debt accounts".into());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn hash_betting(&self, h: &mut dyn FnMut(&[u8])) {
+        let b = &self.betting;
+        h(&b.next_bet.to_le_bytes());
+        h(format!("{:?}", b.fixtures).as_bytes());
+        let mut ids: Vec<&u64> = b.bets.keys().collect();
+        ids.sort();
+        for id in ids {
+            h(format!("{id}{:?}", b.bets[id]).as_bytes());
+        }
+        h(format!("{:?}{:?}{:?}{:?}{:?}", b.groups, b.debts, b.open_stake, b.timers, b.windows).as_bytes());
+    }
+}

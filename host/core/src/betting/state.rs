@@ -1,0 +1,130 @@
+//! The betting half of the engine's state. Ordered maps wherever iteration order reaches
+//! events or the state hash, so replays are identical.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::*;
+use super::odds::Odds;
+use super::payout::BetOutcome;
+use super::spec::EventResult;
+use crate::book::{Book, IdMap};
+
+/// Asset ids from here up are group currencies (`GROUP_ASSETS + group id`); admins cannot
+/// create them.
+pub const GROUP_ASSETS: u32 = 0x8000_0000;
+
+/// Tumbling window length for odds aggregates.
+pub const WINDOW_MS: u64 = 5 * 60 * 1000;
+
+/// Closed windows kept per selection for queries (24 hours).
+pub const WINDOWS_KEPT: usize = 288;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Betting {
+    pub fixtures: BTreeMap<FixtureId, Fixture>,
+    pub bets: IdMap<u64, Bet>,
+    pub next_bet: u64,
+    /// Exchange ladders per selection: lay = Buy side, back = Sell side, price = ladder tick.
+    pub books: BTreeMap<SelectionRef, Book<u64>>,
+    pub groups: BTreeMap<GroupId, Group>,
+    /// Bet ids per account index, in placement order.
+    pub by_account: IdMap<u32, Vec<u64>>,
+    /// What each (account, asset) owes after a re-settlement took back more than it held.
+    pub debts: BTreeMap<(u32, u32), u64>,
+    /// Escrow of open bets per (account, asset): the "open bets at stake" of leaderboards.
+    pub open_stake: BTreeMap<(u32, u32), u64>,
+    /// Game-clock work: (due time, what).
+    pub timers: BTreeSet<(u64, Timer)>,
+    pub windows: BTreeMap<SelectionRef, WindowState>,
+    /// The latest closed windows per selection, oldest first (at most `WINDOWS_KEPT`).
+    pub closed_windows: BTreeMap<SelectionRef, std::collections::VecDeque<OddsWindow>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) enum Timer {
+    Open(FixtureId),
+    Start(FixtureId),
+    GroupEnd(GroupId),
+    Window(SelectionRef),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Fixture {
+    pub spec: FixtureSpec,
+    pub status: FixtureStatus,
+    /// Status before a suspension, restored when an admin resumes with `Open`.
+    pub result: Option<EventResult>,
+    /// Current house odds per [market][selection].
+    pub odds: Vec<Vec<Option<Odds>>>,
+    /// Settled outcome per [market][selection] of the current result.
+    pub outcomes: Option<Vec<Vec<BetOutcome>>>,
+    /// Singles and matched exchange bets on this fixture.
+    pub bets: Vec<u64>,
+    /// Parlays with a leg here.
+    pub parlays: Vec<u64>,
+    /// Unmatched exchange orders resting on this fixture's ladders.
+    pub orders: BTreeSet<u64>,
+    /// Fixed-odds exposure per (market, wallet asset): total stakes and, per selection,
+    /// total potential returns.
+    pub exposure: BTreeMap<(u16, u32), Exposure>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Exposure {
+    pub stakes: u128,
+    pub returns: Vec<u128>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Bet {
+    pub account: u32,
+    pub asset: u32,
+    pub wallet: Wallet,
+    /// What the bet holds in escrow: its stake, or a lay's liability.
+    pub escrow: u64,
+    /// Backer's stake (for a lay: the matched backers' stake).
+    pub stake: u64,
+    pub odds: Odds,
+    pub legs: Vec<Leg>,
+    pub exchange: Option<ExchangeBet>,
+    pub state: BetState,
+    pub paid: u64,
+    pub placed_at: u64,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) struct ExchangeBet {
+    pub side: BackLay,
+    /// For a matched bet: the order it came from. For an order: itself.
+    pub order: u64,
+    /// For an order: stake still unmatched (resting). 0 for matched bets.
+    pub unmatched: u64,
+    /// For an order: stake matched so far.
+    pub matched: u64,
+    pub persist: bool,
+    /// True for the order record (which holds unmatched escrow), false for matched bets.
+    pub is_order: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Group {
+    pub spec: GroupSpec,
+    pub owner: u32,
+    pub asset: u32,
+    pub members: BTreeMap<u32, Role>,
+    pub invited: BTreeSet<u32>,
+    pub left: BTreeSet<u32>,
+    pub ended: Option<Vec<Standing>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct WindowState {
+    pub start: u64,
+    pub sum: u128,
+    pub min: u64,
+    pub max: u64,
+    pub count: u64,
+    pub matched: u64,
+}

@@ -1,0 +1,66 @@
+//! Odds over 5-minute tumbling windows per selection: average, min, max, count and
+//! matched volume, aligned to game time (`[k·5 min, (k+1)·5 min)`). A window closes when
+//! the game clock passes its end (a timer), emitting `BetEvent::OddsWindow`.
+
+use super::model::*;
+use super::odds::Odds;
+use super::state::{Timer, WindowState, WINDOWS_KEPT, WINDOW_MS};
+use crate::engine::Engine;
+use crate::event::Event;
+
+impl Engine {
+    /// Count one price seen on a selection (an odds change, or an exchange match of `matched` stake).
+    pub(crate) fn observe_odds(&mut self, sel: SelectionRef, odds: Odds, matched: u64) {
+        let start = self.now - self.now % WINDOW_MS;
+        let w = self.betting.windows.entry(sel).or_insert_with(|| WindowState { start, sum: 0, min: u64::MAX, max: 0, count: 0, matched: 0 });
+        if w.count == 0 {
+            *w = WindowState { start, sum: 0, min: u64::MAX, max: 0, count: 0, matched: 0 };
+            self.betting.timers.insert((start + WINDOW_MS, Timer::Window(sel)));
+        }
+        w.sum += odds.0 as u128;
+        w.min = w.min.min(odds.0);
+        w.max = w.max.max(odds.0);
+        w.count += 1;
+        w.matched += matched;
+    }
+
+    pub(crate) fn close_window(&mut self, sel: SelectionRef, out: &mut Vec<Event>) {
+        let Some(w) = self.betting.windows.remove(&sel) else { return };
+        if w.count == 0 {
+            return;
+        }
+        let window = OddsWindow {
+            selection: sel,
+            start: w.start,
+            end: w.start + WINDOW_MS,
+            average: Odds((w.sum / w.count as u128) as u64),
+            min: Odds(w.min),
+            max: Odds(w.max),
+            count: w.count,
+            matched: w.matched,
+        };
+        let kept = self.betting.closed_windows.entry(sel).or_default();
+        if kept.len() == WINDOWS_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(window);
+        out.push(Event::Bet(BetEvent::OddsWindow(window)));
+    }
+
+    /// Closed windows of a selection, oldest first, plus the one still open (if any prices
+    /// were seen in it) as it stands.
+    pub fn odds_windows(&self, sel: SelectionRef) -> (Vec<OddsWindow>, Option<OddsWindow>) {
+        let closed = self.betting.closed_windows.get(&sel).map(|d| d.iter().copied().collect()).unwrap_or_default();
+        let open = self.betting.windows.get(&sel).filter(|w| w.count > 0).map(|w| OddsWindow {
+            selection: sel,
+            start: w.start,
+            end: w.start + WINDOW_MS,
+            average: Odds((w.sum / w.count as u128) as u64),
+            min: Odds(w.min),
+            max: Odds(w.max),
+            count: w.count,
+            matched: w.matched,
+        });
+        (closed, open)
+    }
+}
