@@ -50,6 +50,7 @@ fn kind(e: &Event) -> &'static str {
         Event::OrderDone { .. } => "OrderDone",
         Event::Balance { .. } => "Balance",
         Event::BookLevel { .. } => "BookLevel",
+        Event::Bet(_) => "Bet",
     }
 }
 

@@ -4,7 +4,9 @@
 //! installed, is quarantined, is another version than the binding names (hash mismatch:
 //! the journal must say exactly which code decided), or the call faulted. The engine
 //! records whatever is answered, `None` included, so replay does not need the plugin.
+//! Bet types answer through the same seam: no answer refuses the bet or the settlement.
 
+use entrepot_core::betting::{BetOutcome, BetSpec, EventResult};
 use entrepot_core::rules::{clip_reason, AccountView, Fees, Listing, MarketView, OrderCheck, PluginBinding, Rules, TradeFacts};
 
 use crate::bindings::market_rules::entrepot::plugin::types::Verdict;
@@ -64,5 +66,13 @@ impl Rules for PluginHost {
             |_, _| Ok(()),
         )
         .ok()
+    }
+
+    fn validate_bet(&mut self, bet_type: &str, spec: &BetSpec) -> Option<Result<(), String>> {
+        PluginHost::validate_bet(self, bet_type, spec).ok()
+    }
+
+    fn settle_bet(&mut self, bet_type: &str, spec: &BetSpec, result: &EventResult) -> Option<BetOutcome> {
+        PluginHost::settle_bet(self, bet_type, spec, result).ok()
     }
 }

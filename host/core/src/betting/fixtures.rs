@@ -102,7 +102,9 @@ impl Engine {
         let allowed = match (from, to) {
             (Scheduled, Open | InPlay) => true,
             (Open, Suspended | InPlay | Closed) => true,
-            (Suspended, Open | InPlay | Closed) => true,
+            // Back to pre-match betting only before the start.
+            (Suspended, Open) => self.now < self.betting.fixtures[&f].spec.starts_at,
+            (Suspended, InPlay | Closed) => true,
             (InPlay, Suspended | Closed) => true,
             _ => false,
         };

@@ -96,7 +96,8 @@ impl Engine {
                 return Err(format!("closed exchange order {id} still holds {}", b.escrow));
             }
             if let Some(e) = b.exchange.filter(|e| e.is_order) {
-                if e.unmatched + e.matched != b.stake {
+                // Closing an order drops its unmatched part, so only resting orders add up.
+                if e.unmatched + e.matched > b.stake || (b.state == BetState::Unmatched && e.unmatched + e.matched != b.stake) {
                     return Err(format!("exchange order {id}: matched {} + unmatched {} != stake {}", e.matched, e.unmatched, b.stake));
                 }
             }
