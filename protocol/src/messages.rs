@@ -110,6 +110,24 @@ pub enum Request {
     SubscribeMarket { market: u32 },
     UnsubscribeMarket { market: u32 },
     Admin(AdminRequest),
+    // ---- betting ----
+    PlaceBet(PlaceBet),
+    /// Cancel the unmatched part of an exchange order.
+    CancelBetOrder { bet: u64 },
+    /// The player's bets and exchange orders, newest first.
+    Bets { open_only: bool, limit: u32 },
+    /// Balances, open bets and profit and loss: `Profile`.
+    Profile,
+    Fixtures,
+    Fixture { fixture: u64 },
+    /// Closed 5-minute odds windows of a selection (oldest first), then the open one.
+    OddsWindows { selection: SelectionRef },
+    /// Live pushes of a fixture (status, odds, windows) or a group (leaderboard).
+    Subscribe(Topic),
+    Unsubscribe(Topic),
+    /// Type-ahead search over events and item markets.
+    Search { query: String, limit: u32 },
+    Group(GroupRequest),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +152,247 @@ pub enum AdminRequest {
     PluginList,
     /// Bind a market to a loaded market-rules plugin, or back to the native rules (`None`).
     BindRules { market: u32, plugin: Option<String> },
+    CreateFixture(FixtureDef),
+    /// A fixtures file: a JSON array of `FixtureDef` (see PROTOCOL.md §7).
+    ImportFixtures { json: String },
+    SetFixtureStatus { fixture: u64, status: FixtureStatus },
+    /// A fixed-odds price (`None` stops offering the selection).
+    SetOdds { selection: SelectionRef, odds: Option<Decimal> },
+    /// The result (or a corrected one: re-settles). `completed = false`: abandoned, bets void.
+    ReportResult { fixture: u64, scores: Vec<(String, i64)>, completed: bool },
+    /// Cancel the fixture, or void it after settlement: every stake returned.
+    VoidFixture { fixture: u64 },
+}
+
+// ---- betting ----
+
+/// A selection: market and selection are positions in the fixture's definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SelectionRef {
+    pub fixture: u64,
+    pub market: u16,
+    pub selection: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackLay {
+    Back,
+    Lay,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BetKind {
+    /// At these odds or better (the house's current price is taken).
+    Single { selection: SelectionRef, odds: Decimal },
+    Parlay { legs: Vec<(SelectionRef, Decimal)> },
+    /// An exchange order at ladder odds; `persist` keeps it when the event goes in-play.
+    Exchange { selection: SelectionRef, odds: Decimal, side: BackLay, persist: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceBet {
+    /// A group's cash, or `None` for the player's own.
+    pub group: Option<u32>,
+    pub stake: Decimal,
+    pub kind: BetKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixtureStatus {
+    Scheduled,
+    Open,
+    Suspended,
+    InPlay,
+    Closed,
+    Settled,
+    Cancelled,
+    Void,
+}
+
+/// An event as an admin or a fixtures file defines it (also the JSON fixtures format).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixtureDef {
+    pub fixture: u64,
+    pub name: String,
+    pub participants: Vec<String>,
+    /// The currency asset of stakes.
+    pub currency: u32,
+    #[serde(default)]
+    pub opens_at: Option<u64>,
+    pub starts_at: u64,
+    pub markets: Vec<BetMarketDef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BetMarketDef {
+    /// "moneyline", "spread", "totals": a bet-type plugin.
+    pub bet_type: String,
+    #[serde(default)]
+    pub line: Option<String>,
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
+    pub selections: Vec<SelectionDef>,
+    /// Back/lay between players instead of fixed odds against the house.
+    #[serde(default)]
+    pub exchange: bool,
+    /// Fixed odds: the most the house may lose on one outcome, in the currency.
+    #[serde(default)]
+    pub exposure_limit: Decimal,
+    #[serde(default)]
+    pub in_play: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionDef {
+    pub name: String,
+    #[serde(default)]
+    pub line: Option<String>,
+    #[serde(default)]
+    pub odds: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixtureSummary {
+    pub fixture: u64,
+    pub name: String,
+    pub status: FixtureStatus,
+}
+
+/// Unmatched exchange stake per odds, best first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderInfo {
+    pub selection: SelectionRef,
+    /// (odds, stake) backers offer.
+    pub backs: Vec<(Decimal, Decimal)>,
+    /// (odds, backers' stake) layers offer.
+    pub lays: Vec<(Decimal, Decimal)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixtureInfo {
+    pub def: FixtureDef,
+    pub status: FixtureStatus,
+    pub scores: Vec<(String, i64)>,
+    /// Current fixed odds per market and selection.
+    pub odds: Vec<Vec<Option<Decimal>>>,
+    pub ladders: Vec<LadderInfo>,
+    pub bets: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BetInfo {
+    pub bet: u64,
+    pub asset: u32,
+    pub group: Option<u32>,
+    pub stake: Decimal,
+    pub odds: Decimal,
+    pub legs: Vec<SelectionRef>,
+    pub side: Option<BackLay>,
+    /// For a matched exchange bet: the order it came from.
+    pub order: Option<u64>,
+    pub unmatched: Decimal,
+    /// "open", "unmatched", "matched", "closed", or the settled result: "won", "lost",
+    /// "push", "void", "half-won", "half-lost", "settled".
+    pub state: String,
+    /// Returned at settlement, stake included.
+    pub paid: Decimal,
+    pub placed_at: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PnlInfo {
+    pub asset: u32,
+    pub open_stake: Decimal,
+    /// Returns minus stakes of settled bets.
+    pub profit: Decimal,
+    /// Taken back by a re-settlement and not yet covered.
+    pub owed: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    pub account: u64,
+    pub balances: Vec<BalanceInfo>,
+    pub open_bets: Vec<BetInfo>,
+    pub pnl: Vec<PnlInfo>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OddsWindowInfo {
+    pub selection: SelectionRef,
+    pub start: u64,
+    pub end: u64,
+    pub average: Decimal,
+    pub min: Decimal,
+    pub max: Decimal,
+    pub count: u64,
+    pub matched: Decimal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Topic {
+    Fixture(u64),
+    Group(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// "event" or "market".
+    pub kind: String,
+    pub id: u64,
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDef {
+    pub group: u32,
+    pub name: String,
+    /// Cash each member starts with (two decimals).
+    pub starting_cash: Decimal,
+    pub starts_at: u64,
+    pub ends_at: u64,
+    /// Anyone may join; otherwise by invitation.
+    pub open: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupRequest {
+    Create(GroupDef),
+    Invite { group: u32, account: u64 },
+    Join { group: u32 },
+    Leave { group: u32 },
+    SetRole { group: u32, account: u64, role: Role },
+    Info { group: u32 },
+    Leaderboard { group: u32 },
+    /// The groups the player is in.
+    Mine,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub def: GroupDef,
+    /// The group's currency asset (its cash).
+    pub asset: u32,
+    pub ended: bool,
+    pub members: Vec<(u64, Role)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandingInfo {
+    pub rank: u32,
+    pub account: u64,
+    pub cash: Decimal,
+    pub open_stake: Decimal,
+    pub equity: Decimal,
+    pub roi_bps: i64,
 }
 
 /// A loaded plugin as operators see it.
@@ -218,6 +477,18 @@ pub enum Response {
     Subscribed { cursor: u64 },
     Account { account: u64 },
     Plugins(Vec<PluginInfo>),
+    BetPlaced { bet: u64 },
+    Bets(Vec<BetInfo>),
+    Profile(ProfileInfo),
+    Fixtures(Vec<FixtureSummary>),
+    Fixture(FixtureInfo),
+    OddsWindows(Vec<OddsWindowInfo>),
+    SearchResults(Vec<SearchHit>),
+    Group(GroupInfo),
+    /// Ranked by equity; `ended`: frozen final standings.
+    Leaderboard { group: u32, standings: Vec<StandingInfo>, ended: bool },
+    Groups(Vec<GroupInfo>),
+    Imported { fixtures: u32 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,4 +577,14 @@ pub enum PushEvent {
     Closing { reason: String },
     /// An in-game message from a notifier plugin (e.g. an order filled).
     Notice { subject: String, body: String },
+    // ---- betting ----
+    /// A bet or exchange order changed (placed, matched, settled, closed): account stream.
+    Bet(BetInfo),
+    /// The player's profile after their bets changed: account stream.
+    Profile(ProfileInfo),
+    /// Topic streams.
+    FixtureChanged { fixture: u64, status: FixtureStatus },
+    OddsChanged { selection: SelectionRef, odds: Option<Decimal> },
+    OddsWindow(OddsWindowInfo),
+    Leaderboard { group: u32, standings: Vec<StandingInfo>, ended: bool },
 }

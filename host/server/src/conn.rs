@@ -25,7 +25,9 @@ use crate::config::Config;
 use crate::convert;
 use crate::fanout::Fanout;
 use crate::plugins::{self, PluginOp};
+use crate::betting;
 use crate::sequencer::{shutting_down, Sequencer};
+use entrepot_core::betting::{BetCommand, BetId, FixtureId, Odds};
 
 /// Application error codes used when the server closes a connection.
 pub mod close {
@@ -44,6 +46,7 @@ pub struct Shared {
     pub plugin_paths: crate::plugins::Paths,
     pub sequencer: Sequencer,
     pub fanout: Arc<Fanout>,
+    pub search: Arc<crate::search::Catalog>,
     pub store: Arc<entrepot_store::Store>,
     pub account_limiter: DefaultKeyedRateLimiter<u64>,
     pub shutting_down: AtomicBool,
@@ -59,6 +62,8 @@ struct Conn {
     limiter: DefaultDirectRateLimiter,
     /// Market subscriptions of this connection: (market, fanout id).
     markets: Mutex<Vec<(u32, u64)>>,
+    /// Fixture and group subscriptions: (topic, fanout id).
+    topics: Mutex<Vec<(Topic, u64)>>,
 }
 
 /// Requests/second → a quota allowing bursts of two seconds' worth.
@@ -93,6 +98,7 @@ pub async fn serve_connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
         session: Mutex::new(None),
         limiter: DefaultDirectRateLimiter::direct(quota(shared.config.rate_per_connection)),
         markets: Mutex::new(Vec::new()),
+        topics: Mutex::new(Vec::new()),
     });
     while let Ok((send, recv)) = connection.accept_bi().await {
         tokio::spawn(serve_stream(shared.clone(), conn.clone(), send, recv));
@@ -100,6 +106,9 @@ pub async fn serve_connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
     let markets = std::mem::take(&mut *conn.markets.lock().expect("lock"));
     for (market, id) in markets {
         shared.fanout.unsubscribe_market(market, id);
+    }
+    for (topic, id) in std::mem::take(&mut *conn.topics.lock().expect("lock")) {
+        shared.fanout.unsubscribe_topic(topic, id);
     }
 }
 
@@ -118,6 +127,7 @@ async fn serve_stream(shared: Arc<Shared>, conn: Arc<Conn>, mut send: quinn::Sen
                 Pending::Ready(r) => r,
                 Pending::Command(r) => match r.await {
                     Ok(Ok(Outcome::Accepted { order })) => Ok(Response::Placed { order: order.0 }),
+                    Ok(Ok(Outcome::BetPlaced { bet })) => Ok(Response::BetPlaced { bet: bet.0 }),
                     Ok(Ok(Outcome::Done)) => Ok(Response::Done),
                     Ok(Ok(Outcome::Rejected(reason))) => Err(rejected(reason)),
                     Ok(Err(e)) => Err(e),
@@ -418,6 +428,33 @@ async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Sessio
             let token = conn.session.lock().expect("lock").as_ref().map(|(t, _, _)| t.clone()).unwrap_or_default();
             return Pending::Ready(shared.auth.refresh(&token).map(|(token, s)| start_session(conn, token, s)));
         }
+        Request::PlaceBet(p) => Box::new(move |e| betting::place_in(e, &p)),
+        Request::CancelBetOrder { bet } => Box::new(move |_| Ok(Body::Bet(BetCommand::CancelOrder { bet: BetId(bet) }))),
+        Request::Bets { open_only, limit } => return query(shared, move |e| Ok(Response::Bets(betting::bets(e, actor, open_only, limit)))).await,
+        Request::Profile => return query(shared, move |e| Ok(Response::Profile(betting::profile(e, actor)))).await,
+        Request::Fixtures => return query(shared, move |e| Ok(Response::Fixtures(betting::fixtures(e)))).await,
+        Request::Fixture { fixture } => {
+            return query(shared, move |e| betting::fixture_info(e, fixture).map(Response::Fixture).ok_or_else(|| err(ErrorCode::NotFound, "unknown event"))).await
+        }
+        Request::OddsWindows { selection } => return query(shared, move |e| Ok(Response::OddsWindows(betting::windows(e, selection)))).await,
+        Request::Subscribe(topic) => return Pending::Ready(subscribe_topic(shared, conn, topic).await),
+        Request::Unsubscribe(topic) => {
+            let mut subs = conn.topics.lock().expect("lock");
+            subs.retain(|&(t, sub)| {
+                if t == topic {
+                    shared.fanout.unsubscribe_topic(t, sub);
+                }
+                t != topic
+            });
+            return Pending::Ready(Ok(Response::Done));
+        }
+        Request::Search { query: text, limit } => return Pending::Ready(Ok(Response::SearchResults(shared.search.search(&text, limit)))),
+        Request::Group(g) => match betting::group_body(&g) {
+            Some(body) => Box::new(move |_| body),
+            None => {
+                return query(shared, move |e| betting::group_query(e, actor, &g).ok_or_else(|| err(ErrorCode::NotFound, "unknown group"))).await;
+            }
+        },
         Request::Admin(admin) => {
             if !session.admin {
                 return Pending::Ready(Err(err(ErrorCode::Forbidden, "admin only")));
@@ -488,6 +525,26 @@ async fn admin_request(shared: &Arc<Shared>, actor: AccountId, id: u64, request:
             let op = PluginOp::Bind { market: MarketId(market), name: plugin };
             return Pending::Ready(shared.sequencer.plugin(op).await.map(|_| Response::Done));
         }
+        AdminRequest::CreateFixture(def) => {
+            let build: crate::sequencer::Build = Box::new(move |e| Ok(Body::Bet(BetCommand::CreateFixture(betting::fixture_in(e, &def)?))));
+            return enqueue_built(shared, actor, id, build).await;
+        }
+        AdminRequest::ImportFixtures { json } => return Pending::Ready(import_fixtures(shared, actor, id, &json).await),
+        AdminRequest::SetFixtureStatus { fixture, status } => {
+            Body::Bet(BetCommand::SetFixtureStatus { fixture: FixtureId(fixture), status: betting::status_in(status) })
+        }
+        AdminRequest::SetOdds { selection, odds } => {
+            let build: crate::sequencer::Build = Box::new(move |_| {
+                let odds = odds.map(|o| Odds::from_decimal(o).ok_or(RejectReason::OutOfRange)).transpose()?;
+                let selection = entrepot_core::betting::SelectionRef { fixture: FixtureId(selection.fixture), market: selection.market, selection: selection.selection };
+                Ok(Body::Bet(BetCommand::SetOdds { selection, odds }))
+            });
+            return enqueue_built(shared, actor, id, build).await;
+        }
+        AdminRequest::ReportResult { fixture, scores, completed } => {
+            Body::Bet(BetCommand::ReportResult { fixture: FixtureId(fixture), result: betting::result_in(&scores, completed) })
+        }
+        AdminRequest::VoidFixture { fixture } => Body::Bet(BetCommand::VoidFixture { fixture: FixtureId(fixture) }),
         AdminRequest::FindAccount { email } => {
             return Pending::Ready(match shared.auth.user(&email) {
                 Ok(Some(u)) => Ok(Response::Account { account: u.account }),
@@ -501,6 +558,70 @@ async fn admin_request(shared: &Arc<Shared>, actor: AccountId, id: u64, request:
         Ok(()) => Pending::Command(rx),
         Err(e) => Pending::Ready(Err(e)),
     }
+}
+
+async fn enqueue_built(shared: &Arc<Shared>, actor: AccountId, id: u64, build: crate::sequencer::Build) -> Pending {
+    let (reply, rx) = oneshot::channel();
+    match shared.sequencer.enqueue_built(actor, RequestId(id), build, reply).await {
+        Ok(()) => Pending::Command(rx),
+        Err(e) => Pending::Ready(Err(e)),
+    }
+}
+
+/// A fixtures file: every fixture is its own command (request ids `id`, `id + 1`, ...), so
+/// a re-sent import is idempotent; the first refusal stops the import and is returned.
+async fn import_fixtures(shared: &Arc<Shared>, actor: AccountId, id: u64, json: &str) -> Result<Response, ApiError> {
+    let defs: Vec<entrepot_protocol::FixtureDef> =
+        serde_json::from_str(json).map_err(|e| err(ErrorCode::InvalidArgument, format!("fixtures file: {e}")))?;
+    for (i, def) in defs.iter().enumerate() {
+        let def = def.clone();
+        let name = def.name.clone();
+        let build: crate::sequencer::Build = Box::new(move |e| Ok(Body::Bet(BetCommand::CreateFixture(betting::fixture_in(e, &def)?))));
+        let (reply, rx) = oneshot::channel();
+        shared.sequencer.enqueue_built(actor, RequestId(id.wrapping_add(i as u64)), build, reply).await?;
+        match rx.await.map_err(|_| shutting_down())?? {
+            Outcome::Rejected(reason) => {
+                let mut e = rejected(reason);
+                e.message = format!("fixture {} ({name}): {}", i + 1, e.message);
+                return Err(e);
+            }
+            _ => {}
+        }
+    }
+    Ok(Response::Imported { fixtures: defs.len() as u32 })
+}
+
+async fn subscribe_topic(shared: &Arc<Shared>, conn: &Arc<Conn>, topic: Topic) -> Result<Response, ApiError> {
+    let (id, mut live) = shared.fanout.subscribe_topic(topic);
+    // Snapshot after subscribing, on the engine thread: pushes with a later sequence apply on top.
+    let snapshot = shared
+        .sequencer
+        .read(move |e| {
+            let answer = match topic {
+                Topic::Fixture(f) => betting::fixture_info(e, f).map(Response::Fixture),
+                Topic::Group(g) => betting::leaderboard(e, g),
+            };
+            (answer, e.seq())
+        })
+        .await?;
+    let (Some(answer), since) = snapshot else {
+        shared.fanout.unsubscribe_topic(topic, id);
+        return Err(err(ErrorCode::NotFound, "unknown event or group"));
+    };
+    conn.topics.lock().expect("lock").push((topic, id));
+    let mut stream = conn.connection.open_uni().await.map_err(|e| err(ErrorCode::Internal, e.to_string()))?;
+    tokio::spawn(async move {
+        while let Some((cursor, frame)) = live.recv().await {
+            if cursor <= since {
+                continue;
+            }
+            if stream.write_all(&frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = stream.finish();
+    });
+    Ok(answer)
 }
 
 /// A load or reload answers with the plugin it loaded.

@@ -98,6 +98,8 @@ pub fn amount_out(engine: &Engine, asset: AssetId, units: u64) -> Decimal {
 pub enum Route {
     Account(u64),
     Market(u32, u64),
+    /// A fixture's or a group's live stream; the cursor is the command's sequence number.
+    Topic(wire::Topic, u64),
 }
 
 /// The pushes an engine event produces (several for a trade: each side's fill and the

@@ -20,6 +20,7 @@ type Subscribers<K> = Mutex<HashMap<K, Vec<(u64, mpsc::Sender<Item>)>>>;
 pub struct Fanout {
     accounts: Subscribers<u64>,
     markets: Subscribers<u32>,
+    topics: Subscribers<entrepot_protocol::Topic>,
     next_id: AtomicU64,
 }
 
@@ -54,6 +55,22 @@ impl Fanout {
         if let Some(subs) = self.markets.lock().expect("fanout lock").get_mut(&market) {
             subs.retain(|(i, _)| *i != id);
         }
+    }
+
+    /// Returns the subscription id (for unsubscribing) and the receiver.
+    pub fn subscribe_topic(&self, topic: entrepot_protocol::Topic) -> (u64, mpsc::Receiver<Item>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        (id, subscribe(&self.topics, topic, id))
+    }
+
+    pub fn unsubscribe_topic(&self, topic: entrepot_protocol::Topic, id: u64) {
+        if let Some(subs) = self.topics.lock().expect("fanout lock").get_mut(&topic) {
+            subs.retain(|(i, _)| *i != id);
+        }
+    }
+
+    pub fn publish_topic(&self, topic: entrepot_protocol::Topic, item: Item) {
+        publish(&self.topics, topic, item)
     }
 
     pub fn publish_account(&self, account: u64, item: Item) {

@@ -2,12 +2,14 @@
 //! for people (`account`, `order`, `book`, `balance`, `admin`).
 
 mod auth;
+mod betting;
 mod cli;
 mod config;
 mod conn;
 mod convert;
 mod fanout;
 mod plugins;
+mod search;
 mod sequencer;
 mod server;
 mod tls;

@@ -21,6 +21,7 @@ use crate::auth::now_ms;
 use crate::convert::{self, Route};
 use crate::fanout::Fanout;
 use crate::plugins::{self, PluginOp, Plugins};
+use crate::search::Catalog;
 
 /// Request ids of commands the server itself issues (ticks, setup) have this bit set, so
 /// they never collide with client-chosen ids of the admin actor.
@@ -59,14 +60,26 @@ pub struct SequencerConfig {
 }
 
 impl Sequencer {
-    pub fn spawn(engine: Engine, cursors: HashMap<u64, u64>, committer: Committer, fanout: Arc<Fanout>, config: SequencerConfig, plugins: Plugins, mailer: Mailer) -> Sequencer {
+    #[allow(clippy::too_many_arguments)] // the engine thread owns or feeds each of these
+    pub fn spawn(
+        engine: Engine,
+        cursors: HashMap<u64, u64>,
+        committer: Committer,
+        fanout: Arc<Fanout>,
+        catalog: Arc<Catalog>,
+        config: SequencerConfig,
+        plugins: Plugins,
+        mailer: Mailer,
+    ) -> Sequencer {
         let (tx, rx) = mpsc::channel(65_536);
-        let next_expiry = Arc::new(AtomicU64::new(engine.next_expiry().unwrap_or(u64::MAX)));
+        let next_expiry = Arc::new(AtomicU64::new(next_due(&engine)));
         let expiry = next_expiry.clone();
         let thread = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || {
-                let mut state = State { engine, cursors, committer, fanout, events: Vec::new(), pushes: Vec::new(), config, next_expiry: expiry, plugins, mailer };
+                catalog.rebuild(&engine);
+                let mut state =
+                    State { engine, cursors, committer, fanout, catalog, events: Vec::new(), pushes: Vec::new(), config, next_expiry: expiry, plugins, mailer };
                 state.plugins.set_markets(&state.engine);
                 state.run(rx)
             })
@@ -136,6 +149,7 @@ struct State {
     cursors: HashMap<u64, u64>,
     committer: Committer,
     fanout: Arc<Fanout>,
+    catalog: Arc<Catalog>,
     events: Vec<Event>,
     pushes: Vec<(Route, entrepot_protocol::PushEvent)>,
     config: SequencerConfig,
@@ -246,12 +260,18 @@ impl State {
         self.pushes.clear();
         for e in &self.events {
             convert::pushes(&self.engine, e, &mut self.pushes);
+            if let Event::Bet(b) = e {
+                crate::betting::pushes(&self.engine, b, seq, &mut self.pushes);
+            }
             if matches!(e, Event::MarketCreated { .. }) {
                 self.plugins.set_markets(&self.engine);
             }
         }
         let (in_game, mail) = plugins::route(self.plugins.notifications(&self.engine, &self.events));
-        for (account, subject, body) in in_game {
+        crate::betting::summaries(&self.engine, &self.events, seq, &mut self.pushes);
+        self.catalog.update(&self.engine, &self.events);
+        let group_ends = crate::betting::group_end_notices(&self.engine, &self.events);
+        for (account, subject, body) in in_game.into_iter().chain(group_ends) {
             self.pushes.push((Route::Account(account), PushEvent::Notice { subject, body }));
         }
         for m in mail {
@@ -259,6 +279,7 @@ impl State {
         }
         let mut account_events = Vec::new();
         let mut market_frames = Vec::new();
+        let mut topic_frames = Vec::new();
         for (route, event) in self.pushes.drain(..) {
             match route {
                 Route::Account(account) => {
@@ -267,9 +288,10 @@ impl State {
                     account_events.push((account, *cursor, encode(&Push { cursor: *cursor, event })));
                 }
                 Route::Market(market, cursor) => market_frames.push((market, cursor, encode(&Push { cursor, event }))),
+                Route::Topic(topic, cursor) => topic_frames.push((topic, cursor, encode(&Push { cursor, event }))),
             }
         }
-        self.next_expiry.store(self.engine.next_expiry().unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.next_expiry.store(next_due(&self.engine), Ordering::Relaxed);
         let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine));
         let fanout = self.fanout.clone();
         self.committer.submit(Job {
@@ -298,10 +320,19 @@ impl State {
                     for (market, cursor, frame) in market_frames {
                         fanout.publish_market(market, (cursor, Arc::new(frame)));
                     }
+                    for (topic, cursor, frame) in topic_frames {
+                        fanout.publish_topic(topic, (cursor, Arc::new(frame)));
+                    }
                 }
             }),
         });
     }
+}
+
+/// When the engine next has clock work (GTD expiry, fixture start, group end, odds window):
+/// the server sends a `Tick` then if nothing else arrives.
+fn next_due(engine: &Engine) -> u64 {
+    engine.next_expiry().unwrap_or(u64::MAX).min(engine.next_betting_timer().unwrap_or(u64::MAX))
 }
 
 /// The command's own outcome among its events.
@@ -314,6 +345,11 @@ fn outcome_of(command: &Command, events: &[Event]) -> Outcome {
             Event::Duplicate { outcome, .. } => return outcome,
             Event::OrderAccepted { order, account, request, .. } if account == command.actor && request == command.request => {
                 return Outcome::Accepted { order }
+            }
+            Event::Bet(entrepot_core::betting::BetEvent::BetPlaced { bet, account, request, .. })
+                if account == command.actor && request == command.request =>
+            {
+                return Outcome::BetPlaced { bet }
             }
             _ => {}
         }

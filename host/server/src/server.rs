@@ -50,11 +50,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let auth = Arc::new(Auth::new(store.clone(), &config.data_dir, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?);
     let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(config.data_dir.join("plugin-cache")), ..Default::default() })?;
     let mailer = spawn_mailer(auth.clone());
+    let catalog = Arc::new(crate::search::Catalog::default());
     let sequencer = Sequencer::spawn(
         recovered.engine,
         cursors,
         committer,
         fanout.clone(),
+        catalog.clone(),
         SequencerConfig { snapshot_every: config.snapshot_every },
         Plugins::new(runtime.clone()),
         mailer,
@@ -67,6 +69,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         auth,
         sequencer,
         fanout,
+        search: catalog,
         store,
         shutting_down: Default::default(),
         server_name: format!("entrepot/{}", env!("CARGO_PKG_VERSION")),
