@@ -55,10 +55,16 @@ use typo::Typo;
 pub const COMPACT_AFTER: usize = 4096;
 /// Most dictionary tokens one query token may expand to.
 pub const MAX_EXPANSION_TOKENS: usize = 2048;
-/// Most postings one query token's expansion may collect.
+/// Postings after which a query token's expansion stops (the token then only filters
+/// candidates by their own tokens).
+pub const MAX_EXPANSION_POSTINGS: usize = 200_000;
+/// Most candidate documents examined per query pass.
 pub const MAX_CANDIDATES: usize = 20_000;
 /// An expansion this small (and complete) is used at once, without expanding the others.
-const SMALL_ENOUGH: usize = 2_000;
+const SMALL_ENOUGH: usize = 256;
+/// A non-driving query token filters candidates through its posting lists when it
+/// matched at most this many dictionary tokens.
+const MAX_LOOKUP_LISTS: usize = 8;
 
 /// What a document names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,7 +111,6 @@ struct Doc {
     name: Box<str>,
     /// Normalised tokens joined by single spaces.
     norm: Box<str>,
-    popularity: u64,
 }
 
 /// The immutable part: token → posting list.
@@ -163,10 +168,21 @@ fn distinct_tokens(norm: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Per-id ranking data, kept dense so that scoring a candidate touches one small entry.
+#[derive(Clone, Copy)]
+struct Meta {
+    popularity: u64,
+    /// Byte length of the normalised name.
+    len: u32,
+    live: bool,
+}
+
 /// A searchable set of names. See the crate documentation for the design.
 pub struct SearchIndex {
     /// Indexed by internal id; `None` is a tombstone (removed or superseded version).
     docs: Vec<Option<Doc>>,
+    /// Parallel to `docs`.
+    meta: Vec<Meta>,
     ids: HashMap<DocKey, u32>,
     base: Base,
     delta: BTreeMap<Box<str>, Vec<u32>>,
@@ -183,7 +199,14 @@ impl Default for SearchIndex {
 impl SearchIndex {
     /// An empty index.
     pub fn new() -> SearchIndex {
-        SearchIndex { docs: Vec::new(), ids: HashMap::new(), base: Base::empty(), delta: BTreeMap::new(), pending: 0 }
+        SearchIndex {
+            docs: Vec::new(),
+            meta: Vec::new(),
+            ids: HashMap::new(),
+            base: Base::empty(),
+            delta: BTreeMap::new(),
+            pending: 0,
+        }
     }
 
     /// Bulk load: builds the base directly (no delta). A key given twice keeps its last
@@ -197,20 +220,15 @@ impl SearchIndex {
         for (key, name, popularity) in docs {
             latest.insert(key, (name.into(), popularity));
         }
-        let mut all: Vec<Doc> = latest
+        let all = latest
             .into_iter()
-            .map(|(key, (name, popularity))| Doc {
-                key,
-                norm: normalize::tokens(&name).join(" ").into(),
-                name: name.into(),
-                popularity,
+            .map(|(key, (name, popularity))| {
+                let norm: Box<str> = normalize::tokens(&name).join(" ").into();
+                (Doc { key, name: name.into(), norm }, popularity)
             })
             .collect();
-        all.sort_unstable_by_key(|d| d.key);
         let mut index = SearchIndex::new();
-        index.ids = all.iter().enumerate().map(|(i, d)| (d.key, i as u32)).collect();
-        index.docs = all.into_iter().map(Some).collect();
-        index.base = Base::build(&index.docs);
+        index.rebuild(all);
         index
     }
 
@@ -236,16 +254,17 @@ impl SearchIndex {
             let doc = self.docs[id as usize].as_mut().expect("live id");
             if doc.norm == norm {
                 doc.name = name.into();
-                doc.popularity = popularity;
+                self.meta[id as usize].popularity = popularity;
                 return;
             }
-            self.docs[id as usize] = None;
+            self.kill(id);
         }
         let id = u32::try_from(self.docs.len()).expect("fewer than 2^32 document versions between compactions");
         for t in distinct_tokens(&norm) {
             self.delta.entry(t.into()).or_default().push(id);
         }
-        self.docs.push(Some(Doc { key, name: name.into(), norm, popularity }));
+        self.meta.push(Meta { popularity, len: norm.len() as u32, live: true });
+        self.docs.push(Some(Doc { key, name: name.into(), norm }));
         self.ids.insert(key, id);
         self.changed();
     }
@@ -253,7 +272,7 @@ impl SearchIndex {
     /// Removes `key`; false if it was not there.
     pub fn remove(&mut self, key: DocKey) -> bool {
         let Some(id) = self.ids.remove(&key) else { return false };
-        self.docs[id as usize] = None;
+        self.kill(id);
         self.changed();
         true
     }
@@ -261,19 +280,32 @@ impl SearchIndex {
     /// Sets the popularity of `key` (no index change); false if it is not there.
     pub fn set_popularity(&mut self, key: DocKey, popularity: u64) -> bool {
         let Some(&id) = self.ids.get(&key) else { return false };
-        self.docs[id as usize].as_mut().expect("live id").popularity = popularity;
+        self.meta[id as usize].popularity = popularity;
         true
     }
 
     /// Merges the delta and drops tombstones: a new base over the live documents.
     pub fn compact(&mut self) {
-        let mut live: Vec<Doc> = std::mem::take(&mut self.docs).into_iter().flatten().collect();
-        live.sort_unstable_by_key(|d| d.key);
-        self.ids = live.iter().enumerate().map(|(i, d)| (d.key, i as u32)).collect();
-        self.docs = live.into_iter().map(Some).collect();
+        let docs = std::mem::take(&mut self.docs);
+        let meta = std::mem::take(&mut self.meta);
+        let live = docs.into_iter().zip(meta).filter_map(|(d, m)| Some((d?, m.popularity))).collect();
+        self.rebuild(live);
+    }
+
+    /// Renumbers `docs` in key order and builds a new base over them.
+    fn rebuild(&mut self, mut docs: Vec<(Doc, u64)>) {
+        docs.sort_unstable_by_key(|(d, _)| d.key);
+        self.ids = docs.iter().enumerate().map(|(i, (d, _))| (d.key, i as u32)).collect();
+        self.meta = docs.iter().map(|(d, p)| Meta { popularity: *p, len: d.norm.len() as u32, live: true }).collect();
+        self.docs = docs.into_iter().map(|(d, _)| Some(d)).collect();
         self.base = Base::build(&self.docs);
         self.delta.clear();
         self.pending = 0;
+    }
+
+    fn kill(&mut self, id: u32) {
+        self.docs[id as usize] = None;
+        self.meta[id as usize].live = false;
     }
 
     fn changed(&mut self) {
@@ -290,52 +322,25 @@ impl SearchIndex {
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let last = words.len() - 1;
-        let qtoks: Vec<QTok> = words.iter().enumerate().map(|(i, w)| QTok::new(w, i == last)).collect();
-
-        // Expand the cheapest / most selective query tokens first; stop at a small one.
-        let mut order: Vec<usize> = (0..qtoks.len()).collect();
-        order.sort_by_key(|&i| (qtoks[i].cost_class(), std::cmp::Reverse(qtoks[i].text.len()), i));
-        let mut driver: Option<Expansion> = None;
-        for &i in &order {
-            let e = self.expand(&qtoks[i]);
-            if e.complete && e.ids.is_empty() {
-                return Vec::new();
-            }
-            let small = e.complete && e.ids.len() <= SMALL_ENOUGH;
-            let better = match &driver {
-                None => true,
-                Some(d) => (!e.complete, e.ids.len()) < (!d.complete, d.ids.len()),
-            };
-            if better {
-                driver = Some(e);
-            }
-            if small {
-                break;
-            }
-        }
-        let driver = driver.expect("at least one query token");
-
-        // Check every candidate against all query tokens on its own tokens.
         let query_norm = words.join(" ");
-        let mut seen = vec![0u64; self.docs.len().div_ceil(64)];
-        let mut scored: Vec<Scored> = Vec::new();
-        for &id in &driver.ids {
-            let (w, bit) = (id as usize / 64, 1u64 << (id % 64));
-            if seen[w] & bit != 0 {
-                continue;
-            }
-            seen[w] |= bit;
-            let Some(doc) = &self.docs[id as usize] else { continue };
-            if let Some(s) = score(&qtoks, &query_norm, doc, id) {
-                scored.push(s);
+        // Pass 1 without typos: each of its hits outranks every hit with an edit, so
+        // when it fills the page the (dearer) typo expansion is skipped.
+        let mut scored = self.run(&qtoks(&words, false), &query_norm, limit);
+        if scored.len() < limit {
+            let fuzzy = qtoks(&words, true);
+            if fuzzy.iter().any(|q| q.typo.is_some()) {
+                // Keep pass 1's hits too: a capped typo expansion may not reach them.
+                scored.extend(self.run(&fuzzy, &query_norm, limit));
+                self.sort(&mut scored);
+                let mut seen = Vec::with_capacity(scored.len());
+                scored.retain(|s| {
+                    let new = !seen.contains(&s.id);
+                    seen.push(s.id);
+                    new
+                });
+                scored.truncate(limit);
             }
         }
-        if scored.len() > limit {
-            scored.select_nth_unstable(limit - 1);
-            scored.truncate(limit);
-        }
-        scored.sort_unstable();
         scored
             .into_iter()
             .map(|s| {
@@ -345,84 +350,238 @@ impl SearchIndex {
                     name: doc.name.to_string(),
                     kind: s.kind,
                     edits: s.edits,
-                    popularity: doc.popularity,
+                    popularity: s.popularity,
                 }
             })
             .collect()
     }
 
-    /// The ids posted under the dictionary tokens `qt` matches, capped.
-    fn expand(&self, qt: &QTok) -> Expansion {
-        let mut e = Expansion { ids: Vec::new(), complete: true, tokens: 0 };
+    /// One pass: expand query tokens, take the smallest expansion's documents as
+    /// candidates, filter them by the other tokens (posting-list lookups where the
+    /// expansion is known and short, the document's own tokens otherwise), and return
+    /// the best `limit`, sorted.
+    fn run(&self, qtoks: &[QTok], query_norm: &str, limit: usize) -> Vec<Scored> {
+        // Expand the cheapest / most selective query tokens first; stop at a small one.
+        let mut order: Vec<usize> = (0..qtoks.len()).collect();
+        order.sort_by_key(|&i| (qtoks[i].cost_class(), std::cmp::Reverse(qtoks[i].text.len()), i));
+        let mut expansions: Vec<Option<Expansion>> = (0..qtoks.len()).map(|_| None).collect();
+        for &i in &order {
+            let e = self.expand(&qtoks[i]);
+            if e.complete && e.total == 0 {
+                return Vec::new();
+            }
+            let small = e.complete && e.total <= SMALL_ENOUGH;
+            expansions[i] = Some(e);
+            if small {
+                break;
+            }
+        }
+        let di = (0..qtoks.len())
+            .filter(|&i| expansions[i].is_some())
+            .min_by_key(|&i| {
+                let e = expansions[i].as_ref().expect("expanded");
+                (!e.complete, e.total, i)
+            })
+            .expect("at least one query token");
+
+        // Candidates: the driver's postings, each with its best quality (a document may
+        // be posted under several matching dictionary tokens), capped, in id order.
+        let mut best = vec![u8::MAX; self.docs.len()];
+        let mut cands: Vec<Cand> = Vec::new();
+        'lists: for &(list, q) in &expansions[di].as_ref().expect("driver").lists {
+            for &id in list {
+                let b = &mut best[id as usize];
+                if *b == u8::MAX {
+                    if cands.len() == MAX_CANDIDATES {
+                        break 'lists;
+                    }
+                    cands.push(Cand { id, edits: 0, prefix: false });
+                }
+                *b = (*b).min(q);
+            }
+        }
+        cands.retain_mut(|c| {
+            let q = best[c.id as usize];
+            c.add(q);
+            self.meta[c.id as usize].live
+        });
+        cands.sort_unstable_by_key(|c| c.id);
+
+        // Other tokens with a complete, short expansion: sorted posting-list lookups.
+        let mut checked = vec![false; qtoks.len()];
+        checked[di] = true;
+        for (i, e) in expansions.iter().enumerate() {
+            let Some(e) = e else { continue };
+            if i == di || !e.complete || e.lists.len() > MAX_LOOKUP_LISTS {
+                continue;
+            }
+            checked[i] = true;
+            let mut quality = vec![u8::MAX; cands.len()];
+            for &(list, q) in &e.lists {
+                let mut rest = list;
+                for (c, slot) in cands.iter().zip(quality.iter_mut()) {
+                    rest = &rest[rest.partition_point(|&x| x < c.id)..];
+                    if rest.first() == Some(&c.id) {
+                        *slot = (*slot).min(q);
+                    }
+                }
+            }
+            let mut quality = quality.into_iter();
+            cands.retain_mut(|c| {
+                let q = quality.next().expect("one per candidate");
+                c.add(q);
+                q != u8::MAX
+            });
+        }
+
+        // The rest on the documents' own tokens, then rank.
+        let mut scored: Vec<Scored> = Vec::with_capacity(cands.len());
+        'cands: for mut c in cands {
+            let mut doc = None;
+            for (q, _) in qtoks.iter().zip(&checked).filter(|(_, &done)| !done) {
+                let d = *doc.get_or_insert_with(|| self.docs[c.id as usize].as_ref().expect("live id"));
+                let Some(best) = d.norm.as_bytes().split(|&b| b == b' ').filter_map(|t| q.quality(t)).min() else {
+                    continue 'cands;
+                };
+                c.add(best);
+            }
+            let m = self.meta[c.id as usize];
+            let kind = if c.edits > 0 {
+                MatchKind::Fuzzy
+            } else if c.prefix {
+                MatchKind::Prefix
+            } else if m.len as usize == query_norm.len()
+                && *self.docs[c.id as usize].as_ref().expect("live id").norm == *query_norm
+            {
+                MatchKind::ExactName
+            } else {
+                MatchKind::ExactTokens
+            };
+            scored.push(Scored { kind, edits: c.edits, popularity: m.popularity, len: m.len, id: c.id });
+        }
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit - 1, |a, b| self.cmp(a, b));
+            scored.truncate(limit);
+        }
+        self.sort(&mut scored);
+        scored
+    }
+
+    /// Ranking order; the key is read only to break full ties.
+    fn cmp(&self, a: &Scored, b: &Scored) -> std::cmp::Ordering {
+        (a.kind, a.edits, std::cmp::Reverse(a.popularity), a.len)
+            .cmp(&(b.kind, b.edits, std::cmp::Reverse(b.popularity), b.len))
+            .then_with(|| self.key(a.id).cmp(&self.key(b.id)))
+    }
+
+    fn sort(&self, scored: &mut [Scored]) {
+        scored.sort_unstable_by(|a, b| self.cmp(a, b));
+    }
+
+    fn key(&self, id: u32) -> DocKey {
+        self.docs[id as usize].as_ref().expect("live id").key
+    }
+
+    /// The posting lists of the dictionary tokens `qt` matches, with their quality.
+    fn expand(&self, qt: &QTok) -> Expansion<'_> {
+        let mut e = Expansion { lists: Vec::new(), total: 0, complete: true };
         match (&qt.typo, qt.prefix) {
             (Some(typo), _) => {
-                self.collect_base(typo.clone(), &mut e);
-                self.collect_delta(|k| typo.quality(k.as_bytes()).is_some(), None, &mut e);
+                self.collect_base(typo.clone(), qt, &mut e);
+                self.collect_delta(qt, None, &mut e);
             }
             (None, true) => {
-                self.collect_base(fst::automaton::Str::new(&qt.text).starts_with(), &mut e);
-                self.collect_delta(|k| k.starts_with(qt.text.as_str()), Some(&qt.text), &mut e);
+                self.collect_base(fst::automaton::Str::new(&qt.text).starts_with(), qt, &mut e);
+                self.collect_delta(qt, Some(&qt.text), &mut e);
             }
             (None, false) => {
                 if let Some(i) = self.base.map.get(&qt.text) {
-                    e.ids.extend_from_slice(self.base.list(i));
+                    e.take(self.base.list(i), 0);
                 }
                 if let Some(ids) = self.delta.get(qt.text.as_str()) {
-                    e.ids.extend_from_slice(ids);
+                    e.take(ids, 0);
                 }
-                e.complete = e.ids.len() <= MAX_CANDIDATES;
-                e.ids.truncate(MAX_CANDIDATES);
             }
         }
         e
     }
 
-    fn collect_base<A: Automaton>(&self, aut: A, e: &mut Expansion) {
+    fn collect_base<'a, A: Automaton>(&'a self, aut: A, qt: &QTok, e: &mut Expansion<'a>) {
         let mut stream = self.base.map.search(aut).into_stream();
-        while let Some((_, i)) = stream.next() {
-            if !e.take(self.base.list(i)) {
+        while let Some((k, i)) = stream.next() {
+            let q = qt.quality(k).expect("the automaton and quality agree");
+            if !e.take(self.base.list(i), q) {
                 return;
             }
         }
     }
 
-    /// Scans the delta from `from` (all of it when `None`; with `from`, stops at the
-    /// first key `matches` rejects, so `matches` must be a prefix test).
-    fn collect_delta(&self, matches: impl Fn(&str) -> bool, from: Option<&str>, e: &mut Expansion) {
+    /// Scans the delta from `from` (all of it when `None`; with `from` the scan stops at
+    /// the first key that does not start with it).
+    fn collect_delta<'a>(&'a self, qt: &QTok, from: Option<&str>, e: &mut Expansion<'a>) {
         if !e.complete {
             return;
         }
-        let iter: Box<dyn Iterator<Item = (&Box<str>, &Vec<u32>)>> = match from {
-            Some(f) => Box::new(self.delta.range::<str, _>((Bound::Included(f), Bound::Unbounded)).take_while(|(k, _)| matches(k))),
-            None => Box::new(self.delta.iter().filter(|(k, _)| matches(k))),
+        let iter: Box<dyn Iterator<Item = (&'a Box<str>, &'a Vec<u32>)> + '_> = match from {
+            Some(f) => Box::new(
+                self.delta
+                    .range::<str, _>((Bound::Included(f), Bound::Unbounded))
+                    .take_while(move |(k, _)| k.starts_with(f)),
+            ),
+            None => Box::new(self.delta.iter()),
         };
-        for (_, ids) in iter {
-            if !e.take(ids) {
-                return;
+        for (k, ids) in iter {
+            if let Some(q) = qt.quality(k.as_bytes()) {
+                if !e.take(ids, q) {
+                    return;
+                }
             }
         }
     }
 }
 
-struct Expansion {
-    ids: Vec<u32>,
+/// The dictionary tokens one query token matched: their posting lists and qualities.
+struct Expansion<'a> {
+    lists: Vec<(&'a [u32], u8)>,
+    /// Postings over all lists.
+    total: usize,
+    /// False when a cap stopped the expansion.
     complete: bool,
-    tokens: usize,
 }
 
-impl Expansion {
-    /// Adds one dictionary token's postings; false (and incomplete) once a cap is hit.
-    fn take(&mut self, ids: &[u32]) -> bool {
-        self.tokens += 1;
-        if self.tokens > MAX_EXPANSION_TOKENS || self.ids.len() + ids.len() > MAX_CANDIDATES {
+impl<'a> Expansion<'a> {
+    /// Adds one dictionary token; false (and incomplete) once a cap is hit.
+    fn take(&mut self, ids: &'a [u32], q: u8) -> bool {
+        if self.lists.len() == MAX_EXPANSION_TOKENS || self.total > MAX_EXPANSION_POSTINGS {
             self.complete = false;
-            let room = MAX_CANDIDATES.saturating_sub(self.ids.len());
-            self.ids.extend_from_slice(&ids[..ids.len().min(room)]);
             return false;
         }
-        self.ids.extend_from_slice(ids);
+        self.lists.push((ids, q));
+        self.total += ids.len();
         true
     }
+}
+
+/// A candidate's match so far.
+struct Cand {
+    id: u32,
+    edits: u8,
+    prefix: bool,
+}
+
+impl Cand {
+    /// Adds one query token's quality (`2 * edits + prefix`).
+    fn add(&mut self, q: u8) {
+        if q != u8::MAX {
+            self.edits += q / 2;
+            self.prefix |= q % 2 == 1;
+        }
+    }
+}
+
+fn qtoks(words: &[String], typos: bool) -> Vec<QTok> {
+    let last = words.len() - 1;
+    words.iter().enumerate().map(|(i, w)| QTok::new(w, i == last, typos)).collect()
 }
 
 /// One normalised query token and how it may match.
@@ -435,8 +594,9 @@ struct QTok {
 }
 
 impl QTok {
-    fn new(text: &str, prefix: bool) -> QTok {
+    fn new(text: &str, prefix: bool, typos: bool) -> QTok {
         let dist = match text.chars().count() {
+            _ if !typos => 0,
             0..=3 => 0,
             4..=7 => 1,
             _ => 2,
@@ -456,51 +616,26 @@ impl QTok {
     }
 
     /// `2 * edits` for a whole-token match, `2 * edits + 1` for a prefix match.
-    fn quality(&self, token: &str) -> Option<u8> {
-        if token == self.text {
+    fn quality(&self, token: &[u8]) -> Option<u8> {
+        let text = self.text.as_bytes();
+        if self.typo.is_none() && token.first() != text.first() {
+            return None; // the common case, without a memcmp
+        }
+        if token == text {
             return Some(0);
         }
-        if self.prefix && token.starts_with(self.text.as_str()) {
+        if self.prefix && token.starts_with(text) {
             return Some(1);
         }
-        self.typo.as_ref().and_then(|t| t.quality(token.as_bytes()))
+        self.typo.as_ref().and_then(|t| t.quality(token))
     }
 }
 
-/// Sort key of a candidate: smaller is better.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+/// A ranked candidate (see [`SearchIndex::cmp`]).
 struct Scored {
     kind: MatchKind,
     edits: u8,
-    popularity: std::cmp::Reverse<u64>,
-    len: usize,
-    key: DocKey,
+    popularity: u64,
+    len: u32,
     id: u32,
-}
-
-fn score(qtoks: &[QTok], query_norm: &str, doc: &Doc, id: u32) -> Option<Scored> {
-    let mut edits = 0u8;
-    let mut any_prefix = false;
-    for q in qtoks {
-        let best = doc.norm.split(' ').filter_map(|t| q.quality(t)).min()?;
-        edits += best / 2;
-        any_prefix |= best % 2 == 1;
-    }
-    let kind = if edits > 0 {
-        MatchKind::Fuzzy
-    } else if any_prefix {
-        MatchKind::Prefix
-    } else if *doc.norm == *query_norm {
-        MatchKind::ExactName
-    } else {
-        MatchKind::ExactTokens
-    };
-    Some(Scored {
-        kind,
-        edits,
-        popularity: std::cmp::Reverse(doc.popularity),
-        len: doc.norm.len(),
-        key: doc.key,
-        id,
-    })
 }
