@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::Arc;
 
+use entrepot_core::betting::BetEvent;
 use entrepot_core::{Engine, Event, MarketId};
-use entrepot_plugins::{Channel, MarketInfo, Notification, NotifyEvent, OrderFilled, Plugin, PluginHost, PluginStatus, Runtime, World};
+use entrepot_plugins::{BetSettled, Channel, MarketInfo, Notification, NotifyEvent, OrderFilled, Plugin, PluginHost, PluginStatus, Runtime, World};
 use entrepot_protocol::{ApiError, ErrorCode, PluginInfo};
 
 /// What an admin asks of the plugins; answered on the engine thread.
@@ -136,10 +137,37 @@ impl Plugins {
                         out.extend(self.host.notify(&event));
                     }
                 }
+                Event::Bet(BetEvent::BetSettled { bet, account, asset, outcome, paid, .. }) => {
+                    let Some(view) = engine.bet(bet) else { continue };
+                    let (event_name, selection) = bet_names(engine, &view);
+                    let event = NotifyEvent::BetSettled(BetSettled {
+                        account: account.0,
+                        bet: bet.0,
+                        event_name,
+                        selection,
+                        result: outcome.word().into(),
+                        payout: crate::convert::amount_out(engine, asset, paid).normalize().to_string(),
+                    });
+                    out.extend(self.host.notify(&event));
+                }
                 _ => {}
             }
         }
         out
+    }
+}
+
+/// What players call a bet: the event's name and the selection's (a parlay names its legs).
+fn bet_names(engine: &Engine, bet: &entrepot_core::betting::BetView) -> (String, String) {
+    let name = |s: &entrepot_core::betting::SelectionRef| {
+        engine.fixture(s.fixture).map_or_else(
+            || (format!("event {}", s.fixture), String::new()),
+            |f| (f.spec.name.clone(), f.spec.markets[s.market as usize].selections[s.selection as usize].name.clone()),
+        )
+    };
+    match bet.legs.as_slice() {
+        [one] => name(one),
+        legs => (format!("{}-leg parlay", legs.len()), legs.iter().map(|l| name(l).1).collect::<Vec<_>>().join(" + ")),
     }
 }
 
