@@ -8,8 +8,9 @@
 //!   its own internal id: a rename or removal marks the old id dead (the document table
 //!   slot becomes `None` — the tombstone set) and dead ids are skipped when found in a
 //!   posting list. After [`COMPACT_AFTER`] index changes, or on [`SearchIndex::compact`],
-//!   the live documents are renumbered and a new base is built (about a second for
-//!   300,000 names; the delta and tombstones are dropped). A popularity change, or a
+//!   the live documents are renumbered and a new base is built (about 0.6 s for
+//!   300,000 names, run inside the `upsert`/`remove` that crosses the threshold; the
+//!   delta and tombstones are dropped). A popularity change, or a
 //!   rename that normalises to the same tokens, touches no index at all.
 //! * **Normalisation** (names and queries alike): lowercase, fold common Latin
 //!   diacritics to ASCII (é→e, ß→ss, æ→ae, ...), split on every non-alphanumeric
@@ -20,21 +21,28 @@
 //!   bytes (none beyond). An edit is an insertion, deletion, substitution or adjacent
 //!   transposition ("dargon" finds "dragon"); see [`typo`] for why this is a lazy
 //!   automaton of our own rather than `fst`'s Levenshtein DFA.
-//! * **Query plan.** Query tokens are expanded against the token dictionaries (fst
-//!   stream + delta scan), cheapest and most selective first, until one expansion is
-//!   complete and small; its posting lists give the candidates, and every candidate is
-//!   then checked against *all* query tokens on its own stored tokens (which also gives
-//!   the edit counts for ranking). There is no posting-list intersection to get wrong
-//!   and the cost is bounded by the candidate count.
+//! * **Query plan.** A search runs a pass without typos first; every hit it finds
+//!   outranks any hit with an edit, so only when it does not fill `limit` does a second
+//!   pass run with typos (both passes' hits are merged). In a pass, query tokens are
+//!   expanded against the token dictionaries (fst stream + delta scan) cheapest first
+//!   (exact lookups, then typo automata, then bare prefixes) until one expansion is
+//!   complete and small; the smallest expansion drives: its posting lists give the
+//!   candidates and their quality for that token. Each other expanded token that matched
+//!   at most a few dictionary tokens filters the candidates by binary search in its
+//!   sorted posting lists; any remaining token is checked on the candidate's own stored
+//!   tokens (which also gives its edit count). Ranking data (popularity, length,
+//!   liveness) sits in a dense per-id array.
 //! * **Ranking**, best first: the normalised name equals the query; every query token
 //!   matched a whole token exactly; matched without edits (last token as a prefix);
 //!   then fewer edits; higher popularity; shorter normalised name; smaller key.
 //!   Ties are impossible, so results are deterministic.
-//! * **Limits** per query: at most [`MAX_EXPANSION_TOKENS`] dictionary tokens and
-//!   [`MAX_CANDIDATES`] postings per expanded query token. When every query token hits a
-//!   cap (a one- or two-letter query over a large index) the results are best effort:
-//!   correctly ranked among the candidates examined, which come from the
-//!   lexicographically first matching tokens.
+//! * **Limits** per query pass: an expansion stops after [`MAX_EXPANSION_TOKENS`]
+//!   dictionary tokens or [`MAX_EXPANSION_POSTINGS`] postings, and at most
+//!   [`MAX_CANDIDATES`] documents are examined. When the driving token hits a cap (a one-
+//!   or two-letter query over a large index) the results are best effort: correctly
+//!   ranked among the candidates examined, which come from the lexicographically first
+//!   matching tokens. Measured over 300,000 synthetic names (`entrepot-bench`'s
+//!   `betting_search`, release, one thread): build 0.6 s, p50 0.2 ms, p99 3.1 ms.
 
 mod normalize;
 mod synthetic;

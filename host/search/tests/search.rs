@@ -102,6 +102,7 @@ fn updates_visible_before_and_after_compaction() {
         settle(&mut idx);
         assert!(keys(&idx, "phoenix").is_empty());
         assert_eq!(keys(&idx, "kraken hea"), [mk(10)]);
+        assert_eq!(keys(&idx, "krakn haert"), [mk(10)]); // typos, in the delta or the base
         assert_eq!(idx.len(), 9);
 
         // Rename of a base document.
