@@ -18,7 +18,7 @@ pub mod units;
 pub use book::Book;
 pub use command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
 pub use engine::{Engine, EngineConfig, OrderView};
-pub use event::{DoneReason, Event, InvalidMarket, Outcome, RejectReason};
+pub use event::{DoneReason, Event, InvalidFixture, InvalidMarket, Outcome, RejectReason};
 pub use ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
 pub use market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, SelfTradePrevention};
 pub use rules::{Decision, PluginBinding, Rules};
