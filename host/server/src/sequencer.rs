@@ -303,12 +303,16 @@ impl State {
                 let durable = result.is_ok();
                 if let Some(reply) = reply {
                     let _ = reply.send(match result {
-                        Ok(()) if outcome == Outcome::Rejected(RejectReason::RuleRejected) => Err(ApiError {
-                            code: ErrorCode::Rejected,
-                            reason: "RuleRejected".into(),
-                            message: rule_message.unwrap_or_else(|| RejectReason::RuleRejected.to_string()),
-                            retry_after_ms: None,
-                        }),
+                        // A plugin's refusal carries the plugin's own words.
+                        Ok(()) if matches!(outcome, Outcome::Rejected(RejectReason::RuleRejected | RejectReason::BetRefused)) => {
+                            let Outcome::Rejected(reason) = outcome else { unreachable!() };
+                            Err(ApiError {
+                                code: ErrorCode::Rejected,
+                                reason: format!("{reason:?}"),
+                                message: rule_message.unwrap_or_else(|| reason.to_string()),
+                                retry_after_ms: None,
+                            })
+                        }
                         Ok(()) => Ok(outcome),
                         Err(e) => Err(ApiError::new(ErrorCode::Internal, format!("not durable: {e}"))),
                     });
