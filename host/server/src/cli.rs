@@ -162,6 +162,35 @@ pub enum AdminCmd {
         #[command(subcommand)]
         cmd: PluginCmd,
     },
+    /// Create, drive and settle events (fixtures) for betting.
+    Fixture {
+        #[command(subcommand)]
+        cmd: FixtureCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum FixtureCmd {
+    /// Create every event of a fixtures file (a JSON array; see the README).
+    Import { file: std::path::PathBuf },
+    /// Open, suspend, go in-play or close an event.
+    Status {
+        fixture: u64,
+        #[arg(value_parser = ["open", "suspended", "in-play", "closed"])]
+        status: String,
+    },
+    /// Set the house's odds for a fixed-odds selection (`off` stops offering it).
+    Odds { fixture: u64, market: u16, selection: u16, odds: String },
+    /// Report the final score (`--abandoned` voids every bet); reporting again re-settles.
+    Result {
+        fixture: u64,
+        /// participant=score, e.g. Wolves=2 Kings=1
+        scores: Vec<String>,
+        #[arg(long)]
+        abandoned: bool,
+    },
+    /// Cancel the event, or void it after settlement: every stake is returned.
+    Void { fixture: u64 },
 }
 
 #[derive(Subcommand)]
@@ -330,10 +359,39 @@ async fn admin(cmd: AdminCmd, target: &Target) -> anyhow::Result<()> {
             AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } }
         }
         AdminCmd::Plugin { cmd } => return plugin(&client, cmd, target).await,
+        AdminCmd::Fixture { cmd } => fixture_request(cmd)?,
     };
     client.call(Request::Admin(request)).await?;
     print(target.json, json!({"ok": true}), || println!("done"));
     Ok(())
+}
+
+fn fixture_request(cmd: FixtureCmd) -> anyhow::Result<AdminRequest> {
+    Ok(match cmd {
+        FixtureCmd::Import { file } => {
+            let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            AdminRequest::ImportFixtures { json }
+        }
+        FixtureCmd::Status { fixture, status } => {
+            let status = serde_json::from_value(json!(status)).context("status")?;
+            AdminRequest::SetFixtureStatus { fixture, status }
+        }
+        FixtureCmd::Odds { fixture, market, selection, odds } => {
+            let odds = if odds == "off" { None } else { Some(odds.parse::<Decimal>().context("odds must be a decimal or `off`")?) };
+            AdminRequest::SetOdds { selection: SelectionRef { fixture, market, selection }, odds }
+        }
+        FixtureCmd::Result { fixture, scores, abandoned } => {
+            let scores = scores
+                .iter()
+                .map(|s| {
+                    let (name, score) = s.split_once('=').with_context(|| format!("{s:?} is not participant=score"))?;
+                    Ok((name.to_string(), score.parse::<i64>().with_context(|| format!("{s:?}: the score must be a whole number"))?))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            AdminRequest::ReportResult { fixture, scores, completed: !abandoned }
+        }
+        FixtureCmd::Void { fixture } => AdminRequest::VoidFixture { fixture },
+    })
 }
 
 async fn plugin(client: &Client, cmd: PluginCmd, target: &Target) -> anyhow::Result<()> {
