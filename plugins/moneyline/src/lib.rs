@@ -82,26 +82,14 @@ entrepot_sdk::export_bet_type!(Moneyline);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entrepot_sdk::bet_type::ParticipantScore;
     use entrepot_sdk::testing::{self, Harness};
 
     fn spec(selection: &str, params: &[(&str, &str)]) -> BetSpec {
-        BetSpec {
-            participants: vec!["Reds".into(), "Blues".into()],
-            selection: selection.into(),
-            line: None,
-            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
+        testing::bet_spec("Reds", "Blues", selection, None, params)
     }
 
     fn result(reds: i64, blues: i64) -> EventResult {
-        EventResult {
-            scores: vec![
-                ParticipantScore { participant: "Reds".into(), score: reds },
-                ParticipantScore { participant: "Blues".into(), score: blues },
-            ],
-            completed: true,
-        }
+        testing::final_score(("Reds", reds), ("Blues", blues))
     }
 
     #[test]

@@ -76,22 +76,11 @@ mod tests {
     use Outcome::{HalfLose, HalfWin, Lose, Push, Void, Win};
 
     fn spec(selection: &str, line: &str) -> BetSpec {
-        BetSpec {
-            participants: vec!["Reds".into(), "Blues".into()],
-            selection: selection.into(),
-            line: Some(line.into()),
-            params: vec![],
-        }
+        testing::bet_spec("Reds", "Blues", selection, Some(line), &[])
     }
 
     fn result(reds: i64, blues: i64) -> EventResult {
-        EventResult {
-            scores: vec![
-                ParticipantScore { participant: "Blues".into(), score: blues },
-                ParticipantScore { participant: "Reds".into(), score: reds },
-            ],
-            completed: true,
-        }
+        testing::final_score(("Reds", reds), ("Blues", blues))
     }
 
     fn settles(selection: &str, line: &str, reds: i64, blues: i64) -> Outcome {
@@ -134,6 +123,14 @@ mod tests {
         // -1.25: halves on -1 and -1.5.
         assert_eq!(settles("Reds", "-1.25", 2, 1), HalfLose);
         assert_eq!(settles("Reds", "-1.25", 3, 1), Win);
+    }
+
+    #[test]
+    fn scores_are_found_by_name_not_position() {
+        let mut reversed = result(2, 0);
+        reversed.scores.reverse();
+        assert_eq!(Spread::settle(spec("Reds", "-1.5"), reversed.clone()), Win);
+        assert_eq!(Spread::settle(spec("Blues", "+1.5"), reversed), Lose);
     }
 
     #[test]

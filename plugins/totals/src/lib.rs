@@ -77,22 +77,11 @@ mod tests {
     use Outcome::{HalfLose, HalfWin, Lose, Push, Void, Win};
 
     fn spec(selection: &str, line: &str) -> BetSpec {
-        BetSpec {
-            participants: vec!["Reds".into(), "Blues".into()],
-            selection: selection.into(),
-            line: Some(line.into()),
-            params: vec![],
-        }
+        testing::bet_spec("Reds", "Blues", selection, Some(line), &[])
     }
 
     fn result(reds: i64, blues: i64) -> EventResult {
-        EventResult {
-            scores: vec![
-                ParticipantScore { participant: "Reds".into(), score: reds },
-                ParticipantScore { participant: "Blues".into(), score: blues },
-            ],
-            completed: true,
-        }
+        testing::final_score(("Reds", reds), ("Blues", blues))
     }
 
     fn settles(selection: &str, line: &str, reds: i64, blues: i64) -> Outcome {
