@@ -20,6 +20,8 @@
 //!   [`decimal`] parses exact decimals strictly.
 //! - [`bps`]: basis-point fees (floored) and price-band checks.
 //! - [`ratio`]: exact [`bet_type::Ratio`]s, e.g. decimal odds `"2.5"` → 5 / 2.
+//! - [`lines`]: handicap / total lines in quarters, whole, half and quarter (Asian) lines
+//!   settled exactly.
 //!
 //! ```
 //! use entrepot_sdk::market_rules::{AccountView, Fees, Guest, Listing, MarketStatus,
@@ -52,6 +54,7 @@ pub mod bps;
 pub mod config;
 pub mod decimal;
 mod host;
+pub mod lines;
 pub mod log;
 pub mod market;
 pub mod market_rules;

@@ -21,6 +21,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use crate::bet_type::{BetSpec, EventResult, ParticipantScore};
 use crate::decimal::{self, Decimal};
 use crate::types::{LogLevel, MarketInfo, OrderCheck, Side};
 
@@ -181,9 +182,33 @@ pub fn modify(side: Side, old: (u64, u64), price: u64, quantity: u64) -> OrderCh
     OrderCheck { modifies: Some(old), ..limit(side, price, quantity) }
 }
 
+/// A bet on the two-sided fixture `home` v `away`.
+pub fn bet_spec(home: &str, away: &str, selection: &str, line: Option<&str>, params: &[(&str, &str)]) -> BetSpec {
+    BetSpec {
+        participants: vec![home.to_owned(), away.to_owned()],
+        selection: selection.to_owned(),
+        line: line.map(str::to_owned),
+        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    }
+}
+
+/// The completed result of `home` v `away`: `final_score(("Reds", 2), ("Blues", 1))`.
+pub fn final_score(home: (&str, i64), away: (&str, i64)) -> EventResult {
+    let score = |(participant, score): (&str, i64)| ParticipantScore { participant: participant.to_owned(), score };
+    EventResult { scores: vec![score(home), score(away)], completed: true }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bet_builders() {
+        let spec = bet_spec("Reds", "Blues", "Reds", Some("-0.5"), &[("way", "2")]);
+        assert_eq!((spec.participants.len(), spec.line.as_deref(), spec.params[0].1.as_str()), (2, Some("-0.5"), "2"));
+        let result = final_score(("Reds", 2), ("Blues", 1));
+        assert!(result.completed && result.scores[1] == ParticipantScore { participant: "Blues".into(), score: 1 });
+    }
 
     #[test]
     fn harness_resets_on_drop() {

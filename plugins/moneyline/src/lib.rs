@@ -10,7 +10,7 @@
 //! a handicap or a total, another bet type); unknown params are refused so that typos do not
 //! silently turn a 3-way bet into a 2-way one.
 
-use entrepot_sdk::bet_type::{BetSpec, EventResult, Guest, Outcome};
+use entrepot_sdk::bet_type::{self, BetSpec, EventResult, Guest, Outcome};
 
 pub struct Moneyline;
 
@@ -37,12 +37,7 @@ pub fn validate(spec: &BetSpec) -> Result<Way, String> {
     if spec.line.is_some() {
         return Err("moneyline takes no line; use a handicap or totals bet".into());
     }
-    let [home, away] = spec.participants.as_slice() else {
-        return Err(format!("moneyline needs exactly two participants, not {}", spec.participants.len()));
-    };
-    if home == away || home.is_empty() || away.is_empty() || home == DRAW || away == DRAW {
-        return Err(format!("the participants {home:?} and {away:?} must be two different names other than \"draw\""));
-    }
+    let [home, away] = bet_type::two_participants("moneyline", spec)?;
     let selection = spec.selection.as_str();
     match way {
         _ if selection == home || selection == away => Ok(way),
@@ -55,13 +50,8 @@ pub fn validate(spec: &BetSpec) -> Result<Way, String> {
 
 /// Settle a spec already known valid.
 pub fn settle(way: Way, spec: &BetSpec, result: &EventResult) -> Outcome {
-    if !result.completed {
-        return Outcome::Void;
-    }
-    let score = |name: &str| result.scores.iter().find(|s| s.participant == name).map(|s| s.score);
-    let (Some(home), Some(away)) = (score(&spec.participants[0]), score(&spec.participants[1])) else {
-        // A completed result without both scores cannot settle a moneyline: give stakes back.
-        entrepot_sdk::log::warn("moneyline: completed result lacks a participant's score; voiding");
+    // Abandoned, or (warned) a completed result without both scores: give stakes back.
+    let Some((home, away)) = bet_type::two_sided_scores("moneyline", [&spec.participants[0], &spec.participants[1]], result) else {
         return Outcome::Void;
     };
     let winner = match home.cmp(&away) {
@@ -83,14 +73,7 @@ impl Guest for Moneyline {
     }
 
     fn settle(spec: BetSpec, result: EventResult) -> Outcome {
-        match validate(&spec) {
-            Ok(way) => settle(way, &spec, &result),
-            Err(reason) => {
-                // The host only settles validated bets; if one slips through, refund it.
-                entrepot_sdk::log::warn(&format!("moneyline: settling an invalid bet ({reason}); voiding"));
-                Outcome::Void
-            }
-        }
+        bet_type::settle_valid("moneyline", validate(&spec), |way| settle(way, &spec, &result))
     }
 }
 
@@ -99,26 +82,14 @@ entrepot_sdk::export_bet_type!(Moneyline);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entrepot_sdk::bet_type::ParticipantScore;
     use entrepot_sdk::testing::{self, Harness};
 
     fn spec(selection: &str, params: &[(&str, &str)]) -> BetSpec {
-        BetSpec {
-            participants: vec!["Reds".into(), "Blues".into()],
-            selection: selection.into(),
-            line: None,
-            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
+        testing::bet_spec("Reds", "Blues", selection, None, params)
     }
 
     fn result(reds: i64, blues: i64) -> EventResult {
-        EventResult {
-            scores: vec![
-                ParticipantScore { participant: "Reds".into(), score: reds },
-                ParticipantScore { participant: "Blues".into(), score: blues },
-            ],
-            completed: true,
-        }
+        testing::final_score(("Reds", reds), ("Blues", blues))
     }
 
     #[test]

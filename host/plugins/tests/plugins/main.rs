@@ -11,3 +11,4 @@ mod cache;
 mod hostile;
 mod manifest;
 mod reload;
+mod vectors;
