@@ -409,6 +409,17 @@ fn samples() -> spec::Spec {
         Request::SubscribeMarket { market: 1 },
         Request::UnsubscribeMarket { market: 1 },
         Request::Admin(AdminRequest::FindAccount { email: email() }),
+        Request::PlaceBet(PlaceBet { group: Some(7), stake: d("10"), kind: BetKind::Single { selection: sel(), odds: d("2.5") } }),
+        Request::CancelBetOrder { bet: 3 },
+        Request::Bets { open_only: true, limit: 50 },
+        Request::Profile,
+        Request::Fixtures,
+        Request::Fixture { fixture: 1 },
+        Request::OddsWindows { selection: sel() },
+        Request::Subscribe(Topic::Fixture(1)),
+        Request::Unsubscribe(Topic::Group(7)),
+        Request::Search { query: "drag".into(), limit: 10 },
+        Request::Group(GroupRequest::Mine),
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -424,6 +435,12 @@ fn samples() -> spec::Spec {
         AdminRequest::PluginUnload { name: "price-band".into() },
         AdminRequest::PluginList,
         AdminRequest::BindRules { market: 1, plugin: Some("price-band".into()) },
+        AdminRequest::CreateFixture(fixture_def()),
+        AdminRequest::ImportFixtures { json: "[]".into() },
+        AdminRequest::SetFixtureStatus { fixture: 1, status: FixtureStatus::InPlay },
+        AdminRequest::SetOdds { selection: sel(), odds: Some(d("2.5")) },
+        AdminRequest::ReportResult { fixture: 1, scores: vec![("Wolves".into(), 2)], completed: true },
+        AdminRequest::VoidFixture { fixture: 1 },
     ] {
         add(spec::annotate(&a, ""));
     }
@@ -465,6 +482,24 @@ fn samples() -> spec::Spec {
             faults: 5,
             quarantines: 6,
         }]),
+        Response::BetPlaced { bet: 1 },
+        Response::Bets(vec![bet_info()]),
+        Response::Profile(profile()),
+        Response::Fixtures(vec![FixtureSummary { fixture: 1, name: "Wolves vs Kings".into(), status: FixtureStatus::Open }]),
+        Response::Fixture(FixtureInfo {
+            def: fixture_def(),
+            status: FixtureStatus::Open,
+            scores: vec![("Wolves".into(), 2)],
+            odds: vec![vec![Some(d("2.5"))]],
+            ladders: vec![LadderInfo { selection: sel(), backs: vec![(d("2.5"), d("10"))], lays: vec![(d("2.6"), d("5"))] }],
+            bets: 4,
+        }),
+        Response::OddsWindows(vec![window()]),
+        Response::SearchResults(vec![SearchHit { kind: "event".into(), id: 1, name: "Wolves vs Kings".into() }]),
+        Response::Group(group_info()),
+        Response::Leaderboard { group: 7, standings: vec![standing()], ended: false },
+        Response::Groups(vec![group_info()]),
+        Response::Imported { fixtures: 3 },
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -478,6 +513,12 @@ fn samples() -> spec::Spec {
         PushEvent::Trade { market: 1, trade: 1, price: d("1"), quantity: d("2"), taker_side: Side::Sell },
         PushEvent::Closing { reason: "bye".into() },
         PushEvent::Notice { subject: "Order filled".into(), body: "5 IRON at 12.50".into() },
+        PushEvent::Bet(bet_info()),
+        PushEvent::Profile(profile()),
+        PushEvent::FixtureChanged { fixture: 1, status: FixtureStatus::Settled },
+        PushEvent::OddsChanged { selection: sel(), odds: Some(d("2.4")) },
+        PushEvent::OddsWindow(window()),
+        PushEvent::Leaderboard { group: 7, standings: vec![standing()], ended: true },
     ] {
         add(spec::annotate(&e, ""));
     }
@@ -499,11 +540,120 @@ fn samples() -> spec::Spec {
     for c in enum_samples::error_code() {
         add(spec::annotate(&c, ""));
     }
+    for k in enum_samples::bet_kind() {
+        add(spec::annotate(&k, ""));
+    }
+    for s in enum_samples::fixture_status() {
+        add(spec::annotate(&s, ""));
+    }
+    for x in [BackLay::Back, BackLay::Lay] {
+        add(spec::annotate(&x, ""));
+    }
+    for r in [Role::Owner, Role::Admin, Role::Member] {
+        add(spec::annotate(&r, ""));
+    }
+    for t in [Topic::Fixture(1), Topic::Group(7)] {
+        add(spec::annotate(&t, ""));
+    }
+    for g in enum_samples::group_request() {
+        add(spec::annotate(&g, ""));
+    }
     all
+}
+
+// ---- betting samples ----
+
+fn sel() -> SelectionRef {
+    SelectionRef { fixture: 1, market: 0, selection: 2 }
+}
+
+fn fixture_def() -> FixtureDef {
+    FixtureDef {
+        fixture: 1,
+        name: "Wolves vs Kings".into(),
+        participants: vec!["Wolves".into(), "Kings".into()],
+        currency: 1,
+        opens_at: Some(5),
+        starts_at: 10,
+        markets: vec![BetMarketDef {
+            bet_type: "spread".into(),
+            line: Some("-0.75".into()),
+            params: vec![("way".into(), "2".into())],
+            selections: vec![SelectionDef { name: "Wolves".into(), line: Some("-0.75".into()), odds: Some(d("1.9")) }],
+            exchange: false,
+            exposure_limit: d("1000"),
+            in_play: true,
+        }],
+    }
+}
+
+fn bet_info() -> BetInfo {
+    BetInfo {
+        bet: 1,
+        asset: 1,
+        group: Some(7),
+        stake: d("10"),
+        odds: d("2.5"),
+        legs: vec![sel()],
+        side: Some(BackLay::Back),
+        order: Some(1),
+        unmatched: d("0"),
+        state: "won".into(),
+        paid: d("25"),
+        placed_at: 5,
+    }
+}
+
+fn profile() -> ProfileInfo {
+    ProfileInfo {
+        account: 1000,
+        balances: vec![BalanceInfo { asset: 1, symbol: "GOLD".into(), available: d("1"), locked: d("0") }],
+        open_bets: vec![bet_info()],
+        pnl: vec![PnlInfo { asset: 1, open_stake: d("10"), profit: d("-5"), owed: d("0") }],
+    }
+}
+
+fn window() -> OddsWindowInfo {
+    OddsWindowInfo { selection: sel(), start: 0, end: 300_000, average: d("2.45"), min: d("2.4"), max: d("2.5"), count: 2, matched: d("10") }
+}
+
+fn standing() -> StandingInfo {
+    StandingInfo { rank: 1, account: 1000, cash: d("60"), open_stake: d("40"), equity: d("100"), roi_bps: -150 }
+}
+
+fn group_def() -> GroupDef {
+    GroupDef { group: 7, name: "Friday league".into(), starting_cash: d("100"), starts_at: 0, ends_at: 10, open: false }
+}
+
+fn group_info() -> GroupInfo {
+    GroupInfo { def: group_def(), asset: 2_147_483_655, ended: false, members: vec![(1000, Role::Owner)] }
 }
 
 mod enum_samples {
     use super::*;
+    pub fn bet_kind() -> Vec<BetKind> {
+        vec![
+            BetKind::Single { selection: sel(), odds: d("2.5") },
+            BetKind::Parlay { legs: vec![(sel(), d("2.5"))] },
+            BetKind::Exchange { selection: sel(), odds: d("3"), side: BackLay::Lay, persist: true },
+        ]
+    }
+    pub fn fixture_status() -> Vec<FixtureStatus> {
+        use FixtureStatus::*;
+        vec![Scheduled, Open, Suspended, InPlay, Closed, Settled, Cancelled, Void]
+    }
+    pub fn group_request() -> Vec<GroupRequest> {
+        vec![
+            GroupRequest::Create(group_def()),
+            GroupRequest::Invite { group: 7, account: 1001 },
+            GroupRequest::Join { group: 7 },
+            GroupRequest::Leave { group: 7 },
+            GroupRequest::SetRole { group: 7, account: 1001, role: Role::Admin },
+            GroupRequest::Info { group: 7 },
+            GroupRequest::Leaderboard { group: 7 },
+            GroupRequest::Mine,
+        ]
+    }
     pub fn side() -> Vec<Side> {
         vec![Side::Buy, Side::Sell]
     }
@@ -580,6 +730,12 @@ fn schema_matches_the_rust_types() {
     assert_no_variant_after::<OrderType>("OrderType", variants("OrderType"));
     assert_no_variant_after::<MarketStatus>("MarketStatus", variants("MarketStatus"));
     assert_no_variant_after::<DoneReason>("DoneReason", variants("DoneReason"));
+    assert_no_variant_after::<BetKind>("BetKind", variants("BetKind"));
+    assert_no_variant_after::<FixtureStatus>("FixtureStatus", variants("FixtureStatus"));
+    assert_no_variant_after::<BackLay>("BackLay", variants("BackLay"));
+    assert_no_variant_after::<Role>("Role", variants("Role"));
+    assert_no_variant_after::<Topic>("Topic", variants("Topic"));
+    assert_no_variant_after::<GroupRequest>("GroupRequest", variants("GroupRequest"));
 
     let mut recorded = recorded.defs;
     recorded.remove("Result"); // built in (§4), not part of the schema

@@ -568,8 +568,9 @@ async fn enqueue_built(shared: &Arc<Shared>, actor: AccountId, id: u64, build: c
     }
 }
 
-/// A fixtures file: every fixture is its own command (request ids `id`, `id + 1`, ...), so
-/// a re-sent import is idempotent; the first refusal stops the import and is returned.
+/// A fixtures file: every fixture is its own command, with a request id derived from the
+/// import's (in the upper half of the id space, which clients' counters do not reach) so a
+/// re-sent import is idempotent; the first refusal stops the import and is returned.
 async fn import_fixtures(shared: &Arc<Shared>, actor: AccountId, id: u64, json: &str) -> Result<Response, ApiError> {
     let defs: Vec<entrepot_protocol::FixtureDef> =
         serde_json::from_str(json).map_err(|e| err(ErrorCode::InvalidArgument, format!("fixtures file: {e}")))?;
@@ -578,7 +579,8 @@ async fn import_fixtures(shared: &Arc<Shared>, actor: AccountId, id: u64, json: 
         let name = def.name.clone();
         let build: crate::sequencer::Build = Box::new(move |e| Ok(Body::Bet(BetCommand::CreateFixture(betting::fixture_in(e, &def)?))));
         let (reply, rx) = oneshot::channel();
-        shared.sequencer.enqueue_built(actor, RequestId(id.wrapping_add(i as u64)), build, reply).await?;
+        let request = RequestId((1 << 63) | (id.wrapping_mul(1 << 16).wrapping_add(i as u64) & (u64::MAX >> 1)));
+        shared.sequencer.enqueue_built(actor, request, build, reply).await?;
         match rx.await.map_err(|_| shutting_down())?? {
             Outcome::Rejected(reason) => {
                 let mut e = rejected(reason);
