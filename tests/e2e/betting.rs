@@ -105,6 +105,7 @@ async fn bets_groups_pushes_search_and_settlement_end_to_end() {
     mint(&a, ann_id, 1, "1000").await;
     mint(&a, bob_id, 1, "1000").await;
 
+    let start = gold(&profile(&ann).await);
     assert_eq!(admin(&a, AdminRequest::ImportFixtures { json: FIXTURES.into() }).await, Response::Imported { fixtures: 3 });
     let bad = why(a.call(Request::Admin(AdminRequest::ImportFixtures { json: r#"[{"fixture": 9}]"#.into() })).await.unwrap_err());
     assert!(bad.contains("fixtures file"), "{bad}");
@@ -153,7 +154,7 @@ async fn bets_groups_pushes_search_and_settlement_end_to_end() {
     let Response::SearchResults(hits) = ann.call(Request::Search { query: "ember".into(), limit: 5 }).await.unwrap() else { panic!() };
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![2, 3], "the busier event first: {hits:?}");
 
-    assert_eq!(gold(&profile(&ann).await), d("975"), "1000 − 10 − 5 − 10 escrowed");
+    assert_eq!(gold(&profile(&ann).await), start - d("25"), "10 + 5 + 10 escrowed");
 
     // Results: Wolves 2–1 Kings (over 2.5), Drakes 1–0 on the exchange, Drakes 2–1 Golems (−0.75: half-win).
     result(&a, 1, &[("Wolves", 2), ("Kings", 1)]).await;
@@ -169,7 +170,7 @@ async fn bets_groups_pushes_search_and_settlement_end_to_end() {
     assert_eq!(state(parlay).1, d("18.12"));
     let matched_back = mine.iter().find(|b| b.order == Some(back)).unwrap();
     assert_eq!((matched_back.state.as_str(), matched_back.paid), ("won", d("30")));
-    assert_eq!(gold(&profile(&ann).await), d("1048.12"), "975 + 25 + 18.12 + 30");
+    assert_eq!(gold(&profile(&ann).await), start + d("48.12"), "−25 + 25 + 18.12 + 30");
     let Response::Bets(bobs) = bob.call(Request::Bets { open_only: false, limit: 10 }).await.unwrap() else { panic!() };
     assert!(bobs.iter().any(|b| b.order == Some(lay) && b.state == "lost"));
     assert!(bobs.iter().any(|b| b.bet == group_bet && b.state == "lost"));
@@ -183,7 +184,7 @@ async fn bets_groups_pushes_search_and_settlement_end_to_end() {
 
     // The feed corrects fixture 1 to a draw: Ann's single and parlay are re-settled exactly.
     result(&a, 1, &[("Wolves", 1), ("Kings", 1)]).await;
-    assert_eq!(gold(&profile(&ann).await), d("1005"), "1048.12 − 25 − 18.12");
+    assert_eq!(gold(&profile(&ann).await), start + d("5"), "a draw: the Wolves single and the parlay now lose; the exchange win stays");
 
     // A restart replays the journal to the same balances and bets.
     let before = profile(&ann).await;

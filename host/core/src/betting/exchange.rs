@@ -1,7 +1,8 @@
 //! Exchange betting: back and lay orders on a Betfair-style odds ladder, matched by
 //! price-time priority with the engine's own [`Book`] (lay = buy side, back = sell side,
 //! price = ladder position; a back at odds B meets a lay at odds L ≥ B, at the resting
-//! order's odds).
+//! order's odds). One ladder per selection and wallet currency: group cash only meets
+//! group cash.
 //!
 //! Stakes are in units of [`STAKE_UNIT`] minor units so that every liability,
 //! stake × (odds − 1) on a two-decimal ladder price, is a whole number: escrow is exact.
@@ -67,7 +68,7 @@ impl Engine {
         self.match_order(id, tick, out);
         let left = self.betting.bets[&id].exchange.unwrap().unmatched;
         if left > 0 {
-            self.betting.books.entry(leg.selection).or_insert_with(Book::default).insert(id, book_side(side), tick, left / STAKE_UNIT, id);
+            self.betting.books.entry((leg.selection, s)).or_insert_with(Book::default).insert(id, book_side(side), tick, left / STAKE_UNIT, id);
             self.betting.fixtures.get_mut(&leg.selection.fixture).unwrap().orders.insert(id);
         }
         Ok(BetId(id))
@@ -75,17 +76,18 @@ impl Engine {
 
     /// Match a new order against the opposite side while prices cross.
     fn match_order(&mut self, taker: u64, tick: u64, out: &mut Vec<Event>) {
-        let (sel, side, owner) = {
+        let (sel, side, owner, asset) = {
             let t = &self.betting.bets[&taker];
-            (t.legs[0].selection, t.exchange.unwrap().side, t.account)
+            (t.legs[0].selection, t.exchange.unwrap().side, t.account, t.asset)
         };
+        let key = (sel, asset);
         let maker_side = book_side(side).opposite();
         loop {
             let left = self.betting.bets[&taker].exchange.unwrap().unmatched;
             if left == 0 {
                 break;
             }
-            let Some(best) = self.betting.books.get(&sel).and_then(|b| b.best(maker_side)) else { break };
+            let Some(best) = self.betting.books.get(&key).and_then(|b| b.best(maker_side)) else { break };
             let (maker, price, units) = (best.data, best.price, best.quantity);
             let crosses = match side {
                 BackLay::Back => price >= tick,
@@ -101,12 +103,12 @@ impl Engine {
             }
             let stake = (units * STAKE_UNIT).min(left);
             let odds = Odds(LADDER[price as usize] as u64);
-            let book = self.betting.books.get_mut(&sel).unwrap();
+            let book = self.betting.books.get_mut(&key).unwrap();
             if stake / STAKE_UNIT == units {
                 book.remove(maker);
                 self.betting.fixtures.get_mut(&sel.fixture).unwrap().orders.remove(&maker);
             } else {
-                book.reduce(maker, stake / STAKE_UNIT);
+                book.reduce(maker, units - stake / STAKE_UNIT);
             }
             self.fill(maker, stake, odds, out);
             self.fill(taker, stake, odds, out);
@@ -149,7 +151,7 @@ impl Engine {
         o.escrow = 0;
         o.state = if ex.matched > 0 { BetState::Matched } else { BetState::Closed };
         let (a, s) = (o.account, o.asset);
-        if let Some(book) = self.betting.books.get_mut(&sel) {
+        if let Some(book) = self.betting.books.get_mut(&(sel, s)) {
             book.remove(order);
         }
         self.betting.fixtures.get_mut(&sel.fixture).unwrap().orders.remove(&order);
@@ -171,10 +173,12 @@ impl Engine {
         Ok(())
     }
 
-    /// (unmatched backers' stake, odds) levels of a selection's ladder, best first:
-    /// backs on offer (lowest odds first) and lays on offer (highest first).
+    /// (odds, unmatched backers' stake) levels of a selection's ladder in the fixture's
+    /// currency, best first: backs on offer (lowest odds first), lays (highest first).
+    /// Group cash trades on ladders of its own, never against other currencies.
     pub fn exchange_depth(&self, sel: SelectionRef, side: BackLay) -> Vec<(Odds, u64)> {
-        self.betting.books.get(&sel).map_or_else(Vec::new, |b| {
+        let Some(s) = self.betting.fixtures.get(&sel.fixture).and_then(|f| self.asset_idx(f.spec.currency).ok()) else { return Vec::new() };
+        self.betting.books.get(&(sel, s)).map_or_else(Vec::new, |b| {
             b.depth(book_side(side)).map(|(tick, units)| (Odds(LADDER[tick as usize] as u64), units * STAKE_UNIT)).collect()
         })
     }

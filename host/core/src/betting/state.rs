@@ -26,8 +26,9 @@ pub(crate) struct Betting {
     pub fixtures: BTreeMap<FixtureId, Fixture>,
     pub bets: IdMap<u64, Bet>,
     pub next_bet: u64,
-    /// Exchange ladders per selection: lay = Buy side, back = Sell side, price = ladder tick.
-    pub books: BTreeMap<SelectionRef, Book<u64>>,
+    /// Exchange ladders per (selection, wallet asset): lay = Buy side, back = Sell side,
+    /// price = ladder tick, quantity = backers' stake in `STAKE_UNIT`s.
+    pub books: BTreeMap<(SelectionRef, u32), Book<u64>>,
     pub groups: BTreeMap<GroupId, Group>,
     /// Bet ids per account index, in placement order.
     pub by_account: IdMap<u32, Vec<u64>>,
