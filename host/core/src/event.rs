@@ -190,7 +190,7 @@ pub enum RejectReason {
     BetRefused,
     #[error("the bet-type plugin is not available; try again later")]
     PluginUnavailable,
-    #[error("a parlay needs 2 to 12 legs on different selections")]
+    #[error("a parlay needs 2 to 12 legs on different markets, in one currency, short enough to settle exactly")]
     ParlayLegs,
     #[error("this kind of bet is not taken on this market")]
     WrongMarketMode,

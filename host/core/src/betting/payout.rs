@@ -40,6 +40,19 @@ impl BetOutcome {
     }
 }
 
+impl BetOutcome {
+    /// The same result seen from the layer's side of an exchange bet.
+    pub fn for_layer(self) -> BetOutcome {
+        match self {
+            BetOutcome::Win => BetOutcome::Lose,
+            BetOutcome::Lose => BetOutcome::Win,
+            BetOutcome::HalfWin => BetOutcome::HalfLose,
+            BetOutcome::HalfLose => BetOutcome::HalfWin,
+            other => other,
+        }
+    }
+}
+
 /// Return ÷ stake for a bet taken at `odds`. `None` for a multiplier with a zero denominator.
 pub fn multiplier(outcome: BetOutcome, odds: Odds) -> Option<Ratio> {
     let odds = odds.ratio();

@@ -139,6 +139,9 @@ impl Engine {
             odds = odds.checked_mul(offered.ratio()).ok_or(RejectReason::OutOfRange)?;
             priced.push(Leg { selection: leg.selection, odds: offered });
         }
+        if !settles_exactly(&priced) {
+            return Err(RejectReason::ParlayLegs);
+        }
         // Same-event policy and leg rules belong to the parlay plugin.
         let spec = BetSpec {
             participants: Vec::new(),
@@ -191,5 +194,40 @@ impl Engine {
     }
 }
 
+/// Whether every possible outcome of these legs has a return multiplier that fits the
+/// plugin interface's u64/u64 ratio, so the parlay plugin can always settle it exactly.
+/// Bound: each leg's factor has a denominator dividing 2·den(odds) and is at most its odds.
+fn settles_exactly(legs: &[Leg]) -> bool {
+    let mut den: u128 = 1;
+    let mut top = Ratio::ONE;
+    for leg in legs {
+        let odds = leg.odds.ratio();
+        let Some(d) = den.checked_mul(2 * odds.denominator) else { return false };
+        den = d;
+        let Some(t) = top.checked_mul(odds) else { return false };
+        top = t;
+    }
+    let numerator = top.numerator.checked_mul(den).map(|n| n / top.denominator);
+    den <= u64::MAX as u128 && numerator.is_some_and(|n| n <= u64::MAX as u128)
+}
+
 /// The bet type that combines parlay legs.
 pub const PARLAY: &str = "parlay";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn legs(n: usize, odds: &str) -> Vec<Leg> {
+        let selection = SelectionRef { fixture: FixtureId(1), market: 0, selection: 0 };
+        vec![Leg { selection, odds: Odds::parse(odds).unwrap() }; n]
+    }
+
+    #[test]
+    fn parlays_must_be_settleable_exactly_through_the_plugin_interface() {
+        assert!(settles_exactly(&legs(5, "9.76")));
+        assert!(settles_exactly(&legs(6, "1.91")));
+        assert!(!settles_exactly(&legs(10, "1.91")), "den 200^10 does not fit a u64");
+        assert!(!settles_exactly(&legs(5, "1.0001")));
+    }
+}

@@ -139,6 +139,8 @@ impl Engine {
         };
         self.pay_bet(bet, paid);
         bet.paid = paid;
+        // A lay wins when the selection loses: record the result as its owner sees it.
+        let outcome = if bet.exchange.is_some_and(|e| e.side == BackLay::Lay) { outcome.for_layer() } else { outcome };
         bet.state = BetState::Settled(outcome);
         out.push(Event::Bet(BetEvent::BetSettled { bet: BetId(id), account, asset: self.assets[bet.asset as usize].spec.id, outcome, stake: bet.stake, paid, resettled }));
     }
