@@ -4,7 +4,8 @@
 //! - `run [-- serve flags]`: build and start the server (`entrepot serve`).
 //! - `test`: build and stage the plugins, run their native tests, then every test of the
 //!   workspace in release mode (the README's test command).
-//! - `bench <suite> [--quick]`: a benchmark program (`engine`, `server`, `plugins`).
+//! - `bench <suite> [--quick]`: a benchmark program (`engine`, `server`, `plugins`,
+//!   `betting`).
 //! - `sim [-- flags]`: the offline economy simulator.
 //! - `plugins`: build the plugins workspace for wasm32-wasip2 and stage every plugin as
 //!   `<target-dir>/plugins/<name>.wasm` + `<name>.toml`.
@@ -17,7 +18,7 @@ mod plugins;
 use std::path::PathBuf;
 use std::process::{exit, Command};
 
-const SUITES: &[&str] = &["engine", "server", "plugins"];
+const SUITES: &[&str] = &["engine", "server", "plugins", "betting"];
 
 fn cargo(args: &[&str]) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -78,8 +79,8 @@ fn main() {
                 run(cargo(&["build", "--release", "-p", "entrepot-server", "--bin", "entrepot"]));
             }
             let mut cmd = cargo(&["run", "--release", "-p", "entrepot-bench", "--"]);
-            // The plugins suite runs the real compiled plugins: build and stage them first.
-            if suite == "plugins" {
+            // The plugins and betting suites run the real compiled plugins: build and stage them first.
+            if matches!(suite, "plugins" | "betting") {
                 cmd.env("ENTREPOT_PLUGIN_DIR", plugins::build_and_stage());
             }
             cmd.args(&rest);

@@ -2,9 +2,8 @@
 //! and ends with one machine-readable `RESULT suite=<suite> key=value ...` line.
 
 mod alloc;
-// Not in the suite dispatch yet: `betting_search::run(quick)` returns `SearchFigures`.
-#[allow(dead_code)]
 mod betting_search;
+mod betting_suite;
 mod engine_suite;
 mod peers;
 mod plugins_suite;
@@ -22,6 +21,7 @@ fn main() {
         Some("engine") => engine_suite::run(quick),
         Some("server") => server_suite::run(quick),
         Some("plugins") => plugins_suite::run(quick),
+        Some("betting") => betting_suite::run(quick),
         // Internal: the peer process of the server suite's transport ceiling.
         Some("echo-server") => {
             let addr = args.get(1).and_then(|a| a.parse().ok()).expect("echo-server <addr>");
@@ -29,7 +29,7 @@ fn main() {
             rt.block_on(server_suite::echo_server(addr)).expect("echo server");
         }
         _ => {
-            eprintln!("usage: entrepot-bench <engine|server|plugins> [--quick]");
+            eprintln!("usage: entrepot-bench <engine|server|plugins|betting> [--quick]");
             std::process::exit(2);
         }
     }

@@ -23,17 +23,19 @@ use crate::peers::{Contender, OurEngine};
 use crate::report::{self, Table};
 use crate::stream::{self, PREFILL};
 
-fn staged() -> PathBuf {
+/// Where `cargo xtask plugins` staged the compiled plugins (`ENTREPOT_PLUGIN_DIR`, or
+/// `<target>/plugins` beside the bench binary); panics if `required` is not there.
+pub(crate) fn staged(required: &str) -> PathBuf {
     let dir = std::env::var_os("ENTREPOT_PLUGIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
         let exe = std::env::current_exe().expect("current exe");
         exe.parent().and_then(|p| p.parent()).expect("target dir").join("plugins")
     });
-    assert!(dir.join("broker-fee.toml").exists(), "no staged plugins in {}: run `cargo xtask plugins`", dir.display());
+    assert!(dir.join(format!("{required}.toml")).exists(), "no staged {required} plugin in {}: run `cargo xtask plugins`", dir.display());
     dir
 }
 
-fn load(runtime: &Runtime, name: &str) -> Arc<Plugin> {
-    runtime.load(&staged().join(format!("{name}.toml"))).unwrap_or_else(|e| panic!("load {name}: {e}"))
+pub(crate) fn load(runtime: &Runtime, name: &str) -> Arc<Plugin> {
+    runtime.load(&staged(name).join(format!("{name}.toml"))).unwrap_or_else(|e| panic!("load {name}: {e}"))
 }
 
 fn views() -> (MarketView, AccountView, OrderCheck) {

@@ -21,16 +21,18 @@ pub enum Op {
 
 pub const PREFILL: usize = 10_000;
 
-struct XorShift(u64);
+/// The seeded generator of the bench streams (also the betting suite's).
+pub(crate) struct XorShift(pub(crate) u64);
 
 impl XorShift {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    /// Uniform-ish in `lo..=hi`.
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo + 1)
     }
 }
