@@ -409,6 +409,8 @@ fn samples() -> spec::Spec {
         Request::SubscribeMarket { market: 1 },
         Request::UnsubscribeMarket { market: 1 },
         Request::Admin(AdminRequest::FindAccount { email: email() }),
+        Request::Notifications { unread_only: true, limit: 50 },
+        Request::MarkNotificationsRead { ids: Some(vec![3]) },
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -465,6 +467,14 @@ fn samples() -> spec::Spec {
             faults: 5,
             quarantines: 6,
         }]),
+        Response::Notifications(vec![NotificationInfo {
+            id: 3,
+            subject: "Order filled".into(),
+            body: "5 IRON at 12.50".into(),
+            created_ms: 1,
+            read: false,
+        }]),
+        Response::MarkedRead { count: 1 },
     ] {
         add(spec::annotate(&r, ""));
     }

@@ -411,7 +411,8 @@ pub fn export(data_dir: &Path) -> anyhow::Result<()> {
             }
         }
     }
-    let auth = crate::auth::Auth::new(store.clone(), data_dir, 3600, 5, 60)?;
+    let outbox = crate::mail::Outbox::open(store.clone(), Default::default())?;
+    let auth = crate::auth::Auth::new(store.clone(), outbox, 3600, 5, 60)?;
     let mut users = auth.users()?;
     users.sort_by_key(|u| u.account);
     for u in users {
