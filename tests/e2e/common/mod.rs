@@ -34,8 +34,10 @@ fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The `entrepot` binary under test; `ENTREPOT_BIN` points elsewhere (e.g. a private copy
+/// when several checkouts share one target directory).
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_entrepot"))
+    std::env::var_os("ENTREPOT_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_entrepot")))
 }
 
 impl Server {
