@@ -271,6 +271,22 @@ impl Client {
         }
     }
 
+    /// The account's in-game notifications, newest first (at most `limit`).
+    pub async fn notifications(&self, unread_only: bool, limit: u32) -> Result<Vec<NotificationInfo>, ClientError> {
+        match self.call(Request::Notifications { unread_only, limit }).await? {
+            Response::Notifications(n) => Ok(n),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Mark notifications read (all of them for `None`); returns how many were unread.
+    pub async fn mark_notifications_read(&self, ids: Option<Vec<u64>>) -> Result<u64, ClientError> {
+        match self.call(Request::MarkNotificationsRead { ids }).await? {
+            Response::MarkedRead { count } => Ok(count),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
     /// Start the account's event stream after `cursor` (0 = from the start).
     pub async fn subscribe_account(&self, cursor: u64) -> Result<u64, ClientError> {
         match self.call(Request::SubscribeAccount { from_cursor: cursor }).await? {

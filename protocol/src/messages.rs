@@ -128,6 +128,12 @@ pub enum Request {
     /// Type-ahead search over events and item markets.
     Search { query: String, limit: u32 },
     Group(GroupRequest),
+    /// The account's in-game notifications, newest first, at most `limit` (the server caps
+    /// it at 500); only the unread ones when `unread_only`. Answered with `Notifications`.
+    Notifications { unread_only: bool, limit: u32 },
+    /// Mark notifications read: these ids (a notice's id is its cursor on the account
+    /// stream), or all of them for `None`. Answered with `MarkedRead`.
+    MarkNotificationsRead { ids: Option<Vec<u64>> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -489,6 +495,21 @@ pub enum Response {
     Leaderboard { group: u32, standings: Vec<StandingInfo>, ended: bool },
     Groups(Vec<GroupInfo>),
     Imported { fixtures: u32 },
+    Notifications(Vec<NotificationInfo>),
+    /// How many notifications went from unread to read.
+    MarkedRead { count: u64 },
+}
+
+/// An in-game notification, kept until read (and listed after, marked read).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationInfo {
+    /// The cursor of its `Notice` push on the account stream.
+    pub id: u64,
+    pub subject: String,
+    pub body: String,
+    /// Wall-clock ms when it was sent.
+    pub created_ms: u64,
+    pub read: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -233,6 +233,8 @@ fn request() -> impl Strategy<Value = Request> {
         any::<u32>().prop_map(|market| Request::SubscribeMarket { market }),
         any::<u32>().prop_map(|market| Request::UnsubscribeMarket { market }),
         admin_request().prop_map(Request::Admin),
+        (any::<bool>(), any::<u32>()).prop_map(|(unread_only, limit)| Request::Notifications { unread_only, limit }),
+        proptest::option::of(proptest::collection::vec(id(), 0..5)).prop_map(|ids| Request::MarkNotificationsRead { ids }),
     ]
 }
 
@@ -285,6 +287,12 @@ fn response() -> impl Strategy<Value = Response> {
         proptest::collection::vec(market_info(), 0..3).prop_map(Response::Markets),
         id().prop_map(|cursor| Response::Subscribed { cursor }),
         id().prop_map(|account| Response::Account { account }),
+        proptest::collection::vec(
+            (id(), text(), text(), id(), any::<bool>()).prop_map(|(id, subject, body, created_ms, read)| NotificationInfo { id, subject, body, created_ms, read }),
+            0..3,
+        )
+        .prop_map(Response::Notifications),
+        id().prop_map(|count| Response::MarkedRead { count }),
     ]
 }
 

@@ -420,6 +420,8 @@ fn samples() -> spec::Spec {
         Request::Unsubscribe(Topic::Group(7)),
         Request::Search { query: "drag".into(), limit: 10 },
         Request::Group(GroupRequest::Mine),
+        Request::Notifications { unread_only: true, limit: 50 },
+        Request::MarkNotificationsRead { ids: Some(vec![3]) },
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -500,6 +502,14 @@ fn samples() -> spec::Spec {
         Response::Leaderboard { group: 7, standings: vec![standing()], ended: false },
         Response::Groups(vec![group_info()]),
         Response::Imported { fixtures: 3 },
+        Response::Notifications(vec![NotificationInfo {
+            id: 3,
+            subject: "Order filled".into(),
+            body: "5 IRON at 12.50".into(),
+            created_ms: 1,
+            read: false,
+        }]),
+        Response::MarkedRead { count: 1 },
     ] {
         add(spec::annotate(&r, ""));
     }

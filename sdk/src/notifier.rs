@@ -17,6 +17,7 @@ wit_bindgen::generate!({
 });
 
 pub use self::exports::entrepot::plugin::notify::{
-    AccountCreated, BetSettled, Channel, Event, Guest, Notification, OrderFilled, PriceAlert,
+    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset,
+    PriceAlert,
 };
 pub use crate::types::Side;

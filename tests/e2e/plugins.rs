@@ -233,17 +233,21 @@ async fn hot_reload_under_load_loses_no_order_and_replay_matches() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_mail_notifier_tells_both_sides_of_a_fill_by_mail_and_in_game() {
+async fn the_mail_notifier_words_sign_ups_tells_both_sides_of_a_fill_and_notices_wait_until_read() {
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
     for ext in ["wasm", "toml"] {
         std::fs::copy(staged().join(format!("mail-notifier.{ext}")), plugins.join(format!("mail-notifier.{ext}"))).unwrap();
     }
-    let server = Server::start(dir.path());
+    let mut server = Server::start(dir.path());
     let admin = server.admin().await;
     let (ann, ann_id) = server.player("ann@example.com").await;
     let (bob, bob_id) = server.player("bob@example.com").await;
+    // The notifier worded the confirmation mails (its signature), token included.
+    let (_, welcome) = mails_to(&dir.path().join("mail"), "ann@example.com").remove(0);
+    assert!(welcome.contains("Subject: Confirm your Entrepot account") && welcome.contains("-- \nThe Entrepot exchange"), "{welcome}");
+    assert!(token_in(&welcome).is_some(), "{welcome}");
     mint(&admin, bob_id, 3, "10").await; // IRON
     mint(&admin, ann_id, 1, "100").await;
 
@@ -253,17 +257,29 @@ async fn the_mail_notifier_tells_both_sides_of_a_fill_by_mail_and_in_game() {
     ann.place(limit(2, Side::Buy, "12.50", "5")).await.unwrap();
 
     // In game: a Notice on the seller's durable account stream.
-    let notices: Vec<(String, String)> = drain(&mut pushes, Duration::from_millis(500))
+    let notices: Vec<(u64, String, String)> = drain(&mut pushes, Duration::from_millis(500))
         .await
         .into_iter()
         .filter_map(|p| match p.event {
-            PushEvent::Notice { subject, body } => Some((subject, body)),
+            PushEvent::Notice { subject, body } => Some((p.cursor, subject, body)),
             _ => None,
         })
         .collect();
     assert_eq!(notices.len(), 1, "{notices:?}");
-    assert!(notices[0].0.starts_with(&format!("Order {sell} filled")), "{notices:?}");
-    assert!(notices[0].0.contains("12.5"), "{notices:?}");
+    assert!(notices[0].1.starts_with(&format!("Order {sell} filled")), "{notices:?}");
+    assert!(notices[0].1.contains("12.5"), "{notices:?}");
+
+    // ...and kept until read: in the inbox under the push's cursor, until marked read.
+    let unread = bob.notifications(true, 10).await.unwrap();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert_eq!((unread[0].id, &unread[0].subject, &unread[0].body, unread[0].read), (notices[0].0, &notices[0].1, &notices[0].2, false));
+    assert_eq!(bob.mark_notifications_read(Some(vec![notices[0].0, 999_999])).await.unwrap(), 1);
+    assert_eq!(bob.mark_notifications_read(Some(vec![notices[0].0])).await.unwrap(), 0, "already read");
+    assert!(bob.notifications(true, 10).await.unwrap().is_empty());
+    let all = bob.notifications(false, 10).await.unwrap();
+    assert_eq!((all.len(), all[0].read), (1, true), "read ones are still listed");
+    // Ann's notice waits for her (across a restart too); nobody else sees it.
+    assert!(admin.notifications(false, 10).await.unwrap().is_empty());
 
     // By e-mail: through the outbox into the maildir, addressed to each side.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -280,4 +296,15 @@ async fn the_mail_notifier_tells_both_sides_of_a_fill_by_mail_and_in_game() {
         assert!(Instant::now() < deadline, "fill mails not delivered: {mails:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    drop((ann, bob, admin));
+    assert!(server.terminate().success());
+    let server = Server::start(dir.path());
+    let ann = server.client().await;
+    ann.login("ann@example.com", PASSWORD).await.unwrap();
+    let unread = ann.notifications(true, 10).await.unwrap();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert!(unread[0].subject.starts_with("Order") && unread[0].subject.contains("filled"), "{unread:?}");
+    assert_eq!(ann.mark_notifications_read(None).await.unwrap(), 1);
+    assert!(ann.notifications(true, 10).await.unwrap().is_empty());
 }

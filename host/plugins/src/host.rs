@@ -24,7 +24,7 @@ use crate::metrics::{Metrics, PluginMetrics};
 use crate::plugin::Plugin;
 use crate::runtime::Runtime;
 use crate::sandbox::{Exports, Fault, Live, StoreData};
-use crate::types::{self, BetOutcome, BetSpec, EventResult, MarketInfo, Notification, NotifyEvent};
+use crate::types::{self, BetOutcome, BetSpec, Channel, EventResult, MarketInfo, Notification, NotifyEvent};
 
 /// Faults within [`QUARANTINE_WINDOW`] that quarantine a plugin.
 pub const QUARANTINE_FAULTS: usize = 3;
@@ -174,7 +174,8 @@ impl PluginHost {
     /// Hand `event` to every notifier that subscribed to its kind, in name order. A notifier
     /// that faults is counted and skipped; the others still answer. Notifications addressed
     /// to any account but the one the event concerns are dropped (and logged): a notifier
-    /// speaks to the player its event is about, never to everyone.
+    /// speaks to the player its event is about, never to everyone. For events that carry a
+    /// token (confirmation, reset) only e-mails whose body contains the token are kept.
     pub fn notify(&mut self, event: &NotifyEvent) -> Vec<Notification> {
         let kind = event.kind();
         let account = event.account();
@@ -187,6 +188,7 @@ impl PluginHost {
         if names.is_empty() {
             return Vec::new();
         }
+        let secret = event.token();
         let event = types::notify_event(event);
         let mut out = Vec::new();
         for name in names {
@@ -199,11 +201,20 @@ impl PluginHost {
                 |list, limit| check_size(types::notifications_size(list), limit),
             );
             for n in answer.into_iter().flatten() {
-                if n.account == account {
-                    out.push(types::notification_back(&name, n));
-                } else {
+                let n = types::notification_back(&name, n);
+                if n.account != account {
                     tracing::warn!(plugin = %name, event = %kind, to = n.account, concerns = account, "dropped a notification addressed to another account");
+                    continue;
                 }
+                // A token proves the address: it goes by e-mail only, and an e-mail without
+                // it would leave the player stuck (the caller sends its own text instead).
+                if let Some(token) = secret {
+                    if n.channel != Channel::Email || !n.body.contains(token) {
+                        tracing::warn!(plugin = %name, event = %kind, "dropped a notification: tokens go by e-mail, in the body");
+                        continue;
+                    }
+                }
+                out.push(n);
             }
         }
         out

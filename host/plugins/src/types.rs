@@ -41,10 +41,21 @@ pub enum EventKind {
     BetSettled,
     AccountCreated,
     PriceAlert,
+    AccountConfirmation,
+    PasswordReset,
+    BetStatus,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [EventKind::OrderFilled, EventKind::BetSettled, EventKind::AccountCreated, EventKind::PriceAlert];
+    pub const ALL: [EventKind; 7] = [
+        EventKind::OrderFilled,
+        EventKind::BetSettled,
+        EventKind::AccountCreated,
+        EventKind::PriceAlert,
+        EventKind::AccountConfirmation,
+        EventKind::PasswordReset,
+        EventKind::BetStatus,
+    ];
 
     /// The name used in manifests.
     pub fn as_str(self) -> &'static str {
@@ -53,6 +64,9 @@ impl EventKind {
             EventKind::BetSettled => "bet-settled",
             EventKind::AccountCreated => "account-created",
             EventKind::PriceAlert => "price-alert",
+            EventKind::AccountConfirmation => "account-confirmation",
+            EventKind::PasswordReset => "password-reset",
+            EventKind::BetStatus => "bet-status",
         }
     }
 }
@@ -105,6 +119,38 @@ pub struct PriceAlert {
     pub rising: bool,
 }
 
+/// A new account must confirm its address; the e-mail must carry the token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountConfirmation {
+    pub account: u64,
+    pub email: String,
+    pub token: String,
+}
+
+/// A password reset was requested; the e-mail must carry the token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub account: u64,
+    pub email: String,
+    pub token: String,
+}
+
+/// A bet changed state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BetStatus {
+    pub account: u64,
+    pub bet: u64,
+    pub event_name: String,
+    pub selection: String,
+    /// "accepted", "matched", "settled", "void" or "lapsed".
+    pub status: String,
+    /// Exact decimals in the bet's currency.
+    pub stake: String,
+    pub odds: String,
+    /// Paid back, stake included, once settled or void.
+    pub payout: Option<String>,
+}
+
 /// A server event handed to notifiers (WIT `event`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NotifyEvent {
@@ -112,6 +158,9 @@ pub enum NotifyEvent {
     BetSettled(BetSettled),
     AccountCreated(AccountCreated),
     PriceAlert(PriceAlert),
+    AccountConfirmation(AccountConfirmation),
+    PasswordReset(PasswordReset),
+    BetStatus(BetStatus),
 }
 
 impl NotifyEvent {
@@ -122,6 +171,9 @@ impl NotifyEvent {
             NotifyEvent::BetSettled(e) => e.account,
             NotifyEvent::AccountCreated(e) => e.account,
             NotifyEvent::PriceAlert(e) => e.account,
+            NotifyEvent::AccountConfirmation(e) => e.account,
+            NotifyEvent::PasswordReset(e) => e.account,
+            NotifyEvent::BetStatus(e) => e.account,
         }
     }
 
@@ -131,6 +183,19 @@ impl NotifyEvent {
             NotifyEvent::BetSettled(_) => EventKind::BetSettled,
             NotifyEvent::AccountCreated(_) => EventKind::AccountCreated,
             NotifyEvent::PriceAlert(_) => EventKind::PriceAlert,
+            NotifyEvent::AccountConfirmation(_) => EventKind::AccountConfirmation,
+            NotifyEvent::PasswordReset(_) => EventKind::PasswordReset,
+            NotifyEvent::BetStatus(_) => EventKind::BetStatus,
+        }
+    }
+
+    /// The secret an e-mail for this event must carry (confirmation and reset tokens).
+    /// Such events are delivered by e-mail only: the token proves the address.
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            NotifyEvent::AccountConfirmation(e) => Some(&e.token),
+            NotifyEvent::PasswordReset(e) => Some(&e.token),
+            _ => None,
         }
     }
 }
@@ -282,6 +347,26 @@ pub(crate) fn notify_event(e: &NotifyEvent) -> wit_notify::Event {
             symbol: p.symbol.clone(),
             price: p.price.clone(),
             rising: p.rising,
+        }),
+        NotifyEvent::AccountConfirmation(c) => wit_notify::Event::AccountConfirmation(wit_notify::AccountConfirmation {
+            account: c.account,
+            email: c.email.clone(),
+            token: c.token.clone(),
+        }),
+        NotifyEvent::PasswordReset(r) => wit_notify::Event::PasswordReset(wit_notify::PasswordReset {
+            account: r.account,
+            email: r.email.clone(),
+            token: r.token.clone(),
+        }),
+        NotifyEvent::BetStatus(b) => wit_notify::Event::BetStatus(wit_notify::BetStatus {
+            account: b.account,
+            bet: b.bet,
+            event_name: b.event_name.clone(),
+            selection: b.selection.clone(),
+            status: b.status.clone(),
+            stake: b.stake.clone(),
+            odds: b.odds.clone(),
+            payout: b.payout.clone(),
         }),
     }
 }

@@ -1,11 +1,10 @@
 //! Accounts and sessions, kept in the server's redb tables (not in the engine: they are
 //! not part of the economy). Passwords are hashed with argon2id; session, confirmation
-//! and reset tokens are random and stored only as SHA-256 hashes; e-mails go to a
-//! persisted outbox and, with no relay configured, to a maildir under the data directory.
+//! and reset tokens are random and stored only as SHA-256 hashes. Mails are queued in the
+//! outbox (`crate::mail`) in the same transaction as the token they carry.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,8 @@ use entrepot_protocol::{ApiError, ErrorCode};
 use rand::RngCore;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use entrepot_store::Store;
+
+use crate::mail::Outbox;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -22,11 +23,13 @@ const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 const ACCOUNT_EMAIL: TableDefinition<u64, &str> = TableDefinition::new("account_email");
 const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions");
 const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
-const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// First player account id; lower ids are reserved (0 = the system actor).
 const FIRST_ACCOUNT: u64 = 1_000;
+/// A confirmation or reset mail waits this long for a notifier plugin's text before the
+/// built-in text goes out anyway (a crash between the two must not lose the token).
+const HOLD_MS: u64 = 30_000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
@@ -57,12 +60,15 @@ struct Token {
     expires_ms: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Mail {
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub created_ms: u64,
+/// A token just mailed: the mail is held in the outbox until a notifier plugin has had the
+/// chance to word it (`Outbox::release`).
+#[derive(Clone, Debug)]
+pub struct Mailed {
+    pub account: u64,
+    pub email: String,
+    pub token: String,
+    /// The held mail's outbox id.
+    pub mail: u64,
 }
 
 pub fn now_ms() -> u64 {
@@ -158,28 +164,23 @@ impl Lockout {
 
 pub struct Auth {
     store: Arc<Store>,
-    mail_dir: PathBuf,
+    pub outbox: Arc<Outbox>,
     session_ttl_ms: u64,
     lockout: Lockout,
 }
 
 impl Auth {
-    pub fn new(store: Arc<Store>, data_dir: &std::path::Path, session_ttl_secs: u64, failures: u32, window_secs: u64) -> anyhow::Result<Auth> {
+    pub fn new(store: Arc<Store>, outbox: Arc<Outbox>, session_ttl_secs: u64, failures: u32, window_secs: u64) -> anyhow::Result<Auth> {
         let tx = store.db().begin_write()?;
         tx.open_table(USERS)?;
         tx.open_table(ACCOUNT_EMAIL)?;
         tx.open_table(SESSIONS)?;
         tx.open_table(TOKENS)?;
-        tx.open_table(OUTBOX)?;
         tx.open_table(META)?;
         tx.commit()?;
-        let mail_dir = data_dir.join("mail");
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(mail_dir.join(sub))?;
-        }
         Ok(Auth {
             store,
-            mail_dir,
+            outbox,
             session_ttl_ms: session_ttl_secs * 1000,
             lockout: Lockout { failures, window: Duration::from_secs(window_secs), seen: Mutex::new(HashMap::new()) },
         })
@@ -209,9 +210,9 @@ impl Auth {
         Ok(out)
     }
 
-    /// Create a user (unconfirmed unless `admin`), allocate its account id and send the
-    /// confirmation mail. The caller opens the engine account.
-    pub fn signup(&self, email: &str, password: &str, admin: bool) -> Result<(User, Option<String>), ApiError> {
+    /// Create a user (unconfirmed unless `admin`), allocate its account id and queue the
+    /// confirmation mail (held: see [`Mailed`]). The caller opens the engine account.
+    pub fn signup(&self, email: &str, password: &str, admin: bool) -> Result<(User, Option<Mailed>), ApiError> {
         let email = normalize_email(email)?;
         let password_hash = hash_password(password)?;
         let tx = self.db().begin_write().map_err(internal)?;
@@ -228,7 +229,7 @@ impl Auth {
             tx.open_table(ACCOUNT_EMAIL).map_err(internal)?.insert(account, email.as_str()).map_err(internal)?;
             user
         };
-        let token = if admin {
+        let mailed = if admin {
             None
         } else {
             let token = random_token();
@@ -236,11 +237,11 @@ impl Auth {
             let body = format!(
                 "Welcome to Entrepot!\n\nConfirm your account with this token:\n\n    {token}\n\n(entrepot account confirm --email {email} --token {token})\n"
             );
-            self.queue_mail(&tx, &email, "Confirm your Entrepot account", &body)?;
-            Some(token)
+            let mail = self.outbox.queue(&tx, &email, "Confirm your Entrepot account", &body, HOLD_MS).map_err(internal)?;
+            Some(Mailed { account: user.account, email: email.clone(), token, mail })
         };
         tx.commit().map_err(internal)?;
-        Ok((user, token))
+        Ok((user, mailed))
     }
 
     fn put_token(&self, tx: &redb::WriteTransaction, token: &str, email: &str, purpose: Purpose, ttl_ms: u64) -> Result<(), ApiError> {
@@ -275,21 +276,9 @@ impl Auth {
             }
         };
         let tx = self.db().begin_write().map_err(internal)?;
-        self.queue_mail(&tx, &email, subject, body)?;
-        tx.commit().map_err(internal)
-    }
-
-    /// Persist a mail in the outbox and drop it into the maildir.
-    fn queue_mail(&self, tx: &redb::WriteTransaction, to: &str, subject: &str, body: &str) -> Result<(), ApiError> {
-        let mut meta = tx.open_table(META).map_err(internal)?;
-        let id = meta.get("next_mail").map_err(internal)?.map_or(1, |v| v.value());
-        meta.insert("next_mail", id + 1).map_err(internal)?;
-        let mail = Mail { to: to.into(), subject: subject.into(), body: body.into(), created_ms: now_ms() };
-        tx.open_table(OUTBOX).map_err(internal)?.insert(id, enc(&mail).as_slice()).map_err(internal)?;
-        let text = format!("From: Entrepot <noreply@entrepot.local>\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n{body}");
-        let name = format!("{}.{id}.entrepot", mail.created_ms);
-        let tmp = self.mail_dir.join("tmp").join(&name);
-        std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, self.mail_dir.join("new").join(&name))).map_err(internal)?;
+        self.outbox.queue(&tx, &email, subject, body, 0).map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        self.outbox.wake();
         Ok(())
     }
 
@@ -358,19 +347,20 @@ impl Auth {
         Ok(())
     }
 
-    /// Mail a reset token if the address is known; silent otherwise.
-    pub fn request_reset(&self, email: &str) -> Result<(), ApiError> {
+    /// Queue a reset token mail (held: see [`Mailed`]) if the address is known; `None`
+    /// otherwise, which the caller must not reveal.
+    pub fn request_reset(&self, email: &str) -> Result<Option<Mailed>, ApiError> {
         let email = normalize_email(email)?;
-        if self.user(&email)?.is_none() {
-            return Ok(());
-        }
+        let Some(user) = self.user(&email)? else {
+            return Ok(None);
+        };
         let token = random_token();
         let tx = self.db().begin_write().map_err(internal)?;
         self.put_token(&tx, &token, &email, Purpose::Reset, 3600 * 1000)?;
         let body = format!("Reset your Entrepot password with this token (valid for one hour):\n\n    {token}\n");
-        self.queue_mail(&tx, &email, "Reset your Entrepot password", &body)?;
+        let mail = self.outbox.queue(&tx, &email, "Reset your Entrepot password", &body, HOLD_MS).map_err(internal)?;
         tx.commit().map_err(internal)?;
-        Ok(())
+        Ok(Some(Mailed { account: user.account, email, token, mail }))
     }
 
     /// Set a new password with a reset token; every session of the account ends.

@@ -50,6 +50,20 @@ pub enum ClientCmd {
         #[command(flatten)]
         target: Target,
     },
+    /// Your in-game notifications: the unread ones (or `--all`), newest first; or mark
+    /// some (`--mark-read ID`, repeatable) or all (`--mark-all-read`) read.
+    Notifications {
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        mark_read: Vec<u64>,
+        #[arg(long)]
+        mark_all_read: bool,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Operator commands (log in as the admin first).
     Admin {
         #[command(subcommand)]
@@ -274,6 +288,21 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
             });
             Ok(())
         }
+        ClientCmd::Notifications { all, limit, mark_read, mark_all_read, target } => {
+            let client = connect_logged_in(&target).await?;
+            if mark_all_read || !mark_read.is_empty() {
+                let count = client.mark_notifications_read((!mark_all_read).then_some(mark_read)).await?;
+                print(target.json, json!({"marked_read": count}), || println!("{count} marked read"));
+                return Ok(());
+            }
+            let list = client.notifications(!all, limit).await?;
+            print(target.json, serde_json::to_value(list.iter().map(|n| json!({"id": n.id, "subject": n.subject, "body": n.body, "created_ms": n.created_ms, "read": n.read})).collect::<Vec<_>>())?, || {
+                for n in &list {
+                    println!("{:>6} {} {}\n       {}", n.id, if n.read { " " } else { "*" }, n.subject, n.body);
+                }
+            });
+            Ok(())
+        }
         ClientCmd::Admin { cmd, target } => admin(cmd, &target).await,
     }
 }
@@ -469,7 +498,8 @@ pub fn export(data_dir: &Path) -> anyhow::Result<()> {
             }
         }
     }
-    let auth = crate::auth::Auth::new(store.clone(), data_dir, 3600, 5, 60)?;
+    let outbox = crate::mail::Outbox::open(store.clone(), Default::default())?;
+    let auth = crate::auth::Auth::new(store.clone(), outbox, 3600, 5, 60)?;
     let mut users = auth.users()?;
     users.sort_by_key(|u| u.account);
     for u in users {

@@ -41,6 +41,14 @@ pub struct Config {
     /// Plugins loaded at start: every `<name>.toml` manifest here with its `<name>.wasm`
     /// (default `<data_dir>/plugins`; a missing directory means no plugins).
     pub plugins_dir: Option<PathBuf>,
+    /// Where e-mail goes: an SMTP relay URL (`smtp://host:port`, `smtp://host:port?tls=required`
+    /// for STARTTLS, `smtps://host:port`, optionally with `user:password@`). Without one,
+    /// mail is written to the maildir `<data_dir>/mail`.
+    pub smtp_relay: Option<String>,
+    /// The sender of every e-mail.
+    pub mail_from: String,
+    /// Longest wait between two delivery attempts of a mail (ms); the waits double from 1 s.
+    pub mail_retry_max_ms: u64,
 }
 
 impl Default for Config {
@@ -63,6 +71,9 @@ impl Default for Config {
             allow_unconfirmed_login: false,
             max_connections: 20_000,
             plugins_dir: None,
+            smtp_relay: None,
+            mail_from: "Entrepot <noreply@entrepot.local>".into(),
+            mail_retry_max_ms: 300_000,
         }
     }
 }
@@ -89,6 +100,15 @@ impl Config {
         }
         if let Ok(v) = std::env::var("ENTREPOT_PLUGINS_DIR") {
             config.plugins_dir = Some(v.into());
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_SMTP_RELAY") {
+            config.smtp_relay = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_MAIL_FROM") {
+            config.mail_from = v;
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_MAIL_RETRY_MAX_MS") {
+            config.mail_retry_max_ms = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAIL_RETRY_MAX_MS: {e}"))?;
         }
         if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
             config.allow_unconfirmed_login = v == "1" || v == "true";

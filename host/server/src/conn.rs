@@ -26,6 +26,7 @@ use crate::convert;
 use crate::fanout::Fanout;
 use crate::plugins::{self, PluginOp};
 use crate::betting;
+use entrepot_plugins::{AccountConfirmation, NotifyEvent, PasswordReset};
 use crate::sequencer::{shutting_down, Sequencer};
 use entrepot_core::betting::{BetCommand, BetId, FixtureId, Odds};
 
@@ -219,7 +220,7 @@ async fn route(shared: &Arc<Shared>, conn: &Arc<Conn>, id: u64, request: Request
         Request::Resume { session } => {
             Pending::Ready(shared.auth.session(&session).map(|s| start_session(conn, session, s)))
         }
-        Request::RequestPasswordReset { email } => Pending::Ready(shared.auth.request_reset(&email).map(|_| Response::ResetRequested)),
+        Request::RequestPasswordReset { email } => Pending::Ready(request_reset(shared, email).await),
         Request::ResetPassword { email, token, new_password } => {
             let auth = shared.clone();
             let result = tokio::task::spawn_blocking(move || auth.auth.reset(&email, &token, &new_password))
@@ -292,11 +293,28 @@ fn authorised(shared: &Shared, conn: &Conn) -> Result<Session, ApiError> {
 
 async fn signup(shared: &Arc<Shared>, email: String, password: String) -> Result<Response, ApiError> {
     let s = shared.clone();
-    let (user, _token) = tokio::task::spawn_blocking(move || s.auth.signup(&email, &password, false))
+    let (user, mailed) = tokio::task::spawn_blocking(move || s.auth.signup(&email, &password, false))
         .await
         .map_err(|e| err(ErrorCode::Internal, e.to_string()))??;
+    if let Some(m) = mailed {
+        let event = NotifyEvent::AccountConfirmation(AccountConfirmation { account: m.account, email: m.email, token: m.token });
+        plugins::word_token_mail(shared, event, m.mail).await;
+    }
     open_account(shared, user.account).await?;
     Ok(Response::SignedUp { account: user.account })
+}
+
+/// Mail a reset token to a known address; the same answer either way (no enumeration).
+async fn request_reset(shared: &Arc<Shared>, email: String) -> Result<Response, ApiError> {
+    let s = shared.clone();
+    let mailed = tokio::task::spawn_blocking(move || s.auth.request_reset(&email))
+        .await
+        .map_err(|e| err(ErrorCode::Internal, e.to_string()))??;
+    if let Some(m) = mailed {
+        let event = NotifyEvent::PasswordReset(PasswordReset { account: m.account, email: m.email, token: m.token });
+        plugins::word_token_mail(shared, event, m.mail).await;
+    }
+    Ok(Response::ResetRequested)
 }
 
 /// Open the engine account for a user (idempotent: an existing account is fine).
@@ -455,6 +473,16 @@ async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Sessio
                 return query(shared, move |e| betting::group_query(e, actor, &g).ok_or_else(|| err(ErrorCode::NotFound, "unknown group"))).await;
             }
         },
+        Request::Notifications { unread_only, limit } => {
+            let store = shared.store.clone();
+            let listed = tokio::task::spawn_blocking(move || crate::inbox::list(&store, actor.0, unread_only, limit)).await;
+            return Pending::Ready(listed.unwrap_or_else(|e| Err(err(ErrorCode::Internal, e.to_string()))).map(Response::Notifications));
+        }
+        Request::MarkNotificationsRead { ids } => {
+            let store = shared.store.clone();
+            let marked = tokio::task::spawn_blocking(move || crate::inbox::mark_read(&store, actor.0, ids.as_deref())).await;
+            return Pending::Ready(marked.unwrap_or_else(|e| Err(err(ErrorCode::Internal, e.to_string()))).map(|count| Response::MarkedRead { count }));
+        }
         Request::Admin(admin) => {
             if !session.admin {
                 return Pending::Ready(Err(err(ErrorCode::Forbidden, "admin only")));

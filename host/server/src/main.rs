@@ -8,6 +8,8 @@ mod config;
 mod conn;
 mod convert;
 mod fanout;
+mod inbox;
+mod mail;
 mod plugins;
 mod search;
 mod sequencer;
@@ -57,6 +59,13 @@ enum Cmd {
         data_dir: Option<PathBuf>,
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// SMTP relay URL, e.g. smtp://127.0.0.1:25 or smtps://user:pass@mail.example.com
+        /// (default: write mail to <data-dir>/mail).
+        #[arg(long)]
+        smtp_relay: Option<String>,
+        /// Sender address of every e-mail, e.g. "Entrepot <noreply@example.com>".
+        #[arg(long)]
+        mail_from: Option<String>,
     },
     /// Check a data directory: journal continuity, replay against snapshots, conservation.
     Verify { data_dir: PathBuf },
@@ -74,13 +83,19 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Cmd::Serve { config, data_dir, listen } => {
+        Cmd::Serve { config, data_dir, listen, smtp_relay, mail_from } => {
             let mut config = config::Config::load(config.as_deref())?;
             if let Some(d) = data_dir {
                 config.data_dir = d;
             }
             if let Some(l) = listen {
                 config.listen = l;
+            }
+            if let Some(relay) = smtp_relay {
+                config.smtp_relay = Some(relay).filter(|r| !r.is_empty());
+            }
+            if let Some(from) = mail_from {
+                config.mail_from = from;
             }
             runtime.block_on(server::serve(config))
         }

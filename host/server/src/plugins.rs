@@ -209,6 +209,20 @@ fn info(s: PluginStatus, bindings: &[(MarketId, &entrepot_core::PluginBinding)])
     }
 }
 
+/// Word a held token mail (sign-up confirmation, password reset) with the first e-mail a
+/// notifier proposes for `event` and release it; with no notifier for the event, or one
+/// that faulted or left the token out (the host dropped that), the built-in text goes.
+/// If this fails, the hold expires and the built-in text goes anyway.
+pub async fn word_token_mail(shared: &crate::conn::Shared, event: NotifyEvent, mail: u64) {
+    let proposed = shared.sequencer.notify(event).await.unwrap_or_default();
+    let text = proposed.into_iter().find(|n| n.channel == Channel::Email).map(|n| (n.subject, n.body));
+    let outbox = shared.auth.outbox.clone();
+    let released = tokio::task::spawn_blocking(move || outbox.release(mail, text)).await;
+    if let Err(e) = released.map_err(anyhow::Error::from).and_then(|r| r) {
+        tracing::warn!(mail, error = %e, "token mail not released; it goes with the built-in text when its hold ends");
+    }
+}
+
 /// Where each loaded plugin's manifest is, for reload (shared by connections).
 #[derive(Default)]
 pub struct Paths(Mutex<HashMap<String, PathBuf>>);

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 
 use entrepot_core::rules::Recorder;
 use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RejectReason, RequestId};
+use entrepot_plugins::{Notification, NotifyEvent};
 use entrepot_protocol::{encode, ApiError, ErrorCode, PluginInfo, Push, PushEvent};
 use entrepot_store::journal::encode as encode_state;
 use entrepot_store::{Committer, Job, JournalEntry};
@@ -44,6 +45,7 @@ enum Input {
     Build { actor: AccountId, request: RequestId, build: Build, reply: Reply },
     Read(Reader),
     Plugin(PluginOp, PluginReply),
+    Notify(NotifyEvent, oneshot::Sender<Vec<Notification>>),
     Tick,
     Shutdown,
 }
@@ -127,6 +129,14 @@ impl Sequencer {
         Ok(infos)
     }
 
+    /// Ask the notifier plugins what `event` should produce (none loaded or subscribed:
+    /// nothing). Runs on the engine thread, between commands; changes no state.
+    pub async fn notify(&self, event: NotifyEvent) -> Result<Vec<Notification>, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Input::Notify(event, reply)).await.map_err(|_| shutting_down())?;
+        rx.await.map_err(|_| shutting_down())
+    }
+
     /// Let game time pass (expires due GTD orders).
     pub async fn tick(&self) {
         let _ = self.tx.send(Input::Tick).await;
@@ -173,6 +183,9 @@ impl State {
                 Input::Plugin(op, reply) => {
                     let _ = reply.send(self.plugin_op(op));
                 }
+                Input::Notify(event, reply) => {
+                    let _ = reply.send(self.plugins.host.notify(&event));
+                }
                 Input::Tick => {
                     let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
                     self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None)
@@ -187,6 +200,7 @@ impl State {
             seq: self.engine.seq(),
             entry: None,
             account_events: Vec::new(),
+            inbox: Vec::new(),
             snapshot: Some(snapshot),
             done: Box::new(move |r, _| {
                 let _ = done_tx.send(r);
@@ -278,6 +292,7 @@ impl State {
             let _ = self.mailer.send(m);
         }
         let mut account_events = Vec::new();
+        let mut inbox = Vec::new();
         let mut market_frames = Vec::new();
         let mut topic_frames = Vec::new();
         for (route, event) in self.pushes.drain(..) {
@@ -285,6 +300,10 @@ impl State {
                 Route::Account(account) => {
                     let cursor = self.cursors.entry(account).or_insert(0);
                     *cursor += 1;
+                    // In-game notices are kept until read, under their cursor.
+                    if let PushEvent::Notice { subject, body } = &event {
+                        inbox.push((account, *cursor, crate::inbox::encode(subject, body, ctx.time)));
+                    }
                     account_events.push((account, *cursor, encode(&Push { cursor: *cursor, event })));
                 }
                 Route::Market(market, cursor) => market_frames.push((market, cursor, encode(&Push { cursor, event }))),
@@ -298,6 +317,7 @@ impl State {
             seq,
             entry: Some(encode_state(&JournalEntry { ctx, command, decisions })),
             account_events,
+            inbox,
             snapshot,
             done: Box::new(move |result, account_events| {
                 let durable = result.is_ok();

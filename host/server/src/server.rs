@@ -15,6 +15,7 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::conn::{self, quota, Shared};
 use crate::fanout::Fanout;
+use crate::mail::{deliver, Backoff, Outbox, Transport};
 use crate::plugins::{self, PluginOp, Plugins};
 use crate::sequencer::{Sequencer, SequencerConfig, SYSTEM_REQUEST};
 use crate::tls;
@@ -47,7 +48,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             ..Default::default()
         },
     );
-    let auth = Arc::new(Auth::new(store.clone(), &config.data_dir, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?);
+    // Mail: the outbox is read back as it was; the delivery thread starts on what is due.
+    let outbox = Outbox::open(store.clone(), Backoff { max_ms: config.mail_retry_max_ms, ..Default::default() })?;
+    let transport = Transport::new(config.smtp_relay.as_deref(), &config.mail_from, config.data_dir.join("mail"))?;
+    let mail_to = transport.describe(config.smtp_relay.as_deref());
+    let waiting = outbox.all()?.len();
+    deliver::spawn(outbox.clone(), transport);
+    let auth = Arc::new(Auth::new(store.clone(), outbox, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?);
     let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(config.data_dir.join("plugin-cache")), ..Default::default() })?;
     let mailer = spawn_mailer(auth.clone());
     let catalog = Arc::new(crate::search::Catalog::default());
@@ -85,6 +92,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = endpoint.local_addr()?;
     println!("entrepot listening on {addr} (QUIC, ALPN entrepot/1)");
     println!("certificate fingerprint (sha256): {}", cert.fingerprint);
+    println!("mail: {mail_to} ({waiting} waiting in the outbox)");
     println!("data directory: {}", config.data_dir.display());
     tracing::info!(%addr, fingerprint = %cert.fingerprint, "listening");
 
@@ -137,7 +145,8 @@ async fn load_plugins(shared: &Arc<Shared>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Delivers notifier e-mails through the outbox, off the engine thread.
+/// Queues notifier e-mails in the outbox (addressed to the account's login), off the engine
+/// thread.
 fn spawn_mailer(auth: Arc<Auth>) -> crate::sequencer::Mailer {
     let (tx, rx) = std::sync::mpsc::channel::<(u64, String, String)>();
     std::thread::Builder::new()

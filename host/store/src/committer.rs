@@ -17,6 +17,9 @@ use crate::journal::{put_snapshot, Store, StoreError};
 pub const ACCOUNT_EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("account_events");
 /// account → the last cursor written to `ACCOUNT_EVENTS`.
 pub const ACCOUNT_CURSORS: TableDefinition<u64, u64> = TableDefinition::new("account_cursors");
+/// (account, id) → one encoded in-game notification, kept until the player reads it (the
+/// server's inbox; the id is the cursor of the notice on the account stream).
+pub const INBOX: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("inbox");
 
 /// Runs after the job's batch is durable (or failed), getting back its account events.
 pub type Done = Box<dyn FnOnce(Result<(), String>, Vec<(u64, u64, Vec<u8>)>) + Send>;
@@ -29,6 +32,8 @@ pub struct Job {
     pub entry: Option<Vec<u8>>,
     /// (account, cursor, encoded event)
     pub account_events: Vec<(u64, u64, Vec<u8>)>,
+    /// (account, id, encoded notification) for `INBOX`, durable with the events.
+    pub inbox: Vec<(u64, u64, Vec<u8>)>,
     pub snapshot: Option<Vec<u8>>,
     pub done: Done,
 }
@@ -132,6 +137,12 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
                 cursors.insert(*account, *cursor)?;
             }
             drop(cursors);
+            if batch.iter().any(|job| !job.inbox.is_empty()) {
+                let mut inbox = tx.open_table(INBOX)?;
+                for (account, id, bytes) in batch.iter().flat_map(|job| &job.inbox) {
+                    inbox.insert((*account, *id), bytes.as_slice())?;
+                }
+            }
             for job in &batch {
                 if let Some(snapshot) = &job.snapshot {
                     put_snapshot(tx, job.seq, snapshot)?;

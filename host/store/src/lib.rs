@@ -8,5 +8,5 @@
 pub mod committer;
 pub mod journal;
 
-pub use committer::{CommitStats, Committer, CommitterConfig, Job, ACCOUNT_CURSORS, ACCOUNT_EVENTS};
+pub use committer::{CommitStats, Committer, CommitterConfig, Job, ACCOUNT_CURSORS, ACCOUNT_EVENTS, INBOX};
 pub use journal::{JournalEntry, Recovered, Store, StoreError, VerifyReport};

@@ -6,7 +6,12 @@
 //! | `bet-settled`     | `Bet 7 won: Reds on Reds v Blues`                        |
 //! | `account-created` | `Welcome to the exchange, Ada`                           |
 //! | `price-alert`     | `IRON/GOLD rose to 12.50`                                |
+//! | `account-confirmation` | `Confirm your Entrepot account` (e-mail only, with the token) |
+//! | `password-reset`  | `Reset your Entrepot password` (e-mail only, with the token) |
+//! | `bet-status`      | `Bet 7 matched: Reds on Reds v Blues`                    |
 //!
+//! Confirmation and reset mails go by e-mail whatever `email` says (the host drops any
+//! other channel for them): the token on its own line, and the command that uses it.
 //! A partial fill says `partly filled` and how many lots are still open. Symbols of the form
 //! `BASE/QUOTE` name the item and the currency; other symbols are used as they are.
 //!
@@ -15,7 +20,8 @@
 
 use entrepot_sdk::config::Config;
 use entrepot_sdk::notifier::{
-    AccountCreated, BetSettled, Channel, Event, Guest, Notification, OrderFilled, PriceAlert, Side,
+    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled,
+    PasswordReset, PriceAlert, Side,
 };
 
 pub struct MailNotifier;
@@ -151,6 +157,51 @@ pub fn price_alert(alert: &PriceAlert) -> Message {
     }
 }
 
+pub fn bet_status(bet: &BetStatus) -> Message {
+    let subject = format!("Bet {} {}: {} on {}", bet.bet, bet.status, bet.selection, bet.event_name);
+    let terms = format!("{} at odds {}", bet.stake, bet.odds);
+    let state = match (bet.status.as_str(), &bet.payout) {
+        ("accepted", _) => format!("Your stake of {terms} is waiting to be matched."),
+        ("matched", _) => format!("Your stake of {terms} is matched and stands."),
+        ("lapsed", _) => format!("Your stake of {terms} was not matched in time and has been returned."),
+        ("void", _) => format!("The bet is void: your stake of {} has been returned.", bet.stake),
+        (_, Some(payout)) => format!("{payout} has been paid to your account, stake included ({terms})."),
+        (status, None) => format!("The bet is now {status} ({terms})."),
+    };
+    Message {
+        account: bet.account,
+        summary: format!("{subject}. {state}"),
+        details: format!("Your bet {} on {} in {}:\n{state}", bet.bet, bet.selection, bet.event_name),
+        subject,
+    }
+}
+
+/// The confirmation e-mail: the token on a line of its own, then the command that uses it.
+pub fn account_confirmation(settings: &Settings, c: &AccountConfirmation) -> Notification {
+    Notification {
+        channel: Channel::Email,
+        account: c.account,
+        subject: "Confirm your Entrepot account".into(),
+        body: format!(
+            "Hello,\n\nWelcome! Confirm your account ({}) with this token:\n\n    {}\n\n(entrepot account confirm --email {} --token {})\n\n-- \n{}\n",
+            c.account, c.token, c.email, c.token, settings.signature
+        ),
+    }
+}
+
+/// The reset e-mail: the token on a line of its own; valid for one hour.
+pub fn password_reset(settings: &Settings, r: &PasswordReset) -> Notification {
+    Notification {
+        channel: Channel::Email,
+        account: r.account,
+        subject: "Reset your Entrepot password".into(),
+        body: format!(
+            "Hello,\n\nSomeone (hopefully you) asked to reset the password of {}. Reset it with this token\n(valid for one hour):\n\n    {}\n\nIf it was not you, ignore this mail: nothing changes.\n\n-- \n{}\n",
+            r.email, r.token, settings.signature
+        ),
+    }
+}
+
 /// The event's message on the enabled channels.
 pub fn notify(settings: &Settings, event: &Event) -> Vec<Notification> {
     let message = match event {
@@ -158,6 +209,10 @@ pub fn notify(settings: &Settings, event: &Event) -> Vec<Notification> {
         Event::BetSettled(e) => bet_settled(e),
         Event::AccountCreated(e) => account_created(e),
         Event::PriceAlert(e) => price_alert(e),
+        Event::BetStatus(e) => bet_status(e),
+        // Tokens: e-mail only, whatever the channel settings say.
+        Event::AccountConfirmation(e) => return vec![account_confirmation(settings, e)],
+        Event::PasswordReset(e) => return vec![password_reset(settings, e)],
     };
     let mut out = Vec::with_capacity(2);
     if settings.in_game {
@@ -257,6 +312,52 @@ mod tests {
         let _host = Harness::new().config("email", "yes");
         assert_eq!(MailNotifier::on_event(fill(0, "A/B")).len(), 2);
         assert_eq!(entrepot_sdk::testing::logs().len(), 1);
+    }
+
+    #[test]
+    fn confirmation_and_reset_mails_carry_the_token_by_email_only() {
+        let _host = Harness::new().config("email", false).config("signature", "Copper Coast");
+        let token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+        let confirm = Event::AccountConfirmation(AccountConfirmation { account: 1000, email: "ann@example.com".into(), token: token.into() });
+        let sent = MailNotifier::on_event(confirm);
+        assert_eq!(sent.len(), 1);
+        assert_eq!((sent[0].channel, sent[0].account), (Channel::Email, 1000));
+        assert_eq!(sent[0].subject, "Confirm your Entrepot account");
+        assert!(sent[0].body.contains(&format!("\n    {token}\n")), "{}", sent[0].body);
+        assert!(sent[0].body.contains(&format!("--email ann@example.com --token {token}")), "{}", sent[0].body);
+        assert!(sent[0].body.ends_with("-- \nCopper Coast\n"));
+
+        let reset = Event::PasswordReset(PasswordReset { account: 1000, email: "ann@example.com".into(), token: token.into() });
+        let sent = MailNotifier::on_event(reset);
+        assert_eq!(sent.len(), 1);
+        assert_eq!((sent[0].channel, sent[0].subject.as_str()), (Channel::Email, "Reset your Entrepot password"));
+        assert!(sent[0].body.contains(&format!("\n    {token}\n")), "{}", sent[0].body);
+    }
+
+    #[test]
+    fn bet_status_changes() {
+        let _host = Harness::new().config("email", false);
+        let status = |status: &str, payout: Option<&str>| {
+            let e = Event::BetStatus(BetStatus {
+                account: 3,
+                bet: 7,
+                event_name: "Reds v Blues".into(),
+                selection: "Reds".into(),
+                status: status.into(),
+                stake: "10".into(),
+                odds: "2.5".into(),
+                payout: payout.map(Into::into),
+            });
+            MailNotifier::on_event(e).remove(0)
+        };
+        let matched = status("matched", None);
+        assert_eq!(matched.subject, "Bet 7 matched: Reds on Reds v Blues");
+        assert_eq!(matched.body, "Bet 7 matched: Reds on Reds v Blues. Your stake of 10 at odds 2.5 is matched and stands.");
+        assert!(status("accepted", None).body.contains("waiting to be matched"));
+        assert!(status("lapsed", None).body.contains("has been returned"));
+        assert!(status("void", Some("10")).body.contains("The bet is void: your stake of 10 has been returned."));
+        assert!(status("settled", Some("25")).body.contains("25 has been paid to your account, stake included (10 at odds 2.5)."));
+        assert!(status("settled", None).body.ends_with("The bet is now settled (10 at odds 2.5)."));
     }
 
     #[test]

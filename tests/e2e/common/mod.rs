@@ -2,12 +2,13 @@
 //! a temporary data directory, and real QUIC clients.
 #![allow(dead_code)]
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
 
 use entrepot_protocol::client::Client;
 use entrepot_protocol::*;
@@ -22,16 +23,21 @@ pub struct Server {
     pub addr: SocketAddr,
     pub fingerprint: String,
     pub data_dir: PathBuf,
-    /// Lines the server printed on stdout.
+    /// Lines the server printed on stdout up to "data directory:", and after.
+    pub startup: Vec<String>,
     pub stdout: mpsc::Receiver<String>,
+    /// Tokens `mail_token` already returned (each mail's token is handed out once).
+    seen_tokens: Mutex<HashSet<String>>,
 }
 
 fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The `entrepot` binary under test; `ENTREPOT_BIN` points elsewhere (e.g. a private copy
+/// when several checkouts share one target directory).
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_entrepot"))
+    std::env::var_os("ENTREPOT_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_entrepot")))
 }
 
 impl Server {
@@ -64,16 +70,26 @@ impl Server {
             }
         });
         let mut fingerprint = None;
+        let mut startup = Vec::new();
         loop {
             let line = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start within 60 s");
             if let Some(fp) = line.strip_prefix("certificate fingerprint (sha256): ") {
                 fingerprint = Some(fp.trim().to_string());
             }
-            if line.starts_with("data directory:") {
+            startup.push(line);
+            if startup.last().unwrap().starts_with("data directory:") {
                 break;
             }
         }
-        Server { child: Some(child), addr, fingerprint: fingerprint.expect("fingerprint line"), data_dir: data_dir.to_path_buf(), stdout: rx }
+        Server {
+            child: Some(child),
+            addr,
+            fingerprint: fingerprint.expect("fingerprint line"),
+            data_dir: data_dir.to_path_buf(),
+            startup,
+            stdout: rx,
+            seen_tokens: Mutex::new(HashSet::new()),
+        }
     }
 
     pub async fn client(&self) -> Client {
@@ -100,19 +116,27 @@ impl Server {
         c
     }
 
-    /// The newest token mailed to `email` (from the maildir the server writes without a relay).
+    /// The token of the next mail to `email` (from the maildir the server writes without a
+    /// relay): waits for a mail whose token this harness has not handed out yet, since
+    /// delivery runs on the server's mail thread.
     pub fn mail_token(&self, email: &str) -> String {
-        let dir = self.data_dir.join("mail/new");
-        let mut mails: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-        mails.sort();
-        for path in mails.iter().rev() {
-            let text = std::fs::read_to_string(path).unwrap();
-            if text.contains(&format!("To: {email}")) {
-                let line = text.lines().skip_while(|l| !l.contains("token")).nth(2).expect("token line");
-                return line.trim().to_string();
+        self.mail_token_in(&self.data_dir.join("mail"), email)
+    }
+
+    /// Like [`Server::mail_token`], for mail delivered to another maildir (an SMTP relay's).
+    pub fn mail_token_in(&self, maildir: &Path, email: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            for (_, text) in mails_to(maildir, email).into_iter().rev() {
+                if let Some(token) = token_in(&text) {
+                    if self.seen_tokens.lock().unwrap().insert(token.clone()) {
+                        return token;
+                    }
+                }
             }
+            assert!(Instant::now() < deadline, "no new mail with a token for {email} in {}", maildir.display());
+            std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("no mail for {email}");
     }
 
     /// SIGKILL: no chance to flush anything.
@@ -142,6 +166,28 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// Every mail to `email` in a maildir's `new/`, oldest first: (file name, text).
+pub fn mails_to(maildir: &Path, email: &str) -> Vec<(String, String)> {
+    let mut mails: Vec<(String, String)> = std::fs::read_dir(maildir.join("new"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+                .filter(|(_, text)| text.lines().any(|l| l.trim_end() == format!("To: {email}")))
+                .collect()
+        })
+        .unwrap_or_default();
+    mails.sort();
+    mails
+}
+
+/// The token in a mail: a word of 48 hex digits (what the server issues).
+pub fn token_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| w.len() == 48 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_string)
 }
 
 pub fn d(s: &str) -> Decimal {

@@ -5,7 +5,8 @@ use std::time::Instant;
 use entrepot_core::rules::{Fees, Listing, Rules, TradeFacts};
 use entrepot_core::{AccountId, MarketStatus, Side};
 use entrepot_plugins::{
-    AccountCreated, BetOutcome, BetSpec, Channel, EventResult, NotifyEvent, ParticipantScore, PluginFault, PriceAlert, World,
+    AccountConfirmation, AccountCreated, BetOutcome, BetSpec, BetStatus, Channel, EventResult, NotifyEvent, ParticipantScore, PasswordReset,
+    PluginFault, PriceAlert, World,
 };
 
 use crate::common::*;
@@ -92,6 +93,31 @@ fn mail_notifier_returns_notifications() {
     let alert = NotifyEvent::PriceAlert(PriceAlert { account: 9, market: 1, symbol: "IRON/GOLD".into(), price: "12.50".into(), rising: true });
     let out = host.notify(&alert);
     assert!(!out.is_empty() && out[0].subject.starts_with("IRON/GOLD rose to 12.50"), "{out:?}");
+
+    // Tokens: one e-mail that carries the token, nothing in game.
+    let token = "00112233445566778899aabbccddeeff0011223344556677";
+    let confirm = NotifyEvent::AccountConfirmation(AccountConfirmation { account: 9, email: "ada@example.com".into(), token: token.into() });
+    let out = host.notify(&confirm);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!((out[0].channel, out[0].account, out[0].subject.as_str()), (Channel::Email, 9, "Confirm your Entrepot account"));
+    assert!(out[0].body.contains(token), "{}", out[0].body);
+    let reset = NotifyEvent::PasswordReset(PasswordReset { account: 9, email: "ada@example.com".into(), token: token.into() });
+    let out = host.notify(&reset);
+    assert!(out.len() == 1 && out[0].channel == Channel::Email && out[0].body.contains(token), "{out:?}");
+
+    let bet = NotifyEvent::BetStatus(BetStatus {
+        account: 9,
+        bet: 7,
+        event_name: "Reds v Blues".into(),
+        selection: "Reds".into(),
+        status: "matched".into(),
+        stake: "10".into(),
+        odds: "2.5".into(),
+        payout: None,
+    });
+    let out = host.notify(&bet);
+    assert_eq!(out.len(), 2, "{out:?}");
+    assert_eq!(out[0].subject, "Bet 7 matched: Reds on Reds v Blues");
 }
 
 #[test]
@@ -99,7 +125,10 @@ fn notifiers_only_hear_their_events() {
     let dir = tempfile::tempdir().unwrap();
     let path = variant(dir.path(), "mail-notifier", "alerts-only", |t| {
         t.replace("name = \"mail-notifier\"", "name = \"alerts-only\"")
-            .replace("events = [\"order-filled\", \"bet-settled\", \"account-created\", \"price-alert\"]", "events = [\"price-alert\"]")
+            .replace(
+                "events = [\"order-filled\", \"bet-settled\", \"account-created\", \"price-alert\", \"account-confirmation\", \"password-reset\", \"bet-status\"]",
+                "events = [\"price-alert\"]",
+            )
     });
     let mut host = host_with([runtime().load(&path).unwrap()]);
     assert!(host.notify(&NotifyEvent::AccountCreated(AccountCreated { account: 9, display_name: "Ada".into() })).is_empty());

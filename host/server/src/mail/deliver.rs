@@ -1,0 +1,155 @@
+//! The delivery thread: takes due mails from the outbox and hands them to the transport —
+//! an SMTP relay (lettre, plain / STARTTLS / TLS with rustls) or, with no relay
+//! configured, a maildir under the data directory (`<data>/mail/{tmp,new,cur}`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{Message, SmtpTransport, Transport as _};
+
+use super::outbox::{Mail, Outbox};
+use crate::auth::now_ms;
+
+/// How many due mails one pass takes.
+const BATCH: usize = 64;
+/// The longest the thread sleeps without looking (new mail wakes it at once anyway).
+const IDLE: Duration = Duration::from_secs(30);
+/// One SMTP command may take this long before the attempt counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub enum Transport {
+    /// Each mail becomes a file in `<dir>/new` (via `<dir>/tmp`), named after its id.
+    Maildir { dir: PathBuf, from: String },
+    Smtp { relay: Box<SmtpTransport>, from: Mailbox },
+}
+
+impl Transport {
+    /// SMTP when `relay` is set (`smtp://host:port`, `smtp://host:port?tls=required`,
+    /// `smtps://host:port`, with optional `user:password@`), the maildir otherwise.
+    pub fn new(relay: Option<&str>, from: &str, maildir: PathBuf) -> anyhow::Result<Transport> {
+        let Some(url) = relay else {
+            for sub in ["new", "cur", "tmp"] {
+                std::fs::create_dir_all(maildir.join(sub))?;
+            }
+            return Ok(Transport::Maildir { dir: maildir, from: from.into() });
+        };
+        let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("mail_from {from:?}: {e}"))?;
+        let relay = SmtpTransport::from_url(url)
+            .map_err(|e| anyhow::anyhow!("smtp_relay {}: {e}", redact(url)))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Transport::Smtp { relay: Box::new(relay), from })
+    }
+
+    /// Where mail goes, for the start-up banner (no credentials).
+    pub fn describe(&self, relay: Option<&str>) -> String {
+        match self {
+            Transport::Maildir { dir, .. } => format!("maildir {}", dir.display()),
+            Transport::Smtp { .. } => format!("SMTP relay {}", redact(relay.unwrap_or_default())),
+        }
+    }
+
+    fn send(&self, mail: &Mail) -> Result<(), String> {
+        match self {
+            Transport::Maildir { dir, from } => {
+                let text = format!("From: {from}\r\nTo: {}\r\nSubject: {}\r\n\r\n{}", mail.to, mail.subject, mail.body);
+                // The same name for the same mail: a retry after a crash overwrites, never doubles.
+                let name = format!("{}.{}.entrepot", mail.created_ms, mail.id);
+                let tmp = dir.join("tmp").join(&name);
+                std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, dir.join("new").join(&name))).map_err(|e| e.to_string())
+            }
+            Transport::Smtp { relay, from } => {
+                let to: Mailbox = mail.to.parse().map_err(|e| format!("address {:?}: {e}", mail.to))?;
+                let domain = from.email.domain().to_owned();
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(mail.subject.clone())
+                    // Stable per mail, so a relay can tell a resend after a crash.
+                    .message_id(Some(format!("<{}.{}@{domain}>", mail.created_ms, mail.id)))
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.body.clone())
+                    .map_err(|e| e.to_string())?;
+                relay.send(&message).map(drop).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// `smtp://user:secret@host` → `smtp://***@host`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}***{}", &url[..scheme + 3], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Start the delivery thread. It runs for the life of the process; the outbox makes a stop
+/// at any point safe (a mail sent but not yet removed is sent again, with the same name or
+/// Message-ID).
+pub fn spawn(outbox: Arc<Outbox>, transport: Transport) {
+    std::thread::Builder::new()
+        .name("mail".into())
+        .spawn(move || loop {
+            let sent = deliver_due(&outbox, &transport);
+            if sent > 0 {
+                continue;
+            }
+            let wait = match outbox.next_due() {
+                Ok(Some(due)) => Duration::from_millis(due.saturating_sub(now_ms())).min(IDLE),
+                Ok(None) => IDLE,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox unreadable");
+                    IDLE
+                }
+            };
+            // New mail wakes the thread at once; the floor keeps a broken store from spinning.
+            outbox.wait(wait.max(Duration::from_millis(50)));
+        })
+        .expect("spawn mail thread");
+}
+
+/// One pass over the due mails; returns how many were delivered.
+fn deliver_due(outbox: &Outbox, transport: &Transport) -> usize {
+    let due = match outbox.due(now_ms(), BATCH) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox unreadable");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for mail in due {
+        match transport.send(&mail) {
+            Ok(()) => {
+                tracing::info!(id = mail.id, to = %mail.to, attempts = mail.attempts + 1, "mail delivered");
+                if let Err(e) = outbox.delivered(mail.id) {
+                    tracing::error!(id = mail.id, error = %e, "mail delivered but still in the outbox (it will be sent again)");
+                }
+                sent += 1;
+            }
+            Err(error) => match outbox.failed(mail.id, &error, now_ms()) {
+                Ok(Some(m)) => {
+                    let retry_in_ms = m.next_attempt_ms.saturating_sub(now_ms());
+                    tracing::warn!(id = m.id, to = %m.to, attempts = m.attempts, retry_in_ms, %error, "mail not delivered; will retry");
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(id = mail.id, error = %e, "could not reschedule mail"),
+            },
+        }
+    }
+    sent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn credentials_never_reach_the_log() {
+        assert_eq!(redact("smtps://ann:secret@mail.example.com:465"), "smtps://***@mail.example.com:465");
+        assert_eq!(redact("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+    }
+}
