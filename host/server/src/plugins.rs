@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use entrepot_core::betting::BetEvent;
 use entrepot_core::{Engine, Event, MarketId};
-use entrepot_plugins::{BetSettled, Channel, MarketInfo, Notification, NotifyEvent, OrderFilled, Plugin, PluginHost, PluginStatus, Runtime, World};
+use entrepot_plugins::{BetSettled, BetStatus, Channel, MarketInfo, Notification, NotifyEvent, OrderFilled, Plugin, PluginHost, PluginStatus, Runtime, World};
 use entrepot_protocol::{ApiError, ErrorCode, PluginInfo};
 
 /// What an admin asks of the plugins; answered on the engine thread.
@@ -140,15 +140,31 @@ impl Plugins {
                 Event::Bet(BetEvent::BetSettled { bet, account, asset, outcome, paid, .. }) => {
                     let Some(view) = engine.bet(bet) else { continue };
                     let (event_name, selection) = bet_names(engine, &view);
-                    let event = NotifyEvent::BetSettled(BetSettled {
-                        account: account.0,
-                        bet: bet.0,
-                        event_name,
-                        selection,
-                        result: outcome.word().into(),
-                        payout: crate::convert::amount_out(engine, asset, paid).normalize().to_string(),
-                    });
+                    let payout = crate::convert::amount_out(engine, asset, paid).normalize().to_string();
+                    // The settled outcome as the bettor sees it (a lay's is inverted).
+                    let result = match view.state {
+                        entrepot_core::betting::BetState::Settled(o) => o.word(),
+                        _ => outcome.word(),
+                    };
+                    let status = if result == "void" { "void" } else { "settled" };
+                    out.extend(self.host.notify(&bet_status(engine, &view, status, Some(payout.clone()))));
+                    let event = NotifyEvent::BetSettled(BetSettled { account: account.0, bet: bet.0, event_name, selection, result: result.into(), payout });
                     out.extend(self.host.notify(&event));
+                }
+                Event::Bet(BetEvent::BetPlaced { bet, .. }) => {
+                    if let Some(view) = engine.bet(bet) {
+                        out.extend(self.host.notify(&bet_status(engine, &view, "accepted", None)));
+                    }
+                }
+                Event::Bet(BetEvent::BetMatched { bet, .. }) => {
+                    if let Some(view) = engine.bet(bet) {
+                        out.extend(self.host.notify(&bet_status(engine, &view, "matched", None)));
+                    }
+                }
+                Event::Bet(BetEvent::OrderClosed { order, lapsed: true, .. }) => {
+                    if let Some(view) = engine.bet(order) {
+                        out.extend(self.host.notify(&bet_status(engine, &view, "lapsed", None)));
+                    }
                 }
                 _ => {}
             }
@@ -169,6 +185,21 @@ fn bet_names(engine: &Engine, bet: &entrepot_core::betting::BetView) -> (String,
         [one] => name(one),
         legs => (format!("{}-leg parlay", legs.len()), legs.iter().map(|l| name(l).1).collect::<Vec<_>>().join(" + ")),
     }
+}
+
+/// A `bet-status` notifier event for a bet in its current state.
+fn bet_status(engine: &Engine, bet: &entrepot_core::betting::BetView, status: &str, payout: Option<String>) -> NotifyEvent {
+    let (event_name, selection) = bet_names(engine, bet);
+    NotifyEvent::BetStatus(BetStatus {
+        account: bet.account.0,
+        bet: bet.bet.0,
+        event_name,
+        selection,
+        status: status.into(),
+        stake: crate::convert::amount_out(engine, bet.asset, bet.stake).normalize().to_string(),
+        odds: bet.odds.to_string(),
+        payout,
+    })
 }
 
 /// A message for one account: (account, subject, body).
