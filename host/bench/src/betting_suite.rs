@@ -296,8 +296,10 @@ pub fn run(quick: bool) {
     let singles: Vec<(SelectionRef, BetOutcome)> = settled
         .iter()
         .filter_map(|(bet, outcome)| {
-            let legs = d.engine.bet(*bet).expect("settled bet").legs;
-            (legs.len() == 1).then(|| (legs[0], *outcome))
+            let view = d.engine.bet(*bet).expect("settled bet");
+            // A lay records the selection's outcome from the layer's side.
+            let outcome = if view.side == Some(BackLay::Lay) { outcome.for_layer() } else { *outcome };
+            (view.legs.len() == 1).then(|| (view.legs[0], outcome))
         })
         .collect();
     let mut naive = Vec::with_capacity(singles.len());
