@@ -258,7 +258,7 @@ mod tests {
             (id, failed)
         };
         let outbox = open(dir.path(), Backoff::default());
-        assert_eq!(outbox.all().unwrap(), [failed.clone()]);
+        assert_eq!(outbox.all().unwrap(), std::slice::from_ref(&failed));
         assert_eq!((failed.id, failed.attempts, failed.next_attempt_ms), (id, 1, 2_000));
         assert_eq!(queue(&outbox, "b@example.com", 0), id + 1);
     }
