@@ -38,7 +38,7 @@ impl Engine {
                     }
                 }
                 // The house's worst case on a parlay is capped by the tightest leg market.
-                let net = odds.checked_add(Ratio::ZERO).and_then(|o| o.apply_floor(req.stake)).ok_or(RejectReason::OutOfRange)?.saturating_sub(req.stake);
+                let net = odds.apply_floor(req.stake).ok_or(RejectReason::OutOfRange)?.saturating_sub(req.stake);
                 let cap = priced.iter().map(|l| self.exposure_limit(l.selection)).min().unwrap_or(0);
                 if net > cap {
                     let max_stake = Ratio::new(cap as u128 * odds.denominator, odds.numerator.saturating_sub(odds.denominator).max(1)).apply_floor(1).unwrap_or(0);
