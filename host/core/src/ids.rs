@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An integer id newtype (also used by `betting::model`).
 macro_rules! id {
     ($(#[$m:meta])* $name:ident($t:ty)) => {
         $(#[$m])*
@@ -13,6 +14,7 @@ macro_rules! id {
         }
     };
 }
+pub(crate) use id;
 
 id!(
     /// A player account, chosen by the server (issue 3 maps logins onto it).

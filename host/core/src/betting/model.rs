@@ -10,16 +10,7 @@ use super::payout::BetOutcome;
 use super::spec::EventResult;
 use crate::ids::{AccountId, AssetId, RequestId};
 
-macro_rules! id {
-    ($(#[$m:meta])* $name:ident($t:ty)) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
-        pub struct $name(pub $t);
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
-        }
-    };
-}
+use crate::ids::id;
 
 id!(
     /// An event (fixture), chosen by the admin or the fixtures file that creates it.

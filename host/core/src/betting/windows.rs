@@ -29,16 +29,7 @@ impl Engine {
         if w.count == 0 {
             return;
         }
-        let window = OddsWindow {
-            selection: sel,
-            start: w.start,
-            end: w.start + WINDOW_MS,
-            average: Odds((w.sum / w.count as u128) as u64),
-            min: Odds(w.min),
-            max: Odds(w.max),
-            count: w.count,
-            matched: w.matched,
-        };
+        let window = w.summary(sel);
         let kept = self.betting.closed_windows.entry(sel).or_default();
         if kept.len() == WINDOWS_KEPT {
             kept.pop_front();
@@ -51,16 +42,23 @@ impl Engine {
     /// were seen in it) as it stands.
     pub fn odds_windows(&self, sel: SelectionRef) -> (Vec<OddsWindow>, Option<OddsWindow>) {
         let closed = self.betting.closed_windows.get(&sel).map(|d| d.iter().copied().collect()).unwrap_or_default();
-        let open = self.betting.windows.get(&sel).filter(|w| w.count > 0).map(|w| OddsWindow {
-            selection: sel,
-            start: w.start,
-            end: w.start + WINDOW_MS,
-            average: Odds((w.sum / w.count as u128) as u64),
-            min: Odds(w.min),
-            max: Odds(w.max),
-            count: w.count,
-            matched: w.matched,
-        });
+        let open = self.betting.windows.get(&sel).filter(|w| w.count > 0).map(|w| w.summary(sel));
         (closed, open)
+    }
+}
+
+impl WindowState {
+    /// The aggregate as queries and events show it (needs at least one observation).
+    fn summary(&self, sel: SelectionRef) -> OddsWindow {
+        OddsWindow {
+            selection: sel,
+            start: self.start,
+            end: self.start + WINDOW_MS,
+            average: Odds((self.sum / self.count as u128) as u64),
+            min: Odds(self.min),
+            max: Odds(self.max),
+            count: self.count,
+            matched: self.matched,
+        }
     }
 }
