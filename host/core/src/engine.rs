@@ -276,12 +276,13 @@ impl Engine {
 
     /// Run one command and append its events to `out`. Markets bound to a rules plugin
     /// use their native policy (see [`Engine::apply_with`]).
-    pub fn apply(&mut self, ctx: Ctx, cmd: &Command, out: &mut Vec<Event>) {
+    pub fn apply(&mut self, ctx: Ctx, cmd: &Command, out: &mut Vec<Event>) -> Outcome {
         self.apply_with(ctx, cmd, out, &mut NativeOnly)
     }
 
     /// Run one command, asking `rules` for the decisions of plugin-bound markets.
-    pub fn apply_with(&mut self, ctx: Ctx, cmd: &Command, out: &mut Vec<Event>, rules: &mut dyn Rules) {
+    /// Returns the command's outcome (for a duplicate: the original outcome).
+    pub fn apply_with(&mut self, ctx: Ctx, cmd: &Command, out: &mut Vec<Event>, rules: &mut dyn Rules) -> Outcome {
         self.now = self.now.max(ctx.time);
         self.seq = ctx.seq;
         self.generation += 1;
@@ -289,8 +290,9 @@ impl Engine {
         self.run_timers(out);
         self.forget_old_requests();
         let key = (cmd.actor.0, cmd.request.0);
-        if let Some(&outcome) = self.dedup.get(&key) {
+        let outcome = if let Some(&outcome) = self.dedup.get(&key) {
             out.push(Event::Duplicate { account: cmd.actor, request: cmd.request, outcome });
+            outcome
         } else {
             let outcome = match self.run(cmd, out, rules) {
                 Ok(outcome) => outcome,
@@ -301,8 +303,10 @@ impl Engine {
             };
             self.dedup.insert(key, outcome);
             self.dedup_order.push_back((self.now, key.0, key.1));
-        }
+            outcome
+        };
         self.flush_changes(out);
+        outcome
     }
 
     fn forget_old_requests(&mut self) {
@@ -1220,9 +1224,18 @@ impl Engine {
         self.market_idx(market).ok().map(|m| self.markets[m as usize].book_seq)
     }
 
-    /// The earliest pending GTD expiry (possibly of an order already gone): when the
-    /// server should send a `Tick` if nothing else arrives.
-    pub fn next_expiry(&self) -> Option<u64> {
+    /// The earliest game time at which the engine has work of its own (a GTD expiry,
+    /// possibly of an order already gone, or a betting timer): when the server should
+    /// send a `Tick` if nothing else arrives.
+    pub fn next_timer(&self) -> Option<u64> {
+        match (self.next_expiry(), self.next_betting_timer()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The earliest pending GTD expiry (possibly of an order already gone).
+    fn next_expiry(&self) -> Option<u64> {
         self.expiries.peek().map(|Reverse((at, _))| *at)
     }
 

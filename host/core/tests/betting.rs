@@ -244,7 +244,7 @@ fn the_game_clock_opens_and_starts_fixtures() {
     w.admin(bet_cmd(BetCommand::CreateFixture(spec)));
     assert_eq!(w.engine.fixture(F1).unwrap().status, FixtureStatus::Scheduled);
     assert_eq!(w.bet(ALICE, 100, single(F1, 0, "2.5")), Outcome::Rejected(RejectReason::BettingClosed(FixtureStatus::Scheduled)));
-    assert_eq!(w.engine.next_betting_timer(), Some(10_000));
+    assert_eq!(w.engine.next_timer(), Some(10_000));
     w.time = 10_000;
     w.admin(Body::Tick);
     assert_eq!(w.engine.fixture(F1).unwrap().status, FixtureStatus::Open);

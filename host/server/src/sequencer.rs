@@ -264,8 +264,7 @@ impl State {
         self.events.clear();
         let mut decisions = Vec::new();
         let mut rules = Recorder { inner: &mut self.plugins.host, decisions: &mut decisions };
-        self.engine.apply_with(ctx, &command, &mut self.events, &mut rules);
-        let outcome = outcome_of(&command, &self.events);
+        let outcome = self.engine.apply_with(ctx, &command, &mut self.events, &mut rules);
         let rule_message = self.events.iter().find_map(|e| match e {
             Event::RuleMessage { message, .. } => Some(message.clone()),
             _ => None,
@@ -356,27 +355,6 @@ impl State {
 /// When the engine next has clock work (GTD expiry, fixture start, group end, odds window):
 /// the server sends a `Tick` then if nothing else arrives.
 fn next_due(engine: &Engine) -> u64 {
-    engine.next_expiry().unwrap_or(u64::MAX).min(engine.next_betting_timer().unwrap_or(u64::MAX))
+    engine.next_timer().unwrap_or(u64::MAX)
 }
 
-/// The command's own outcome among its events.
-fn outcome_of(command: &Command, events: &[Event]) -> Outcome {
-    for e in events {
-        match *e {
-            Event::Rejected { account, request, reason } if account == command.actor && request == command.request => {
-                return Outcome::Rejected(reason)
-            }
-            Event::Duplicate { outcome, .. } => return outcome,
-            Event::OrderAccepted { order, account, request, .. } if account == command.actor && request == command.request => {
-                return Outcome::Accepted { order }
-            }
-            Event::Bet(entrepot_core::betting::BetEvent::BetPlaced { bet, account, request, .. })
-                if account == command.actor && request == command.request =>
-            {
-                return Outcome::BetPlaced { bet }
-            }
-            _ => {}
-        }
-    }
-    Outcome::Done
-}

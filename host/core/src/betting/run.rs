@@ -55,7 +55,7 @@ impl Engine {
     }
 
     /// When the server should send a `Tick` for betting work if nothing else arrives.
-    pub fn next_betting_timer(&self) -> Option<u64> {
+    pub(crate) fn next_betting_timer(&self) -> Option<u64> {
         self.betting.timers.first().map(|(at, _)| *at)
     }
 }
