@@ -45,3 +45,41 @@ impl AccountId {
     /// The operator/system actor used for admin commands.
     pub const ADMIN: AccountId = AccountId(0);
 }
+
+/// A dense index into one of the engine's tables (`Vec` position, assigned in creation
+/// order and never reused). Indices are engine-internal: they never reach events, the
+/// wire or the state hash, which speak in ids.
+macro_rules! index {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+        pub(crate) struct $name(pub(crate) u32);
+        impl $name {
+            /// The position in the table this index points into.
+            #[inline]
+            pub(crate) fn at(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+index!(
+    /// An account's position in the ledger's account table.
+    AccountIx
+);
+index!(
+    /// An asset's position in the ledger's asset table.
+    AssetIx
+);
+index!(
+    /// A market's position in the books' market table.
+    MarketIx
+);
+
+/// A price in ticks of its market (`MarketSpec::tick`).
+pub type Ticks = u64;
+/// A quantity in lots of its market (`MarketSpec::lot`).
+pub type Lots = u64;
+/// An amount of one asset in its minor units (10^-decimals).
+pub type Minor = u64;

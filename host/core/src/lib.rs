@@ -7,17 +7,22 @@
 
 pub mod betting;
 pub mod book;
+mod books;
 pub mod command;
-pub mod engine;
+mod dedup;
+mod engine;
 pub mod event;
 pub mod ids;
+mod ledger;
 pub mod market;
 pub mod rules;
+mod snapshot;
 pub mod units;
 
 pub use book::Book;
 pub use command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
-pub use engine::{Engine, EngineConfig, OrderView};
+pub use engine::{Engine, EngineConfig, MarketInfo, OrderView};
+pub use snapshot::Snapshot;
 pub use event::{DoneReason, Event, InvalidFixture, InvalidMarket, Outcome, RejectReason};
 pub use ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
 pub use market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, SelfTradePrevention};

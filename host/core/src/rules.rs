@@ -60,8 +60,17 @@ pub struct OrderCheck {
     pub quantity: u64,
     pub budget: Option<u64>,
     pub rests: bool,
-    /// For a modification: the order's (price, quantity) before it.
-    pub modifies: Option<(u64, u64)>,
+    /// For a modification: the order as it was before it.
+    pub modifies: Option<Modifies>,
+}
+
+/// The resting order a modification starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Modifies {
+    /// Price in ticks before the modification.
+    pub price: u64,
+    /// Lots left before the modification.
+    pub quantity: u64,
 }
 
 /// One fill.
@@ -83,7 +92,7 @@ pub struct Listing {
     pub price: u64,
     pub quantity: u64,
     pub notional: u64,
-    pub modifies: Option<(u64, u64)>,
+    pub modifies: Option<Modifies>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -496,3 +496,32 @@ impl World {
         [ALICE, BOB, CAROL].iter().all(|a| self.engine.bets_of(*a, true, 10_000).is_empty())
     }
 }
+
+/// Snapshots carry the whole betting state (fixtures, open bets, resting exchange orders,
+/// groups, debts, timers, odds windows): restoring one mid-season changes nothing.
+#[test]
+fn a_snapshot_mid_season_restores_every_bet() {
+    let season = |restore: bool| {
+        let mut w = World::new();
+        w.run(ALICE, bet_cmd(BetCommand::CreateGroup(GroupSpec { id: GroupId(1), name: "g".into(), starting_cash: 100_000, starts_at: 0, ends_at: 10_000_000, open: true })));
+        w.run(BOB, bet_cmd(BetCommand::Join { group: GroupId(1) }));
+        w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F1, BetMode::Fixed { exposure_limit: HOUSE_LIMIT }, 60_000))));
+        w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F2, BetMode::Exchange, 60_000))));
+        placed(w.bet(ALICE, 1_000, single(F1, 0, "2.5")));
+        placed(w.bet_in(BOB, Wallet::Group(GroupId(1)), 500, single(F1, 1, "1.5")));
+        placed(w.bet(BOB, 2_000, BetKind::Exchange { leg: Leg { selection: sel(F2, 0), odds: odds("2") }, side: BackLay::Lay, persist: true }));
+        placed(w.bet(CAROL, 1_000, BetKind::Exchange { leg: Leg { selection: sel(F2, 0), odds: odds("2") }, side: BackLay::Back, persist: true }));
+        w.admin(bet_cmd(BetCommand::ReportResult { fixture: F1, result: result(2, 1) }));
+        if restore {
+            let hash = w.engine.state_hash();
+            w.engine = Engine::from_snapshot(w.engine.snapshot());
+            assert_eq!(w.engine.state_hash(), hash);
+            w.engine.check_invariants().unwrap();
+        }
+        w.time = 120_000;
+        w.admin(bet_cmd(BetCommand::ReportResult { fixture: F1, result: result(0, 1) }));
+        w.admin(bet_cmd(BetCommand::ReportResult { fixture: F2, result: result(0, 1) }));
+        (w.events.clone(), w.engine.state_hash(), w.gold(BOB))
+    };
+    assert_eq!(season(true), season(false));
+}

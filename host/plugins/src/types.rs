@@ -250,7 +250,7 @@ pub(crate) fn order_check(o: &OrderCheck) -> wit::OrderCheck {
         quantity: o.quantity,
         budget: o.budget,
         rests: o.rests,
-        modifies: o.modifies,
+        modifies: o.modifies.map(|m| (m.price, m.quantity)),
     }
 }
 
@@ -266,7 +266,7 @@ pub(crate) fn trade(t: &TradeFacts) -> wit::Trade {
 }
 
 pub(crate) fn listing(l: &Listing) -> wit::Listing {
-    wit::Listing { account: l.account.0, side: side(l.side), price: l.price, quantity: l.quantity, notional: l.notional, modifies: l.modifies }
+    wit::Listing { account: l.account.0, side: side(l.side), price: l.price, quantity: l.quantity, notional: l.notional, modifies: l.modifies.map(|m| (m.price, m.quantity)) }
 }
 
 pub(crate) fn fees_back(f: wit::Fees) -> Fees {

@@ -15,6 +15,7 @@ use super::state::{Bet, ExchangeBet};
 use crate::book::Book;
 use crate::command::Side;
 use crate::engine::Engine;
+use crate::ids::AccountIx;
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, RequestId};
 
@@ -40,7 +41,7 @@ pub fn escrow_for(side: BackLay, stake: u64, odds: Odds) -> u64 {
 
 impl Engine {
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn place_exchange(&mut self, (actor, request): (AccountId, RequestId), a: u32, req: &BetRequest, leg: Leg, side: BackLay, persist: bool, out: &mut Vec<Event>) -> R<BetId> {
+    pub(crate) fn place_exchange(&mut self, (actor, request): (AccountId, RequestId), a: AccountIx, req: &BetRequest, leg: Leg, side: BackLay, persist: bool, out: &mut Vec<Event>) -> R<BetId> {
         self.check_selection(leg.selection, true)?;
         let tick = leg.odds.tick().ok_or(RejectReason::OddsNotOnLadder)? as u64;
         if req.stake % STAKE_UNIT != 0 {
@@ -64,7 +65,7 @@ impl Engine {
             placed_at: self.now,
         });
         self.betting.bets.get_mut(&id).unwrap().exchange.as_mut().unwrap().order = id;
-        out.push(Event::Bet(BetEvent::BetPlaced { bet: BetId(id), account: actor, request, asset: self.assets[s as usize].spec.id, stake: req.stake, odds: leg.odds }));
+        out.push(Event::Bet(BetEvent::BetPlaced { bet: BetId(id), account: actor, request, asset: self.ledger.asset_id(s), stake: req.stake, odds: leg.odds }));
         self.match_order(id, tick, out);
         let left = self.betting.bets[&id].exchange.unwrap().unmatched;
         if left > 0 {
@@ -136,7 +137,7 @@ impl Engine {
         let leg = Leg { selection: legs[0].selection, odds };
         let exchange = Some(ExchangeBet { side, order, unmatched: 0, matched: stake, persist: ex.persist, is_order: false });
         let bet = self.new_bet(Bet { account: a, asset: s, wallet, escrow: matched, stake, odds, legs: vec![leg], exchange, state: BetState::Open, paid: 0, placed_at: self.now });
-        let account = self.accounts[a as usize].id;
+        let account = self.ledger.account_id(a);
         out.push(Event::Bet(BetEvent::BetMatched { bet: BetId(bet), order: BetId(order), account, side, selection: leg.selection, stake, odds }));
     }
 
@@ -156,12 +157,12 @@ impl Engine {
         }
         self.betting.fixtures.get_mut(&sel.fixture).unwrap().orders.remove(&order);
         self.release_escrow(a, s, released);
-        let account = self.accounts[a as usize].id;
+        let account = self.ledger.account_id(a);
         out.push(Event::Bet(BetEvent::OrderClosed { order: BetId(order), account, released, lapsed }));
     }
 
     pub(crate) fn cancel_exchange_order(&mut self, actor: AccountId, bet: BetId, out: &mut Vec<Event>) -> R<()> {
-        let a = self.account_idx(actor)?;
+        let a = self.ledger.account_ix(actor)?;
         let b = self.betting.bets.get(&bet.0).ok_or(RejectReason::UnknownBet)?;
         if b.account != a {
             return Err(RejectReason::NotBetOwner);
@@ -177,7 +178,7 @@ impl Engine {
     /// currency, best first: backs on offer (lowest odds first), lays (highest first).
     /// Group cash trades on ladders of its own, never against other currencies.
     pub fn exchange_depth(&self, sel: SelectionRef, side: BackLay) -> Vec<(Odds, u64)> {
-        let Some(s) = self.betting.fixtures.get(&sel.fixture).and_then(|f| self.asset_idx(f.spec.currency).ok()) else { return Vec::new() };
+        let Some(s) = self.betting.fixtures.get(&sel.fixture).and_then(|f| self.ledger.asset_ix(f.spec.currency).ok()) else { return Vec::new() };
         self.betting.books.get(&(sel, s)).map_or_else(Vec::new, |b| {
             b.depth(book_side(side)).map(|(tick, units)| (Odds(LADDER[tick as usize] as u64), units * STAKE_UNIT)).collect()
         })

@@ -55,8 +55,8 @@ impl Engine {
             return Err(RejectReason::FixtureExists);
         }
         check_shape(spec).map_err(RejectReason::InvalidFixture)?;
-        let currency = self.asset_idx(spec.currency).map_err(|_| RejectReason::InvalidFixture(InvalidFixture::Currency))?;
-        if self.assets[currency as usize].spec.kind != AssetKind::Currency {
+        let currency = self.ledger.asset_ix(spec.currency).map_err(|_| RejectReason::InvalidFixture(InvalidFixture::Currency))?;
+        if self.ledger.asset(currency).spec.kind != AssetKind::Currency {
             return Err(RejectReason::InvalidFixture(InvalidFixture::Currency));
         }
         // The plugins own the meaning of selections and lines: ask them once, here, so

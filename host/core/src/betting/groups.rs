@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::*;
 use super::state::{Group, Timer, GROUP_ASSETS};
-use crate::engine::{Asset, Engine};
+use crate::engine::Engine;
+use crate::ids::AccountIx;
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, AssetId};
 use crate::market::{AssetKind, AssetSpec};
@@ -16,7 +17,7 @@ type R<T> = Result<T, RejectReason>;
 
 impl Engine {
     pub(crate) fn create_group(&mut self, actor: AccountId, spec: &GroupSpec, out: &mut Vec<Event>) -> R<()> {
-        let a = self.account_idx(actor)?;
+        let a = self.ledger.account_ix(actor)?;
         if self.betting.groups.contains_key(&spec.id) || spec.id.0 >= GROUP_ASSETS {
             return Err(RejectReason::GroupExists);
         }
@@ -24,12 +25,10 @@ impl Engine {
             return Err(RejectReason::InvalidGroup);
         }
         let asset_id = AssetId(GROUP_ASSETS + spec.id.0);
-        if self.asset_index.contains_key(&asset_id.0) {
+        if self.ledger.has_asset(asset_id) {
             return Err(RejectReason::GroupExists);
         }
-        let s = self.assets.len() as u32;
-        self.asset_index.insert(asset_id.0, s);
-        self.assets.push(Asset::new(AssetSpec { id: asset_id, symbol: format!("G{}", spec.id), decimals: 2, kind: AssetKind::Currency }));
+        let s = self.ledger.create_asset(AssetSpec { id: asset_id, symbol: format!("G{}", spec.id), decimals: 2, kind: AssetKind::Currency });
         self.betting.groups.insert(
             spec.id,
             Group { spec: spec.clone(), owner: a, asset: s, members: BTreeMap::new(), invited: BTreeSet::new(), left: BTreeSet::new(), ended: None },
@@ -40,20 +39,20 @@ impl Engine {
         Ok(())
     }
 
-    fn add_member(&mut self, g: GroupId, a: u32, role: Role, out: &mut Vec<Event>) {
+    fn add_member(&mut self, g: GroupId, a: AccountIx, role: Role, out: &mut Vec<Event>) {
         let group = self.betting.groups.get_mut(&g).unwrap();
         group.members.insert(a, role);
         group.invited.remove(&a);
         let (s, cash) = (group.asset, group.spec.starting_cash);
-        // Faucet → member: the group's starting cash.
-        self.assets[s as usize].minted += cash as u128;
-        self.bal_mut(a, s).available += cash;
-        let account = self.accounts[a as usize].id;
+        // Faucet → member: the group's starting cash (one grant per member, so the supply
+        // stays far below u64::MAX for any group the validation admits).
+        self.ledger.mint(a, s, cash).expect("starting cash is positive and within the supply bound");
+        let account = self.ledger.account_id(a);
         out.push(Event::Bet(BetEvent::GroupJoined { group: g, account }));
     }
 
     fn group_admin(&self, actor: AccountId, g: GroupId) -> R<()> {
-        let a = self.account_idx(actor)?;
+        let a = self.ledger.account_ix(actor)?;
         let group = self.betting.groups.get(&g).ok_or(RejectReason::UnknownGroup)?;
         match group.members.get(&a) {
             Some(Role::Owner | Role::Admin) if !group.left.contains(&a) => Ok(()),
@@ -73,7 +72,7 @@ impl Engine {
     pub(crate) fn invite(&mut self, actor: AccountId, g: GroupId, account: AccountId, out: &mut Vec<Event>) -> R<()> {
         self.group_admin(actor, g)?;
         self.group_open(g)?;
-        let a = self.account_idx(account)?;
+        let a = self.ledger.account_ix(account)?;
         let group = self.betting.groups.get_mut(&g).unwrap();
         if group.members.contains_key(&a) && !group.left.contains(&a) {
             return Err(RejectReason::AlreadyMember);
@@ -84,7 +83,7 @@ impl Engine {
     }
 
     pub(crate) fn join_group(&mut self, actor: AccountId, g: GroupId, out: &mut Vec<Event>) -> R<()> {
-        let a = self.account_idx(actor)?;
+        let a = self.ledger.account_ix(actor)?;
         let group = self.group_open(g)?;
         if group.members.contains_key(&a) {
             // Leaving is final for the league: rejoining would mint a second starting cash.
@@ -98,7 +97,7 @@ impl Engine {
     }
 
     pub(crate) fn leave_group(&mut self, actor: AccountId, g: GroupId, out: &mut Vec<Event>) -> R<()> {
-        let a = self.account_idx(actor)?;
+        let a = self.ledger.account_ix(actor)?;
         let group = self.betting.groups.get_mut(&g).ok_or(RejectReason::UnknownGroup)?;
         match group.members.get(&a) {
             None => return Err(RejectReason::NotGroupMember),
@@ -113,8 +112,8 @@ impl Engine {
     }
 
     pub(crate) fn set_role(&mut self, actor: AccountId, g: GroupId, account: AccountId, role: Role, out: &mut Vec<Event>) -> R<()> {
-        let a = self.account_idx(actor)?;
-        let target = self.account_idx(account)?;
+        let a = self.ledger.account_ix(actor)?;
+        let target = self.ledger.account_ix(account)?;
         let group = self.betting.groups.get_mut(&g).ok_or(RejectReason::UnknownGroup)?;
         // Only the owner promotes and demotes; ownership does not move.
         if group.owner != a && actor != AccountId::ADMIN {
@@ -153,11 +152,11 @@ impl Engine {
             .keys()
             .filter(|a| !group.left.contains(a))
             .map(|&a| {
-                let cash = self.available(a, group.asset);
+                let cash = self.ledger.available(a, group.asset);
                 let open_stake = self.betting.open_stake.get(&(a, group.asset)).copied().unwrap_or(0);
                 let equity = cash + open_stake;
                 let roi_bps = ((equity as i128 - start) * 10_000 / start) as i64;
-                Standing { account: self.accounts[a as usize].id, cash, open_stake, equity, roi_bps }
+                Standing { account: self.ledger.account_id(a), cash, open_stake, equity, roi_bps }
             })
             .collect();
         rows.sort_by(|x, y| y.equity.cmp(&x.equity).then(x.account.cmp(&y.account)));
@@ -167,13 +166,13 @@ impl Engine {
     /// The group's terms, members with roles, and whether it has ended.
     pub fn group(&self, g: GroupId) -> Option<(GroupSpec, AssetId, Vec<(AccountId, Role)>, bool)> {
         let group = self.betting.groups.get(&g)?;
-        let members = group.members.iter().filter(|(a, _)| !group.left.contains(a)).map(|(&a, &r)| (self.accounts[a as usize].id, r)).collect();
-        Some((group.spec.clone(), self.assets[group.asset as usize].spec.id, members, group.ended.is_some()))
+        let members = group.members.iter().filter(|(a, _)| !group.left.contains(a)).map(|(&a, &r)| (self.ledger.account_id(a), r)).collect();
+        Some((group.spec.clone(), self.ledger.asset_id(group.asset), members, group.ended.is_some()))
     }
 
     /// Groups an account belongs to (not left).
     pub fn groups_of(&self, account: AccountId) -> Vec<GroupId> {
-        let Ok(a) = self.account_idx(account) else { return Vec::new() };
+        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
         self.betting.groups.iter().filter(|(_, x)| x.members.contains_key(&a) && !x.left.contains(&a)).map(|(&g, _)| g).collect()
     }
 }

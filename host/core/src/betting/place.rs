@@ -6,6 +6,7 @@ use super::odds::{Odds, Ratio};
 use super::spec::BetSpec;
 use super::state::{Bet, Exposure};
 use crate::engine::Engine;
+use crate::ids::{AccountIx, AssetIx};
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::rules::{clip_reason, Rules};
@@ -17,7 +18,7 @@ pub const MAX_PARLAY_LEGS: usize = 12;
 
 impl Engine {
     pub(crate) fn place_bet(&mut self, (actor, request): (AccountId, RequestId), req: &BetRequest, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<BetId> {
-        let a = self.account_idx(actor)?;
+        let a = self.ledger.account_ix(actor)?;
         if req.stake == 0 {
             return Err(RejectReason::ZeroAmount);
         }
@@ -53,7 +54,7 @@ impl Engine {
             self.add_exposure(legs[0].selection, s, req.stake, odds);
         }
         let id = self.new_bet(Bet { account: a, asset: s, wallet: req.wallet, escrow: req.stake, stake: req.stake, odds, legs, exchange: None, state: BetState::Open, paid: 0, placed_at: self.now });
-        out.push(Event::Bet(BetEvent::BetPlaced { bet: BetId(id), account: actor, request, asset: self.assets[s as usize].spec.id, stake: req.stake, odds }));
+        out.push(Event::Bet(BetEvent::BetPlaced { bet: BetId(id), account: actor, request, asset: self.ledger.asset_id(s), stake: req.stake, odds }));
         Ok(BetId(id))
     }
 
@@ -78,9 +79,9 @@ impl Engine {
     }
 
     /// The asset a wallet pays in for bets on fixture `f`.
-    pub(crate) fn wallet_asset(&self, a: u32, wallet: Wallet, f: FixtureId) -> R<u32> {
+    pub(crate) fn wallet_asset(&self, a: AccountIx, wallet: Wallet, f: FixtureId) -> R<AssetIx> {
         match wallet {
-            Wallet::Main => self.asset_idx(self.betting.fixtures[&f].spec.currency),
+            Wallet::Main => self.ledger.asset_ix(self.betting.fixtures[&f].spec.currency),
             Wallet::Group(g) => {
                 let group = self.betting.groups.get(&g).ok_or(RejectReason::UnknownGroup)?;
                 if !group.members.contains_key(&a) || group.left.contains(&a) {
@@ -167,7 +168,7 @@ impl Engine {
     }
 
     /// The house's net loss if `sel` wins must stay within the market's exposure limit.
-    fn check_exposure(&self, sel: SelectionRef, s: u32, stake: u64, odds: Odds) -> R<()> {
+    fn check_exposure(&self, sel: SelectionRef, s: AssetIx, stake: u64, odds: Odds) -> R<()> {
         let limit = self.exposure_limit(sel) as i128;
         let fixture = &self.betting.fixtures[&sel.fixture];
         let (stakes, returns) = fixture
@@ -185,7 +186,7 @@ impl Engine {
         Ok(())
     }
 
-    fn add_exposure(&mut self, sel: SelectionRef, s: u32, stake: u64, odds: Odds) {
+    fn add_exposure(&mut self, sel: SelectionRef, s: AssetIx, stake: u64, odds: Odds) {
         let fixture = self.betting.fixtures.get_mut(&sel.fixture).expect("checked");
         let n = fixture.spec.markets[sel.market as usize].selections.len();
         let e = fixture.exposure.entry((sel.market, s)).or_insert_with(|| Exposure { stakes: 0, returns: vec![0; n] });

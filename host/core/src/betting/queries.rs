@@ -4,6 +4,7 @@
 use super::model::*;
 use super::state::Bet;
 use crate::engine::Engine;
+use crate::ids::{AccountIx, AssetIx};
 use crate::ids::{AccountId, AssetId};
 
 impl Engine {
@@ -11,8 +12,8 @@ impl Engine {
         let ex = b.exchange;
         BetView {
             bet: BetId(id),
-            account: self.accounts[b.account as usize].id,
-            asset: self.assets[b.asset as usize].spec.id,
+            account: self.ledger.account_id(b.account),
+            asset: self.ledger.asset_id(b.asset),
             wallet: b.wallet,
             stake: b.stake,
             odds: b.odds,
@@ -33,7 +34,7 @@ impl Engine {
     /// An account's bets and exchange orders, newest first; `open_only` keeps those still
     /// waiting for a result or a match.
     pub fn bets_of(&self, account: AccountId, open_only: bool, limit: usize) -> Vec<BetView> {
-        let Ok(a) = self.account_idx(account) else { return Vec::new() };
+        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
         let Some(ids) = self.betting.by_account.get(&a) else { return Vec::new() };
         ids.iter()
             .rev()
@@ -46,8 +47,8 @@ impl Engine {
 
     /// Per wallet asset: (open stake, settled profit and loss = returns − stakes, debt).
     pub fn betting_pnl(&self, account: AccountId) -> Vec<(AssetId, u64, i128, u64)> {
-        let Ok(a) = self.account_idx(account) else { return Vec::new() };
-        let mut rows: std::collections::BTreeMap<u32, (u64, i128, u64)> = Default::default();
+        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
+        let mut rows: std::collections::BTreeMap<AssetIx, (u64, i128, u64)> = Default::default();
         for ((acc, s), &open) in &self.betting.open_stake {
             if *acc == a {
                 rows.entry(*s).or_default().0 = open;
@@ -59,12 +60,12 @@ impl Engine {
                 rows.entry(b.asset).or_default().1 += b.paid as i128 - b.escrow as i128;
             }
         }
-        for ((acc, s), &debt) in &self.betting.debts {
-            if *acc == a {
-                rows.entry(*s).or_default().2 = debt;
+        for (&(acc, s), &debt) in self.ledger.debts() {
+            if acc == a {
+                rows.entry(s).or_default().2 = debt;
             }
         }
-        rows.into_iter().map(|(s, (open, pnl, debt))| (self.assets[s as usize].spec.id, open, pnl, debt)).collect()
+        rows.into_iter().map(|(s, (open, pnl, debt))| (self.ledger.asset_id(s), open, pnl, debt)).collect()
     }
 
     pub fn fixture(&self, f: FixtureId) -> Option<FixtureView> {
@@ -83,12 +84,12 @@ impl Engine {
     }
 
     pub(crate) fn check_betting(&self) -> Result<(), String> {
-        let mut escrow = vec![0u128; self.assets.len()];
-        let mut open: std::collections::BTreeMap<(u32, u32), u64> = Default::default();
+        let mut escrow = vec![0u128; self.ledger.assets().len()];
+        let mut open: std::collections::BTreeMap<(AccountIx, AssetIx), u64> = Default::default();
         for (id, b) in &self.betting.bets {
             let holds = matches!(b.state, BetState::Open | BetState::Unmatched);
             if holds {
-                escrow[b.asset as usize] += b.escrow as u128;
+                escrow[b.asset.at()] += u128::from(b.escrow);
                 if b.escrow > 0 {
                     *open.entry((b.account, b.asset)).or_default() += b.escrow;
                 }
@@ -102,31 +103,15 @@ impl Engine {
                 }
             }
         }
-        for (s, x) in self.assets.iter().enumerate() {
+        for (s, x) in self.ledger.assets().iter().enumerate() {
             if escrow[s] != x.bet_escrow {
                 return Err(format!("asset {}: open bets escrow {} but the bet escrow account holds {}", x.spec.id, escrow[s], x.bet_escrow));
             }
         }
-        let recorded: std::collections::BTreeMap<(u32, u32), u64> = self.betting.open_stake.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (*k, *v)).collect();
+        let recorded: std::collections::BTreeMap<(AccountIx, AssetIx), u64> = self.betting.open_stake.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (*k, *v)).collect();
         if recorded != open {
             return Err("open stake per account differs from the open bets".into());
         }
-        let debts: u128 = self.betting.debts.values().map(|&d| d as u128).sum();
-        if debts != self.assets.iter().map(|x| x.debt).sum::<u128>() {
-            return Err("debts per account differ from the debt accounts".into());
-        }
         Ok(())
-    }
-
-    pub(crate) fn hash_betting(&self, h: &mut dyn FnMut(&[u8])) {
-        let b = &self.betting;
-        h(&b.next_bet.to_le_bytes());
-        h(format!("{:?}", b.fixtures).as_bytes());
-        let mut ids: Vec<&u64> = b.bets.keys().collect();
-        ids.sort();
-        for id in ids {
-            h(format!("{id}{:?}", b.bets[id]).as_bytes());
-        }
-        h(format!("{:?}{:?}{:?}{:?}{:?}", b.groups, b.debts, b.open_stake, b.timers, b.windows).as_bytes());
     }
 }

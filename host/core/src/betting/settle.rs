@@ -124,7 +124,7 @@ impl Engine {
     /// Pay one bet (reversing an earlier settlement first). Exchange lays get what the
     /// matched backer does not: stake + liability − the backer's return.
     fn settle_one(&mut self, id: u64, bet: &mut Bet, outcome: BetOutcome, out: &mut Vec<Event>) {
-        let account = self.accounts[bet.account as usize].id;
+        let account = self.ledger.account_id(bet.account);
         let resettled = matches!(bet.state, BetState::Settled(_));
         if resettled {
             let (clawed, owed) = self.reverse_bet(bet);
@@ -142,7 +142,7 @@ impl Engine {
         // A lay wins when the selection loses: record the result as its owner sees it.
         let outcome = if bet.exchange.is_some_and(|e| e.side == BackLay::Lay) { outcome.for_layer() } else { outcome };
         bet.state = BetState::Settled(outcome);
-        out.push(Event::Bet(BetEvent::BetSettled { bet: BetId(id), account, asset: self.assets[bet.asset as usize].spec.id, outcome, stake: bet.stake, paid, resettled }));
+        out.push(Event::Bet(BetEvent::BetSettled { bet: BetId(id), account, asset: self.ledger.asset_id(bet.asset), outcome, stake: bet.stake, paid, resettled }));
     }
 }
 

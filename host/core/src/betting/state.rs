@@ -10,6 +10,7 @@ use super::odds::Odds;
 use super::payout::BetOutcome;
 use super::spec::EventResult;
 use crate::book::{Book, IdMap};
+use crate::ids::{AccountIx, AssetIx};
 
 /// Asset ids from here up are group currencies (`GROUP_ASSETS + group id`); admins cannot
 /// create them.
@@ -28,14 +29,12 @@ pub(crate) struct Betting {
     pub next_bet: u64,
     /// Exchange ladders per (selection, wallet asset): lay = Buy side, back = Sell side,
     /// price = ladder tick, quantity = backers' stake in `STAKE_UNIT`s.
-    pub books: BTreeMap<(SelectionRef, u32), Book<u64>>,
+    pub books: BTreeMap<(SelectionRef, AssetIx), Book<u64>>,
     pub groups: BTreeMap<GroupId, Group>,
     /// Bet ids per account index, in placement order.
-    pub by_account: IdMap<u32, Vec<u64>>,
-    /// What each (account, asset) owes after a re-settlement took back more than it held.
-    pub debts: BTreeMap<(u32, u32), u64>,
+    pub by_account: IdMap<AccountIx, Vec<u64>>,
     /// Escrow of open bets per (account, asset): the "open bets at stake" of leaderboards.
-    pub open_stake: BTreeMap<(u32, u32), u64>,
+    pub open_stake: BTreeMap<(AccountIx, AssetIx), u64>,
     /// Game-clock work: (due time, what).
     pub timers: BTreeSet<(u64, Timer)>,
     pub windows: BTreeMap<SelectionRef, WindowState>,
@@ -69,7 +68,7 @@ pub(crate) struct Fixture {
     pub orders: BTreeSet<u64>,
     /// Fixed-odds exposure per (market, wallet asset): total stakes and, per selection,
     /// total potential returns.
-    pub exposure: BTreeMap<(u16, u32), Exposure>,
+    pub exposure: BTreeMap<(u16, AssetIx), Exposure>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -80,8 +79,8 @@ pub(crate) struct Exposure {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Bet {
-    pub account: u32,
-    pub asset: u32,
+    pub account: AccountIx,
+    pub asset: AssetIx,
     pub wallet: Wallet,
     /// What the bet holds in escrow: its stake, or a lay's liability.
     pub escrow: u64,
@@ -112,11 +111,11 @@ pub(crate) struct ExchangeBet {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Group {
     pub spec: GroupSpec,
-    pub owner: u32,
-    pub asset: u32,
-    pub members: BTreeMap<u32, Role>,
-    pub invited: BTreeSet<u32>,
-    pub left: BTreeSet<u32>,
+    pub owner: AccountIx,
+    pub asset: AssetIx,
+    pub members: BTreeMap<AccountIx, Role>,
+    pub invited: BTreeSet<AccountIx>,
+    pub left: BTreeSet<AccountIx>,
     pub ended: Option<Vec<Standing>>,
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use entrepot_core::rules::{Fees, Listing, Rules, TradeFacts};
+use entrepot_core::rules::{Fees, Listing, Modifies, Rules, TradeFacts};
 use entrepot_core::{AccountId, MarketStatus, Side};
 use entrepot_plugins::{
     AccountConfirmation, AccountCreated, BetOutcome, BetSpec, BetStatus, Channel, EventResult, NotifyEvent, ParticipantScore, PasswordReset,
@@ -40,7 +40,7 @@ fn broker_fee_fees() {
     let listing = |notional, modifies| Listing { account: AccountId(1), side: Side::Sell, price: 100, quantity: 1, notional, modifies };
     assert_eq!(host.listing_fee(&b, &market(None), &listing(1_000_000, None)), Some(30_000));
     assert_eq!(host.listing_fee(&b, &market(None), &listing(1_000, None)), Some(100));
-    assert_eq!(host.listing_fee(&b, &market(None), &listing(1_000_000, Some((90, 5)))), Some(5_000));
+    assert_eq!(host.listing_fee(&b, &market(None), &listing(1_000_000, Some(Modifies { price: 90, quantity: 5 }))), Some(5_000));
     let trade = |taker_side| TradeFacts { price: 100, quantity: 100, notional: 10_000, taker_side, maker_account: AccountId(1), taker_account: AccountId(2) };
     assert_eq!(host.trade_fees(&b, &market(None), &trade(Side::Sell)), Some(Fees { maker: 0, taker: 750 }));
     assert_eq!(host.trade_fees(&b, &market(None), &trade(Side::Buy)), Some(Fees { maker: 750, taker: 0 }));

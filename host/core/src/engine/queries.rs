@@ -1,0 +1,168 @@
+//! Read-only answers for the server, the tests and the simulator. Everything iterated is
+//! sorted by id first, so answers never depend on table layout.
+
+use super::Engine;
+use crate::book::Resting;
+use crate::books::{Market, OrderData};
+use crate::command::{Side, TimeInForce};
+use crate::ids::{AccountId, AssetId, Lots, MarketId, Minor, OrderId, Ticks};
+use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus};
+use crate::rules::PluginBinding;
+use crate::units::MarketUnits;
+
+/// A resting order as queries see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderView {
+    pub order: OrderId,
+    pub account: AccountId,
+    pub market: MarketId,
+    pub side: Side,
+    /// Limit price in ticks.
+    pub price: Ticks,
+    /// Lots still resting.
+    pub quantity: Lots,
+    /// Lots filled so far.
+    pub filled: Lots,
+    /// What the ledger holds for it, in minor units of the held asset.
+    pub escrow: Minor,
+    pub tif: TimeInForce,
+    pub post_only: bool,
+}
+
+/// A market as `Engine::markets` lists it.
+#[derive(Clone, Copy, Debug)]
+pub struct MarketInfo<'a> {
+    pub spec: &'a MarketSpec,
+    pub policy: MarketPolicy,
+    pub status: MarketStatus,
+}
+
+impl Engine {
+    /// (available, locked) of a player's asset; None for an unknown account or asset.
+    pub fn balance(&self, account: AccountId, asset: AssetId) -> Option<(Minor, Minor)> {
+        let a = self.ledger.account_ix(account).ok()?;
+        let s = self.ledger.asset_ix(asset).ok()?;
+        let b = self.ledger.balance(a, s);
+        Some((b.available, b.locked))
+    }
+
+    /// The fee sink of an asset (0 for an unknown asset).
+    pub fn fee_sink(&self, asset: AssetId) -> Minor {
+        self.ledger.asset_ix(asset).map_or(0, |s| self.ledger.asset(s).fee_sink)
+    }
+
+    /// (minted, burned) of an asset, over all time.
+    pub fn supply(&self, asset: AssetId) -> Option<(u128, u128)> {
+        let s = self.ledger.asset_ix(asset).ok()?;
+        let x = self.ledger.asset(s);
+        Some((x.minted, x.burned))
+    }
+
+    /// Price levels (ticks, lots) of one side, best first.
+    pub fn depth(&self, market: MarketId, side: Side) -> Vec<(Ticks, Lots)> {
+        self.books.market_ix(market).map_or_else(|_| Vec::new(), |m| self.books.market(m).book.depth(side).collect())
+    }
+
+    pub fn asset(&self, asset: AssetId) -> Option<&AssetSpec> {
+        self.ledger.asset_ix(asset).ok().map(|s| &self.ledger.asset(s).spec)
+    }
+
+    pub fn market_spec(&self, market: MarketId) -> Option<&MarketSpec> {
+        self.market(market).map(|m| &m.spec)
+    }
+
+    /// Every asset, by ascending id.
+    pub fn assets(&self) -> Vec<&AssetSpec> {
+        let mut v: Vec<&AssetSpec> = self.ledger.assets().iter().map(|a| &a.spec).collect();
+        v.sort_by_key(|a| a.id);
+        v
+    }
+
+    /// Every market with its policy and status, by ascending id.
+    pub fn markets(&self) -> Vec<MarketInfo<'_>> {
+        let mut v: Vec<_> = self.books.markets.iter().map(|m| MarketInfo { spec: &m.spec, policy: m.policy, status: m.status }).collect();
+        v.sort_by_key(|m| m.spec.id);
+        v
+    }
+
+    /// The number of `BookLevel` events a market has emitted: the sequence number its
+    /// current book corresponds to.
+    pub fn book_seq(&self, market: MarketId) -> Option<u64> {
+        self.market(market).map(|m| m.book_seq)
+    }
+
+    /// Whether an account exists.
+    pub fn has_account(&self, account: AccountId) -> bool {
+        self.ledger.has_account(account)
+    }
+
+    pub fn market_units(&self, market: MarketId) -> Option<MarketUnits> {
+        self.market(market).map(|m| m.units)
+    }
+
+    pub fn market_policy(&self, market: MarketId) -> Option<MarketPolicy> {
+        self.market(market).map(|m| m.policy)
+    }
+
+    /// Markets bound to a rules plugin, by market id.
+    pub fn rules_bindings(&self) -> Vec<(MarketId, &PluginBinding)> {
+        let mut out: Vec<_> = self.books.markets.iter().filter_map(|m| m.plugin.as_ref().map(|p| (m.spec.id, p))).collect();
+        out.sort_by_key(|(id, _)| id.0);
+        out
+    }
+
+    /// The rules plugin a market is bound to.
+    pub fn rules_binding(&self, market: MarketId) -> Option<&PluginBinding> {
+        self.market(market).and_then(|m| m.plugin.as_ref())
+    }
+
+    pub fn market_status(&self, market: MarketId) -> Option<MarketStatus> {
+        self.market(market).map(|m| m.status)
+    }
+
+    /// A resting order.
+    pub fn order(&self, order: OrderId) -> Option<OrderView> {
+        let m = self.books.market_of(order)?;
+        let market = self.books.market(m);
+        market.book.get(order.0).map(|o| view(market, self.ledger.account_id(o.data.account), o))
+    }
+
+    /// An account's resting orders, by ascending id.
+    pub fn open_orders(&self, account: AccountId) -> Vec<OrderView> {
+        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
+        let mut v: Vec<OrderView> = self
+            .books
+            .markets
+            .iter()
+            .flat_map(|mk| [Side::Buy, Side::Sell].into_iter().flat_map(move |s| mk.book.iter_side(s).map(move |o| (mk, o))))
+            .filter(|(_, o)| o.data.account == a)
+            .map(|(mk, o)| view(mk, account, o))
+            .collect();
+        v.sort_by_key(|o| o.order);
+        v
+    }
+
+    /// Number of resting orders over all markets.
+    pub fn resting_orders(&self) -> usize {
+        self.books.resting_orders()
+    }
+
+    fn market(&self, market: MarketId) -> Option<&Market> {
+        self.books.market_ix(market).ok().map(|m| self.books.market(m))
+    }
+}
+
+fn view(market: &Market, account: AccountId, o: &Resting<OrderData>) -> OrderView {
+    OrderView {
+        order: OrderId(o.id),
+        account,
+        market: market.spec.id,
+        side: o.side,
+        price: o.price,
+        quantity: o.quantity,
+        filled: o.data.filled,
+        escrow: o.data.held,
+        tif: o.data.tif,
+        post_only: o.data.post_only,
+    }
+}
