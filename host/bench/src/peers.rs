@@ -105,7 +105,7 @@ impl OurEngine {
         match &mut self.rules {
             Some(rules) => self.engine.apply_with(ctx, &cmd, &mut self.events, rules.as_mut()),
             None => self.engine.apply(ctx, &cmd, &mut self.events),
-        }
+        };
         let mut traded = 0;
         for e in &self.events {
             match *e {

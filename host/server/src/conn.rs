@@ -354,7 +354,7 @@ fn markets(engine: &core::Engine) -> Result<Response, ApiError> {
         engine
             .markets()
             .into_iter()
-            .map(|(spec, policy, status)| MarketInfo {
+            .map(|core::MarketInfo { spec, policy, status }| MarketInfo {
                 market: spec.id.0,
                 symbol: spec.symbol.clone(),
                 base: spec.base.0,

@@ -89,7 +89,7 @@ impl Plugins {
         let infos = engine
             .markets()
             .into_iter()
-            .filter_map(|(spec, _, _)| {
+            .filter_map(|entrepot_core::MarketInfo { spec, .. }| {
                 let u = engine.market_units(spec.id)?;
                 Some(MarketInfo {
                     market: spec.id.0,

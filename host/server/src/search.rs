@@ -23,7 +23,7 @@ const MAX_HITS: u32 = 50;
 impl Catalog {
     /// Index everything the engine holds (at start, after recovery).
     pub fn rebuild(&self, engine: &Engine) {
-        let markets = engine.markets().into_iter().map(|(spec, _, _)| (DocKey { kind: DocKind::Market, id: spec.id.0 as u64 }, spec.symbol.clone(), 0));
+        let markets = engine.markets().into_iter().map(|entrepot_core::MarketInfo { spec, .. }| (DocKey { kind: DocKind::Market, id: spec.id.0 as u64 }, spec.symbol.clone(), 0));
         let fixtures = engine.fixtures().into_iter().map(|(id, name, _)| (DocKey { kind: DocKind::Event, id: id.0 }, name.to_string(), engine.fixture_bets(id)));
         let docs: Vec<(DocKey, String, u64)> = markets.chain(fixtures).collect();
         *self.index.write().expect("catalog lock") = SearchIndex::build_from(docs);

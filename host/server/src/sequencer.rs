@@ -194,7 +194,7 @@ impl State {
             }
         }
         // Everything applied so far goes into a final snapshot, after the last command.
-        let snapshot = encode_state(&self.engine);
+        let snapshot = encode_state(&self.engine.snapshot());
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         self.committer.submit(Job {
             seq: self.engine.seq(),
@@ -310,7 +310,7 @@ impl State {
             }
         }
         self.next_expiry.store(next_due(&self.engine), Ordering::Relaxed);
-        let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine));
+        let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine.snapshot()));
         let fanout = self.fanout.clone();
         self.committer.submit(Job {
             seq,

@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use entrepot_core::rules::Replay;
-use entrepot_core::{Command, Ctx, Decision, Engine, EngineConfig, Event};
+use entrepot_core::{Command, Ctx, Decision, Engine, EngineConfig, Event, Snapshot};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// seq → encoded `JournalEntry`.
 pub const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
-/// seq of the last command included → encoded `Engine`.
+/// seq of the last command included → encoded `Snapshot` of the engine.
 pub const SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("snapshots");
 
 /// How many snapshots to keep (older ones are deleted when a new one is written).
@@ -135,7 +135,7 @@ impl Store {
     /// Save the engine's state as of its last applied command; keeps the newest few.
     pub fn save_snapshot(&self, engine: &Engine) -> Result<(), StoreError> {
         let tx = self.db.begin_write()?;
-        put_snapshot(&tx, engine.seq(), &encode(engine))?;
+        put_snapshot(&tx, engine.seq(), &encode(&engine.snapshot()))?;
         tx.commit()?;
         Ok(())
     }
@@ -155,7 +155,7 @@ impl Store {
             let snaps = tx.open_table(SNAPSHOTS)?;
             let newest = snaps.last()?;
             match newest {
-                Some((k, v)) => (decode::<Engine>(k.value(), v.value())?, k.value()),
+                Some((k, v)) => (Engine::from_snapshot(decode::<Snapshot>(k.value(), v.value())?), k.value()),
                 None => (Engine::new(config), 0),
             }
         };
@@ -209,7 +209,7 @@ impl Store {
         let mut snapshots = Vec::new();
         for row in snaps.iter().map_err(|e| e.to_string())? {
             let (k, v) = row.map_err(|e| e.to_string())?;
-            let engine: Engine = decode(k.value(), v.value()).map_err(|e| e.to_string())?;
+            let engine = Engine::from_snapshot(decode::<Snapshot>(k.value(), v.value()).map_err(|e| e.to_string())?);
             snapshots.push((k.value(), engine.state_hash()));
         }
         let journal = tx.open_table(JOURNAL).map_err(|e| e.to_string())?;

@@ -57,7 +57,7 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
                 entry: Some(encode(&JournalEntry { ctx, command: cmd.clone(), decisions: Vec::new() })),
                 account_events: vec![(1, ctx.seq, vec![1, 2, 3])],
                 inbox: Vec::new(),
-                snapshot: (i == 1_500).then(|| encode(&engine)),
+                snapshot: (i == 1_500).then(|| encode(&engine.snapshot())),
                 done: Box::new(move |r, _| {
                     r.unwrap();
                     *acked.lock().unwrap() += 1;
