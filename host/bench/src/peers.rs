@@ -62,7 +62,7 @@ pub struct OurEngine {
     /// Stream limit id → (engine order id, owner).
     orders: Vec<(u64, AccountId)>,
     /// Answers for a plugin-bound market (the plugins suite); None: the native path.
-    rules: Option<Box<dyn core::Rules>>,
+    rules: Option<Box<dyn core::rules::Rules>>,
 }
 
 const GOLD: AssetId = AssetId(1);
@@ -90,7 +90,7 @@ impl OurEngine {
     }
 
     /// Bind the market to a rules plugin whose answers come from `rules`.
-    pub fn with_rules(mut self, binding: core::PluginBinding, rules: Box<dyn core::Rules>) -> Self {
+    pub fn with_rules(mut self, binding: core::PluginBinding, rules: Box<dyn core::rules::Rules>) -> Self {
         self.run(AccountId::ADMIN, Body::BindRules { market: MARKET, binding: Some(binding) });
         self.rules = Some(rules);
         self

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use entrepot_core::rules::{AccountView, MarketView, OrderCheck, TradeFacts};
-use entrepot_core::{AccountId, MarketId, Rules, Side};
+use entrepot_core::rules::Rules;
+use entrepot_core::{AccountId, MarketId, Side};
 use entrepot_plugins::{Plugin, PluginHost, Runtime, RuntimeConfig};
 use hdrhistogram::Histogram;
 

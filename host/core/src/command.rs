@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::betting::BetCommand;
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId};
-use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus};
-use crate::rules::PluginBinding;
+use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus, PluginBinding};
 
 /// What the caller hands in with each command: the engine has no clock of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

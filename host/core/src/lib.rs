@@ -6,25 +6,23 @@
 //! The exact rules are in `SEMANTICS.md` beside this crate.
 
 pub mod betting;
-pub mod book;
+mod book;
 mod books;
-pub mod command;
+mod command;
 mod dedup;
 mod engine;
-pub mod event;
-pub mod ids;
+mod event;
+mod ids;
 mod ledger;
-pub mod market;
+mod market;
 pub mod rules;
 mod snapshot;
 pub mod units;
 
-pub use book::Book;
+pub use book::{Book, IdHasher, IdMap, Resting};
 pub use command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
 pub use engine::{Engine, EngineConfig, MarketInfo, OrderView};
-pub use snapshot::Snapshot;
 pub use event::{DoneReason, Event, InvalidFixture, InvalidMarket, Outcome, RejectReason};
-pub use ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
-pub use market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, SelfTradePrevention};
-pub use rules::{Decision, PluginBinding, Rules};
-pub use units::MarketUnits;
+pub use ids::{AccountId, AssetId, Lots, MarketId, Minor, OrderId, RequestId, Ticks, TradeId};
+pub use market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, PluginBinding, SelfTradePrevention};
+pub use snapshot::Snapshot;

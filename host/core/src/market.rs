@@ -108,3 +108,15 @@ impl MarketPolicy {
         self.maker_fee_bps.max(self.taker_fee_bps)
     }
 }
+
+/// Which plugin governs a market. Binding the same name with a new hash is a hot reload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginBinding {
+    pub name: String,
+    pub version: String,
+    /// SHA-256 of the plugin's wasm: the journal says exactly which code decided.
+    pub hash: [u8; 32],
+    /// How long a purchase counts in an account's buy window (`AccountView::bought_lots`),
+    /// from the plugin's manifest; `None` keeps the native policy's window, if any.
+    pub buy_window_ms: Option<u64>,
+}

@@ -17,18 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::betting::{BetOutcome, BetSpec, EventResult};
 use crate::command::Side;
 use crate::ids::{AccountId, MarketId};
-
-/// Which plugin governs a market. Binding the same name with a new hash is a hot reload.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PluginBinding {
-    pub name: String,
-    pub version: String,
-    /// SHA-256 of the plugin's wasm: the journal says exactly which code decided.
-    pub hash: [u8; 32],
-    /// How long a purchase counts in an account's buy window (`AccountView::bought_lots`),
-    /// from the plugin's manifest; `None` keeps the native policy's window, if any.
-    pub buy_window_ms: Option<u64>,
-}
+use crate::market::PluginBinding;
 
 /// The live state of a market at the moment of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::betting::model::{FixtureId, GroupId, OddsWindow, SelectionRef};
+use crate::betting::{FixtureId, GroupId, OddsWindow, SelectionRef};
 use crate::betting::state::{Bet, Betting, Fixture, Group, Timer, WindowState};
 use crate::book::Book;
 use crate::books::{Books, Expiry, Market, OrderData, Seat};
@@ -20,8 +20,7 @@ use crate::dedup::{Dedup, Remembered};
 use crate::engine::{Engine, EngineConfig};
 use crate::ids::{AccountIx, AssetIx, Lots, MarketIx, Minor, Ticks};
 use crate::ledger::{Account, Asset, Balance, Ledger};
-use crate::market::{MarketPolicy, MarketSpec, MarketStatus};
-use crate::rules::PluginBinding;
+use crate::market::{PluginBinding, MarketPolicy, MarketSpec, MarketStatus};
 use crate::units::MarketUnits;
 
 /// The engine's logical state at one sequence number.

@@ -4,7 +4,7 @@
 //! After every command the ledger invariants are checked, conservation included.
 
 use entrepot_core::betting::*;
-use entrepot_core::rules::{Recorder, Replay};
+use entrepot_core::rules::{Decision, Recorder, Replay, Rules};
 use entrepot_core::*;
 
 const GOLD: AssetId = AssetId(1);

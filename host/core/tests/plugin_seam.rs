@@ -4,7 +4,7 @@
 //! the buy window is kept for plugins, and that replaying recorded decisions reproduces
 //! the state exactly.
 
-use entrepot_core::rules::{AccountView, Fees, Listing, MarketView, NativeOnly, OrderCheck, Recorder, Replay, TradeFacts};
+use entrepot_core::rules::{AccountView, Decision, Fees, Listing, MarketView, NativeOnly, OrderCheck, Recorder, Replay, Rules, TradeFacts};
 use entrepot_core::*;
 use rust_decimal::Decimal;
 

@@ -7,7 +7,8 @@
 //! Bet types answer through the same seam: no answer refuses the bet or the settlement.
 
 use entrepot_core::betting::{BetOutcome, BetSpec, EventResult};
-use entrepot_core::rules::{clip_reason, AccountView, Fees, Listing, MarketView, OrderCheck, PluginBinding, Rules, TradeFacts};
+use entrepot_core::rules::{clip_reason, AccountView, Fees, Listing, MarketView, OrderCheck, Rules, TradeFacts};
+use entrepot_core::PluginBinding;
 
 use crate::bindings::market_rules::entrepot::plugin::types::Verdict;
 use crate::host::PluginHost;

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use entrepot_core::rules::Replay;
-use entrepot_core::{Command, Ctx, Decision, Engine, EngineConfig, Event, Snapshot};
+use entrepot_core::rules::Decision;
+use entrepot_core::{Command, Ctx, Engine, EngineConfig, Event, Snapshot};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 

@@ -3,9 +3,9 @@
 //! windows. All of it is part of the deterministic engine: every change is a command in
 //! the journal, and every plugin answer a recorded decision.
 
-pub mod odds;
-pub mod payout;
-pub mod spec;
+mod odds;
+mod payout;
+mod spec;
 
 pub use odds::{Odds, Ratio};
 pub use payout::{multiplier, parlay_multiplier, payout, BetOutcome};
@@ -15,7 +15,7 @@ mod exchange;
 mod fixtures;
 mod groups;
 mod ledger;
-pub mod model;
+mod model;
 mod place;
 mod queries;
 mod run;

@@ -90,11 +90,6 @@ const fn build_ladder() -> [u32; 350] {
 /// The 350 exchange prices, 1.01 to 1000, ascending.
 pub const LADDER: [u32; 350] = build_ladder();
 
-/// The exchange ladder as odds.
-pub fn ladder() -> impl Iterator<Item = Odds> {
-    LADDER.iter().map(|&p| Odds(p as u64))
-}
-
 /// A non-negative exact fraction, always in lowest terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Ratio {
