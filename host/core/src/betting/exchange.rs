@@ -14,7 +14,7 @@ use super::odds::{Odds, LADDER};
 use super::state::{Bet, ExchangeBet};
 use crate::book::Book;
 use crate::command::Side;
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::ids::AccountIx;
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, RequestId};
@@ -24,7 +24,7 @@ type R<T> = Result<T, RejectReason>;
 /// Exchange stakes are whole multiples of this many minor units.
 pub const STAKE_UNIT: u64 = 100;
 
-fn book_side(side: BackLay) -> Side {
+pub(super) fn book_side(side: BackLay) -> Side {
     match side {
         BackLay::Back => Side::Sell,
         BackLay::Lay => Side::Buy,
@@ -39,7 +39,7 @@ pub fn escrow_for(side: BackLay, stake: u64, odds: Odds) -> u64 {
     }
 }
 
-impl Engine {
+impl Bets<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn place_exchange(&mut self, (actor, request): (AccountId, RequestId), a: AccountIx, req: &BetRequest, leg: Leg, side: BackLay, persist: bool, out: &mut Vec<Event>) -> R<BetId> {
         self.check_selection(leg.selection, true)?;
@@ -172,15 +172,5 @@ impl Engine {
         }
         self.close_exchange_order(bet.0, false, out);
         Ok(())
-    }
-
-    /// (odds, unmatched backers' stake) levels of a selection's ladder in the fixture's
-    /// currency, best first: backs on offer (lowest odds first), lays (highest first).
-    /// Group cash trades on ladders of its own, never against other currencies.
-    pub fn exchange_depth(&self, sel: SelectionRef, side: BackLay) -> Vec<(Odds, u64)> {
-        let Some(s) = self.betting.fixtures.get(&sel.fixture).and_then(|f| self.ledger.asset_ix(f.spec.currency).ok()) else { return Vec::new() };
-        self.betting.books.get(&(sel, s)).map_or_else(Vec::new, |b| {
-            b.depth(book_side(side)).map(|(tick, units)| (Odds(LADDER[tick as usize] as u64), units * STAKE_UNIT)).collect()
-        })
     }
 }

@@ -7,7 +7,7 @@ use super::model::*;
 use super::odds::Odds;
 use super::spec::BetSpec;
 use super::state::{Fixture, Timer};
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::event::{Event, InvalidFixture, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::market::AssetKind;
@@ -45,7 +45,7 @@ fn check_shape(spec: &FixtureSpec) -> Result<(), InvalidFixture> {
     Ok(())
 }
 
-impl Engine {
+impl Bets<'_> {
     pub(crate) fn fixture_status(&self, f: FixtureId) -> R<FixtureStatus> {
         self.betting.fixtures.get(&f).map(|x| x.status).ok_or(RejectReason::UnknownFixture)
     }

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::*;
-use super::state::{Group, Timer, GROUP_ASSETS};
-use crate::engine::Engine;
+use super::state::{Betting, Group, Timer, GROUP_ASSETS};
+use crate::ledger::Ledger;
+use super::stage::Bets;
 use crate::ids::AccountIx;
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, AssetId};
@@ -15,7 +16,7 @@ use crate::market::{AssetKind, AssetSpec};
 
 type R<T> = Result<T, RejectReason>;
 
-impl Engine {
+impl Bets<'_> {
     pub(crate) fn create_group(&mut self, actor: AccountId, spec: &GroupSpec, out: &mut Vec<Event>) -> R<()> {
         let a = self.ledger.account_ix(actor)?;
         if self.betting.groups.contains_key(&spec.id) || spec.id.0 >= GROUP_ASSETS {
@@ -134,45 +135,32 @@ impl Engine {
         if self.betting.groups.get(&g).is_none_or(|x| x.ended.is_some()) {
             return;
         }
-        let standings = self.standings(g).unwrap_or_default();
+        let standings = standings(self.betting, self.ledger, g).unwrap_or_default();
         self.betting.groups.get_mut(&g).unwrap().ended = Some(standings.clone());
         out.push(Event::Bet(BetEvent::GroupEnded { group: g, standings }));
     }
+}
 
-    /// A group's current members by equity, best first (ties: lower account id first).
-    /// After the end date: the frozen standings.
-    pub fn standings(&self, g: GroupId) -> Option<Vec<Standing>> {
-        let group = self.betting.groups.get(&g)?;
-        if let Some(frozen) = &group.ended {
-            return Some(frozen.clone());
-        }
-        let start = group.spec.starting_cash as i128;
-        let mut rows: Vec<Standing> = group
-            .members
-            .keys()
-            .filter(|a| !group.left.contains(a))
-            .map(|&a| {
-                let cash = self.ledger.available(a, group.asset);
-                let open_stake = self.betting.open_stake.get(&(a, group.asset)).copied().unwrap_or(0);
-                let equity = cash + open_stake;
-                let roi_bps = ((equity as i128 - start) * 10_000 / start) as i64;
-                Standing { account: self.ledger.account_id(a), cash, open_stake, equity, roi_bps }
-            })
-            .collect();
-        rows.sort_by(|x, y| y.equity.cmp(&x.equity).then(x.account.cmp(&y.account)));
-        Some(rows)
+/// A group's current members by equity, best first (ties: lower account id first).
+/// After the end date: the frozen standings.
+pub(crate) fn standings(betting: &Betting, ledger: &Ledger, g: GroupId) -> Option<Vec<Standing>> {
+    let group = betting.groups.get(&g)?;
+    if let Some(frozen) = &group.ended {
+        return Some(frozen.clone());
     }
-
-    /// The group's terms, members with roles, and whether it has ended.
-    pub fn group(&self, g: GroupId) -> Option<(GroupSpec, AssetId, Vec<(AccountId, Role)>, bool)> {
-        let group = self.betting.groups.get(&g)?;
-        let members = group.members.iter().filter(|(a, _)| !group.left.contains(a)).map(|(&a, &r)| (self.ledger.account_id(a), r)).collect();
-        Some((group.spec.clone(), self.ledger.asset_id(group.asset), members, group.ended.is_some()))
-    }
-
-    /// Groups an account belongs to (not left).
-    pub fn groups_of(&self, account: AccountId) -> Vec<GroupId> {
-        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
-        self.betting.groups.iter().filter(|(_, x)| x.members.contains_key(&a) && !x.left.contains(&a)).map(|(&g, _)| g).collect()
-    }
+    let start = group.spec.starting_cash as i128;
+    let mut rows: Vec<Standing> = group
+        .members
+        .keys()
+        .filter(|a| !group.left.contains(a))
+        .map(|&a| {
+            let cash = ledger.available(a, group.asset);
+            let open_stake = betting.open_stake.get(&(a, group.asset)).copied().unwrap_or(0);
+            let equity = cash + open_stake;
+            let roi_bps = ((equity as i128 - start) * 10_000 / start) as i64;
+            Standing { account: ledger.account_id(a), cash, open_stake, equity, roi_bps }
+        })
+        .collect();
+    rows.sort_by(|x, y| y.equity.cmp(&x.equity).then(x.account.cmp(&y.account)));
+    Some(rows)
 }

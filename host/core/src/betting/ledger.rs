@@ -3,11 +3,11 @@
 //! identity players + fees + burned + bet escrow = minted + house + debt.
 
 use super::state::Bet;
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::event::RejectReason;
 use crate::ids::{AccountIx, AssetIx};
 
-impl Engine {
+impl Bets<'_> {
     /// Player available → bet escrow.
     pub(crate) fn escrow_bet(&mut self, a: AccountIx, s: AssetIx, amount: u64) -> Result<(), RejectReason> {
         self.ledger.escrow_bet(a, s, amount)?;

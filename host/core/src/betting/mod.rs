@@ -20,7 +20,9 @@ mod place;
 mod queries;
 mod run;
 mod settle;
+mod stage;
 pub(crate) mod state;
+pub(crate) use stage::Bets;
 mod windows;
 
 pub use exchange::{escrow_for, STAKE_UNIT};

@@ -5,7 +5,7 @@ use super::model::*;
 use super::odds::{Odds, Ratio};
 use super::spec::BetSpec;
 use super::state::{Bet, Exposure};
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::ids::{AccountIx, AssetIx};
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, RequestId};
@@ -16,7 +16,7 @@ type R<T> = Result<T, RejectReason>;
 /// Longest parlay taken: keeps every exact product within u64 ratios for the plugin.
 pub const MAX_PARLAY_LEGS: usize = 12;
 
-impl Engine {
+impl Bets<'_> {
     pub(crate) fn place_bet(&mut self, (actor, request): (AccountId, RequestId), req: &BetRequest, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<BetId> {
         let a = self.ledger.account_ix(actor)?;
         if req.stake == 0 {

@@ -1,6 +1,8 @@
 //! Read-only views of the betting state, and its share of the invariant check and the
 //! state hash.
 
+use super::exchange::{book_side, STAKE_UNIT};
+use super::odds::{Odds, LADDER};
 use super::model::*;
 use super::state::Bet;
 use crate::engine::Engine;
@@ -113,5 +115,42 @@ impl Engine {
             return Err("open stake per account differs from the open bets".into());
         }
         Ok(())
+    }
+
+    /// A group's current members by equity, best first (ties: lower account id first).
+    /// After the end date: the frozen standings.
+    pub fn standings(&self, g: GroupId) -> Option<Vec<Standing>> {
+        super::groups::standings(&self.betting, &self.ledger, g)
+    }
+
+    /// The group's terms, members with roles, and whether it has ended.
+    pub fn group(&self, g: GroupId) -> Option<(GroupSpec, AssetId, Vec<(AccountId, Role)>, bool)> {
+        let group = self.betting.groups.get(&g)?;
+        let members = group.members.iter().filter(|(a, _)| !group.left.contains(a)).map(|(&a, &r)| (self.ledger.account_id(a), r)).collect();
+        Some((group.spec.clone(), self.ledger.asset_id(group.asset), members, group.ended.is_some()))
+    }
+
+    /// Groups an account belongs to (not left).
+    pub fn groups_of(&self, account: AccountId) -> Vec<GroupId> {
+        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
+        self.betting.groups.iter().filter(|(_, x)| x.members.contains_key(&a) && !x.left.contains(&a)).map(|(&g, _)| g).collect()
+    }
+
+    /// (odds, unmatched backers' stake) levels of a selection's ladder in the fixture's
+    /// currency, best first: backs on offer (lowest odds first), lays (highest first).
+    /// Group cash trades on ladders of its own, never against other currencies.
+    pub fn exchange_depth(&self, sel: SelectionRef, side: BackLay) -> Vec<(Odds, u64)> {
+        let Some(s) = self.betting.fixtures.get(&sel.fixture).and_then(|f| self.ledger.asset_ix(f.spec.currency).ok()) else { return Vec::new() };
+        self.betting.books.get(&(sel, s)).map_or_else(Vec::new, |b| {
+            b.depth(book_side(side)).map(|(tick, units)| (Odds(LADDER[tick as usize] as u64), units * STAKE_UNIT)).collect()
+        })
+    }
+
+    /// Closed windows of a selection, oldest first, plus the one still open (if any prices
+    /// were seen in it) as it stands.
+    pub fn odds_windows(&self, sel: SelectionRef) -> (Vec<OddsWindow>, Option<OddsWindow>) {
+        let closed = self.betting.closed_windows.get(&sel).map(|d| d.iter().copied().collect()).unwrap_or_default();
+        let open = self.betting.windows.get(&sel).filter(|w| w.count > 0).map(|w| w.summary(sel));
+        (closed, open)
     }
 }

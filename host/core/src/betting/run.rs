@@ -2,14 +2,14 @@
 
 use super::model::*;
 use super::state::Timer;
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::event::{Event, Outcome, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::rules::Rules;
 
 type R<T> = Result<T, RejectReason>;
 
-impl Engine {
+impl Bets<'_> {
     pub(crate) fn run_bet(&mut self, actor: AccountId, request: RequestId, command: &BetCommand, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<Outcome> {
         match command {
             BetCommand::CreateFixture(spec) => self.create_fixture((actor, request), spec, out, rules)?,
@@ -52,10 +52,5 @@ impl Engine {
                 Timer::Window(s) => self.close_window(s, out),
             }
         }
-    }
-
-    /// When the server should send a `Tick` for betting work if nothing else arrives.
-    pub(crate) fn next_betting_timer(&self) -> Option<u64> {
-        self.betting.timers.first().map(|(at, _)| *at)
     }
 }

@@ -12,7 +12,7 @@ use super::place::PARLAY;
 use super::spec::{BetSpec, EventResult};
 use super::state::Bet;
 use super::fixtures::selection_spec;
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::event::{Event, RejectReason};
 use crate::rules::Rules;
 
@@ -32,7 +32,7 @@ pub fn leg_param(outcome: BetOutcome, odds: super::odds::Odds) -> String {
     format!("{word}@{odds}")
 }
 
-impl Engine {
+impl Bets<'_> {
     /// `result: None` voids the fixture (cancelled before a result, void after one).
     pub(crate) fn report_result(&mut self, f: FixtureId, result: Option<&EventResult>, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
         let from = self.fixture_status(f)?;

@@ -128,3 +128,11 @@ pub(crate) struct WindowState {
     pub count: u64,
     pub matched: u64,
 }
+
+impl Betting {
+    /// When the next game-clock work is due (fixture opening or start, group end, odds
+    /// window close).
+    pub(crate) fn next_timer(&self) -> Option<u64> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+}

@@ -5,10 +5,10 @@
 use super::model::*;
 use super::odds::Odds;
 use super::state::{Timer, WindowState, WINDOWS_KEPT, WINDOW_MS};
-use crate::engine::Engine;
+use super::stage::Bets;
 use crate::event::Event;
 
-impl Engine {
+impl Bets<'_> {
     /// Count one price seen on a selection (an odds change, or an exchange match of `matched` stake).
     pub(crate) fn observe_odds(&mut self, sel: SelectionRef, odds: Odds, matched: u64) {
         let start = self.now - self.now % WINDOW_MS;
@@ -37,19 +37,11 @@ impl Engine {
         kept.push_back(window);
         out.push(Event::Bet(BetEvent::OddsWindow(window)));
     }
-
-    /// Closed windows of a selection, oldest first, plus the one still open (if any prices
-    /// were seen in it) as it stands.
-    pub fn odds_windows(&self, sel: SelectionRef) -> (Vec<OddsWindow>, Option<OddsWindow>) {
-        let closed = self.betting.closed_windows.get(&sel).map(|d| d.iter().copied().collect()).unwrap_or_default();
-        let open = self.betting.windows.get(&sel).filter(|w| w.count > 0).map(|w| w.summary(sel));
-        (closed, open)
-    }
 }
 
 impl WindowState {
     /// The aggregate as queries and events show it (needs at least one observation).
-    fn summary(&self, sel: SelectionRef) -> OddsWindow {
+    pub(super) fn summary(&self, sel: SelectionRef) -> OddsWindow {
         OddsWindow {
             selection: sel,
             start: self.start,

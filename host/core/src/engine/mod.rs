@@ -31,6 +31,7 @@ pub use queries::{MarketInfo, OrderView};
 use serde::{Deserialize, Serialize};
 
 use crate::betting::state::Betting;
+use crate::betting::Bets;
 use crate::books::Books;
 use crate::command::{Body, Command, Ctx};
 use crate::dedup::Dedup;
@@ -127,7 +128,7 @@ impl Engine {
         self.seq = ctx.seq;
         self.ledger.begin_command();
         self.expire(out);
-        self.run_timers(out);
+        self.bets().run_timers(out);
         self.dedup.forget_before(self.now);
         let outcome = match self.dedup.outcome(cmd.actor, cmd.request) {
             Some(outcome) => {
@@ -151,10 +152,15 @@ impl Engine {
     /// possibly of an order already gone, or a betting timer): when the server should
     /// send a `Tick` if nothing else arrives.
     pub fn next_timer(&self) -> Option<u64> {
-        match (self.books.next_expiry(), self.next_betting_timer()) {
+        match (self.books.next_expiry(), self.betting.next_timer()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// The betting stage for this command.
+    fn bets(&mut self) -> Bets<'_> {
+        Bets { betting: &mut self.betting, ledger: &mut self.ledger, now: self.now }
     }
 
     /// Cancel every GTD order due by now.
@@ -172,7 +178,7 @@ impl Engine {
             Body::Cancel { order } => self.cancel(actor, request, *order, out)?,
             Body::Modify { order, price, quantity } => self.modify(actor, request, *order, *price, *quantity, out, rules)?,
             Body::CancelAll { market } => self.cancel_all(actor, request, *market, out)?,
-            Body::Bet(command) => return self.run_bet(actor, request, command, out, rules),
+            Body::Bet(command) => return self.bets().run_bet(actor, request, command, out, rules),
             Body::Tick => out.push(Event::Done { account: actor, request }),
             admin => self.run_admin(actor, request, admin, out)?,
         }
