@@ -31,11 +31,13 @@ pub(super) fn book_side(side: BackLay) -> Side {
     }
 }
 
-/// What a side escrows for `stake` (minor units, a multiple of [`STAKE_UNIT`]) at `odds`.
-pub fn escrow_for(side: BackLay, stake: u64, odds: Odds) -> u64 {
+/// What a side escrows for `stake` (minor units, a multiple of [`STAKE_UNIT`]) at `odds`:
+/// the stake for a back, the liability `stake × (odds − 1)` for a lay. None when a lay's
+/// liability does not fit in `u64` (refused at placement, never truncated).
+pub fn escrow_for(side: BackLay, stake: u64, odds: Odds) -> Option<u64> {
     match side {
-        BackLay::Back => stake,
-        BackLay::Lay => ((stake as u128 * (odds.0 - Odds::SCALE) as u128) / Odds::SCALE as u128) as u64,
+        BackLay::Back => Some(stake),
+        BackLay::Lay => u64::try_from(u128::from(stake) * u128::from(odds.0 - Odds::SCALE) / u128::from(Odds::SCALE)).ok(),
     }
 }
 
@@ -48,7 +50,7 @@ impl Bets<'_> {
             return Err(RejectReason::AmountPrecision);
         }
         let s = self.wallet_asset(a, req.wallet, leg.selection.fixture)?;
-        let escrow = escrow_for(side, req.stake, leg.odds);
+        let escrow = escrow_for(side, req.stake, leg.odds).ok_or(RejectReason::OutOfRange)?;
         self.escrow_bet(a, s, escrow)?;
         let order = ExchangeBet { side, order: 0, unmatched: req.stake, matched: 0, persist, is_order: true };
         let id = self.new_bet(Bet {
@@ -125,8 +127,10 @@ impl Bets<'_> {
         let before = o.escrow;
         ex.unmatched -= stake;
         ex.matched += stake;
-        let kept = escrow_for(ex.side, ex.unmatched, o.odds);
-        let matched = escrow_for(ex.side, stake, odds);
+        // Both are parts of the order's escrow, which fit in u64 at placement (a lay fills
+        // at odds no higher than its own).
+        let kept = escrow_for(ex.side, ex.unmatched, o.odds).expect("part of an escrow that fit");
+        let matched = escrow_for(ex.side, stake, odds).expect("part of an escrow that fit");
         o.escrow = kept;
         o.exchange = Some(ex);
         if ex.unmatched == 0 {

@@ -45,7 +45,10 @@ impl Odds {
 
     /// The ladder position of these odds, if they are on the exchange ladder.
     pub fn tick(self) -> Option<u16> {
-        LADDER.binary_search(&(self.0 as u32)).ok().map(|i| i as u16)
+        // No narrowing: odds past u32 are simply not on the ladder (a truncated value
+        // could land on a ladder price).
+        let price = u32::try_from(self.0).ok()?;
+        LADDER.binary_search(&price).ok().map(|i| u16::try_from(i).expect("350 ladder prices"))
     }
 }
 
@@ -219,5 +222,16 @@ mod tests {
         assert_eq!(Ratio::new(1, 3).to_decimal(), None);
         assert_eq!(Ratio::new(41_7175, 10_000).apply_floor(1), Some(41));
         assert_eq!(Ratio::from_decimal("25594.152002496".parse().unwrap()).unwrap().to_decimal().unwrap().to_string(), "25594.152002496");
+    }
+}
+
+#[cfg(test)]
+mod narrowing {
+    use super::*;
+
+    #[test]
+    fn odds_past_u32_are_not_on_the_ladder() {
+        assert_eq!(Odds(10_100).tick(), Some(0));
+        assert_eq!(Odds((1 << 32) + 10_100).tick(), None);
     }
 }

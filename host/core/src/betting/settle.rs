@@ -146,7 +146,8 @@ impl Bets<'_> {
     }
 }
 
-/// The most a matched back can win: the layer's liability at the matched odds.
+/// The most a matched back can win: the layer's liability at the matched odds (which the
+/// layer escrowed, so it fits in u64).
 fn escrow_cap(bet: &Bet) -> u64 {
-    super::exchange::escrow_for(BackLay::Lay, bet.stake, bet.odds)
+    super::exchange::escrow_for(BackLay::Lay, bet.stake, bet.odds).expect("the layer escrowed this liability")
 }
