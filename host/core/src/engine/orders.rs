@@ -6,6 +6,7 @@ use super::{Engine, R};
 use crate::command::{MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
 use crate::event::{Event, Outcome, RejectReason};
 use crate::ids::{AccountId, AccountIx, Lots, MarketIx, Minor, OrderId, RequestId, Ticks};
+use crate::books::Order;
 use crate::ledger::{Fee, Hold, Release};
 use crate::market::{MarketPolicy, MarketStatus};
 use crate::rules::{Modifies, OrderCheck, Rules};
@@ -157,11 +158,28 @@ impl Engine {
         }
     }
 
+    /// Modify a resting order's price and quantity: in place (keeping time priority) when
+    /// the price stays and the quantity does not grow, else re-queued like a new order.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn modify(&mut self, actor: AccountId, request: RequestId, order: OrderId, price: Ticks, quantity: Lots, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
         let a = self.ledger.account_ix(actor)?;
         let m = self.books.owned_order(a, order)?;
         let o = self.books.order(m, order).expect("owned order rests").clone();
+        self.check_modify(a, m, &o, price, quantity)?;
+        let before = Modifies { price: o.price, quantity: o.quantity };
+        let check = OrderCheck { side: o.side, price: Some(price), quantity, budget: None, rests: true, modifies: Some(before) };
+        self.check_with_rules(m, a, request, &check, out, rules)?;
+        let relist_fee = self.listing_fee(m, a, o.side, price, quantity, Some(before), rules)?;
+        let change = Change { order, owner: actor, account: a, market: m, price, quantity, relist_fee };
+        if price == o.price && quantity <= o.quantity {
+            self.amend_in_place(&o, &change, out)
+        } else {
+            self.requeue(&o, &change, out, rules)
+        }
+    }
+
+    /// A modification within the market's status, price and quantity range and buy limit.
+    fn check_modify(&self, a: AccountIx, m: MarketIx, o: &Order, price: Ticks, quantity: Lots) -> R<()> {
         let market = self.books.market(m);
         if market.status == MarketStatus::Halted {
             return Err(RejectReason::MarketHalted);
@@ -175,51 +193,51 @@ impl Engine {
                 return Err(RejectReason::BuyLimitReached { remaining: allowance });
             }
         }
-        let before = Modifies { price: o.price, quantity: o.quantity };
-        let check = OrderCheck { side: o.side, price: Some(price), quantity, budget: None, rests: true, modifies: Some(before) };
-        self.check_with_rules(m, a, request, &check, out, rules)?;
-        let relist_fee = self.listing_fee(m, a, o.side, price, quantity, Some(before), rules)?;
-        let modified = |kept_priority| Event::OrderModified { order, account: actor, market: self.books.market(m).spec.id, price, quantity, kept_priority };
-        let held = self.books.market(m).hold_for(o.side, price, quantity);
+        Ok(())
+    }
 
-        if price == o.price && quantity <= o.quantity {
-            // Same price, not larger: amended in place, keeping time priority.
-            self.ledger.ensure_available(a, self.books.market(m).quote, relist_fee)?;
-            let event = modified(true);
-            let held = held.expect("smaller than the current hold");
-            self.charge_relist(a, m, relist_fee);
-            if quantity < o.quantity {
-                self.books.reduce(m, order, quantity, held);
-                let asset = self.books.market(m).held_asset(o.side);
-                self.ledger.release(Release { account: a, asset, amount: o.data.held - held });
-            }
-            out.push(event);
-            return Ok(());
+    /// Same price, not larger: the order keeps its place; a smaller one releases the hold
+    /// its cut lots no longer need.
+    fn amend_in_place(&mut self, o: &Order, c: &Change, out: &mut Vec<Event>) -> R<()> {
+        let market = self.books.market(c.market);
+        self.ledger.ensure_available(c.account, market.quote, c.relist_fee)?;
+        let held = market.hold_for(o.side, c.price, c.quantity).expect("smaller than the current hold");
+        let asset = market.held_asset(o.side);
+        let event = c.event(market.spec.id, true);
+        self.charge_relist(c.account, c.market, c.relist_fee);
+        if c.quantity < o.quantity {
+            self.books.reduce(c.market, c.order, c.quantity, held);
+            self.ledger.release(Release { account: c.account, asset, amount: o.data.held - held });
         }
+        out.push(event);
+        Ok(())
+    }
 
-        if o.data.post_only && self.books.market(m).crosses(o.side, price) {
+    /// A new price or a larger quantity: off the book, hold adjusted, then matched like a
+    /// new limit order (it loses its time priority).
+    fn requeue(&mut self, o: &Order, c: &Change, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
+        let market = self.books.market(c.market);
+        if o.data.post_only && market.crosses(o.side, c.price) {
             return Err(RejectReason::PostOnlyWouldTrade);
         }
-        let held = held.ok_or(RejectReason::OutOfRange)?;
-        self.ensure_funds(a, m, o.side, held.saturating_sub(o.data.held), relist_fee)?;
-        let event = modified(false);
-        self.charge_relist(a, m, relist_fee);
-        // Re-queued: off the book, hold adjusted, then matched like a new limit order.
-        self.books.unrest(m, order);
-        let asset = self.books.market(m).held_asset(o.side);
+        let held = market.hold_for(o.side, c.price, c.quantity).ok_or(RejectReason::OutOfRange)?;
+        self.ensure_funds(c.account, c.market, o.side, held.saturating_sub(o.data.held), c.relist_fee)?;
+        let (asset, event) = (market.held_asset(o.side), c.event(market.spec.id, false));
+        self.charge_relist(c.account, c.market, c.relist_fee);
+        self.books.unrest(c.market, c.order);
         if held > o.data.held {
-            self.ledger.hold(Hold { account: a, asset, amount: held - o.data.held });
+            self.ledger.hold(Hold { account: c.account, asset, amount: held - o.data.held });
         } else {
-            self.ledger.release(Release { account: a, asset, amount: o.data.held - held });
+            self.ledger.release(Release { account: c.account, asset, amount: o.data.held - held });
         }
         out.push(event);
         let mut taker = Taker {
-            id: order,
-            account: a,
-            owner: actor,
+            id: c.order,
+            account: c.account,
+            owner: c.owner,
             side: o.side,
-            limit: Some(price),
-            left: quantity,
+            limit: Some(c.price),
+            left: c.quantity,
             budget: false,
             held,
             filled: o.data.filled,
@@ -227,7 +245,7 @@ impl Engine {
             post_only: o.data.post_only,
             new: false,
         };
-        self.take(m, &mut taker, out, rules);
+        self.take(c.market, &mut taker, out, rules);
         Ok(())
     }
 
@@ -249,4 +267,21 @@ fn check_lots(policy: &MarketPolicy, lots: Lots) -> R<Lots> {
         return Err(RejectReason::QuantityOutOfRange { min: policy.min_quantity, max: policy.max_quantity });
     }
     Ok(lots)
+}
+
+/// A validated modification.
+struct Change {
+    order: OrderId,
+    owner: AccountId,
+    account: AccountIx,
+    market: MarketIx,
+    price: Ticks,
+    quantity: Lots,
+    relist_fee: Minor,
+}
+
+impl Change {
+    fn event(&self, market: crate::ids::MarketId, kept_priority: bool) -> Event {
+        Event::OrderModified { order: self.order, account: self.owner, market, price: self.price, quantity: self.quantity, kept_priority }
+    }
 }
