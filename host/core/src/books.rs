@@ -55,7 +55,16 @@ pub(crate) fn fee(n: Minor, bps: u32) -> Minor {
 }
 
 impl Market {
-    /// Escrow a bid needs: notional plus the highest fee it could be charged.
+    /// The hold a bid needs: notional plus the highest fee it could be charged.
+    ///
+    /// Why a bid's hold always covers its fills (invariant 3 in ARCHITECTURE.md): with
+    /// `N(p, q) = p·q·tick_value` and `fee(n, bps) = ⌊n·bps/10⁴⌋`, a bid resting at `P`
+    /// for `L` lots holds `N(P, L) + fee(N(P, L), max_bps)`. A fill of `q` lots pays
+    /// `N(p, q) + fee(N(p, q), bps)` with `p ≤ P` and `bps ≤ max_bps` (plugin fees are
+    /// capped at the policy rate), which is at most `N(P, q) + fee(N(P, q), max_bps)`
+    /// because `fee` is monotonic. `N` is linear and `⌊a + b⌋ ≥ ⌊a⌋ + ⌊b⌋`, so
+    /// `required(P, L) ≥ [N(P, q) + fee(N(P, q))] + required(P, L − q)`: after paying the
+    /// fill, what is held still covers the rest, and the surplus is released.
     pub(crate) fn required(&self, price: Ticks, lots: Lots) -> Option<Minor> {
         let n = self.units.notional(price, lots)?;
         n.checked_add(fee(n, self.policy.max_fee_bps()))
