@@ -5,6 +5,8 @@
 //! command sequence always produces the same events and the same `state_hash`.
 //! The exact rules are in `SEMANTICS.md` beside this crate.
 
+#![warn(missing_docs)]
+
 pub mod betting;
 mod book;
 mod books;
