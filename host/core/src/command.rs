@@ -16,40 +16,119 @@ pub struct Ctx {
     pub time: u64,
 }
 
+/// One input to [`crate::Engine::apply`]: who asks, under which request id, and what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Command {
+    /// The account acting: the player for trading and betting bodies,
+    /// [`AccountId::ADMIN`] (or any id the server authorised) for admin bodies, which the
+    /// engine does not check.
     pub actor: AccountId,
+    /// Client-chosen; (actor, request) is the idempotency key. A repeat within the
+    /// engine's `dedup_window_ms` of game time only gets an `Event::Duplicate` with the
+    /// first outcome.
     pub request: RequestId,
+    /// What to do.
     pub body: Body,
 }
 
+/// What a command does. Admin bodies come first; the server decides who may send them.
+/// The rules and the exact order of checks are in `SEMANTICS.md`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Body {
     // ---- admin ----
+    /// Admin: declare a currency or item. Fails with `AssetExists`, or `OutOfRange` for
+    /// more than 18 decimals. Emits `Event::AssetCreated`.
     CreateAsset(AssetSpec),
-    CreateMarket { spec: MarketSpec, policy: MarketPolicy },
-    SetMarketPolicy { market: MarketId, policy: MarketPolicy },
-    SetMarketStatus { market: MarketId, status: MarketStatus },
+    /// Admin: open a market (status Open) trading an item against a currency. Emits
+    /// `Event::MarketCreated`.
+    CreateMarket {
+        /// Assets and steps; both assets must exist and tick × lot must be a whole number of
+        /// quote minor units.
+        spec: MarketSpec,
+        /// The native rules (fees, limits, self-trade prevention).
+        policy: MarketPolicy,
+    },
+    /// Admin: replace a market's policy. Resting bids are then re-escrowed for the new fees
+    /// (a bid whose owner cannot cover a shortfall is cancelled); the other limits apply to
+    /// new orders only.
+    SetMarketPolicy {
+        /// The market to change.
+        market: MarketId,
+        /// The new policy, validated like at creation.
+        policy: MarketPolicy,
+    },
+    /// Admin: open, halt or close a market. Closed is terminal and cancels every resting
+    /// order. Emits `Event::MarketChanged`.
+    SetMarketStatus {
+        /// The market to change.
+        market: MarketId,
+        /// The new status.
+        status: MarketStatus,
+    },
     /// Hand a market's admission and fee decisions to a rules plugin (`None`: back to the
     /// native policy). Rebinding with a new hash is a hot reload.
-    BindRules { market: MarketId, binding: Option<PluginBinding> },
-    OpenAccount { account: AccountId },
+    BindRules {
+        /// The market to bind or unbind; resting orders stay as they are.
+        market: MarketId,
+        /// The plugin, or `None` to return to the native policy.
+        binding: Option<PluginBinding>,
+    },
+    /// Admin: create a player account with no balances. Emits `Event::AccountOpened`.
+    OpenAccount {
+        /// The new account's id (`AccountExists` if taken).
+        account: AccountId,
+    },
     /// Create value out of the faucet (loot drop, starting cash).
-    Mint { account: AccountId, asset: AssetId, amount: u64 },
+    Mint {
+        /// Who receives it (into available).
+        account: AccountId,
+        /// What is minted.
+        asset: AssetId,
+        /// Minor units of `asset`; positive, and the asset's supply (minted − burned) must
+        /// stay within `u64::MAX`.
+        amount: u64,
+    },
     /// Destroy value from an account's available balance into the burn account.
-    Burn { account: AccountId, asset: AssetId, amount: u64 },
+    Burn {
+        /// Whose available balance pays it.
+        account: AccountId,
+        /// What is burned.
+        asset: AssetId,
+        /// Minor units of `asset`; positive and at most the account's available balance
+        /// (locked funds cannot be burned).
+        amount: u64,
+    },
     /// Cancel every resting order of a market.
-    CancelMarket { market: MarketId },
+    CancelMarket {
+        /// The market whose book is emptied; it stays open.
+        market: MarketId,
+    },
     /// Only lets game time pass (GTD expiry happens on every command).
     Tick,
     // ---- player: `actor` is the account ----
+    /// Place an order for the actor. Success is `Outcome::Accepted` with the new order id.
     Place(OrderRequest),
-    Cancel { order: OrderId },
+    /// Cancel one of the actor's resting orders (also in a halted market).
+    Cancel {
+        /// The order; `UnknownOrder` if it is not resting, `NotOrderOwner` if it is not
+        /// the actor's.
+        order: OrderId,
+    },
     /// Set a resting order's price and remaining quantity. Reducing the quantity at the same
     /// price keeps time priority; a new price or a larger quantity re-queues the order.
-    Modify { order: OrderId, price: u64, quantity: u64 },
+    Modify {
+        /// The actor's resting order.
+        order: OrderId,
+        /// The new limit price in ticks.
+        price: u64,
+        /// The new remaining quantity in lots (not counting lots already filled).
+        quantity: u64,
+    },
     /// Cancel all of the actor's resting orders, in one market or everywhere.
-    CancelAll { market: Option<MarketId> },
+    CancelAll {
+        /// Only this market, or `None` for every market.
+        market: Option<MarketId>,
+    },
     /// Betting: fixtures, bets, groups (`crate::betting`).
     Bet(BetCommand),
 }
@@ -57,11 +136,14 @@ pub enum Body {
 /// Buy sorts before Sell wherever events are ordered by side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Side {
+    /// A bid: pays quote for base.
     Buy,
+    /// An ask: delivers base for quote.
     Sell,
 }
 
 impl Side {
+    /// The side an order of this side trades against.
     pub fn opposite(self) -> Side {
         match self {
             Side::Buy => Side::Sell,
@@ -70,23 +152,36 @@ impl Side {
     }
 }
 
+/// A new order, as a player sends it (`Body::Place`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
+    /// The market to trade in; it must be Open.
     pub market: MarketId,
+    /// Buy or sell the market's base item.
     pub side: Side,
+    /// Limit (price and lots) or market (lots or quote budget).
     pub kind: OrderKind,
+    /// How long the order lives. Market orders must be IOC or FOK.
     pub tif: TimeInForce,
     /// Reject instead of taking liquidity (limit orders only).
     pub post_only: bool,
 }
 
+/// Whether an order has a price limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderKind {
     /// `price` in ticks, `quantity` in lots.
-    Limit { price: u64, quantity: u64 },
+    Limit {
+        /// Worst acceptable price in ticks, within `1..=policy.max_price`.
+        price: u64,
+        /// Lots, within `policy.min_quantity..=policy.max_quantity`.
+        quantity: u64,
+    },
+    /// No price limit: takes the best prices available now, and never rests.
     Market(MarketSize),
 }
 
+/// How much a market order trades.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MarketSize {
     /// Lots to buy or sell.
@@ -95,6 +190,7 @@ pub enum MarketSize {
     Budget(u64),
 }
 
+/// How long an order may wait for a counterparty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimeInForce {
     /// Good till cancelled.

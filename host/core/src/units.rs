@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::event::{InvalidMarket, RejectReason};
 use crate::market::MarketSpec;
 
-/// `value × 10^decimals` as an integer, or why not.
+/// `value × 10^decimals` as an integer, or why not: `AmountPrecision` when `value` has
+/// more decimals than that, `OutOfRange` when it is negative or does not fit a `u64`.
 pub fn to_minor_units(value: Decimal, decimals: u8) -> Result<u64, RejectReason> {
     if value.is_sign_negative() && !value.is_zero() {
         return Err(RejectReason::OutOfRange);
@@ -29,9 +30,13 @@ pub fn from_minor_units(units: u64, decimals: u8) -> Decimal {
 /// A market's steps in both forms: decimals for people, integers for the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketUnits {
+    /// Price step in quote per whole base unit (`MarketSpec::tick`).
     pub tick: Decimal,
+    /// Quantity step in base units (`MarketSpec::lot`).
     pub lot: Decimal,
+    /// Decimal places of the base asset.
     pub base_decimals: u8,
+    /// Decimal places of the quote asset.
     pub quote_decimals: u8,
     /// Quote minor units of one tick on one lot: `notional = ticks × lots × tick_value`.
     pub tick_value: u64,
@@ -40,6 +45,9 @@ pub struct MarketUnits {
 }
 
 impl MarketUnits {
+    /// Derive the integers of a market from its spec and its assets' decimals, with the
+    /// same `InvalidMarket` reasons `Body::CreateMarket` gives (`NonPositiveStep`,
+    /// `LotNotWhole`, `TickLotNotWhole`).
     pub fn new(spec: &MarketSpec, base_decimals: u8, quote_decimals: u8) -> Result<Self, RejectReason> {
         let invalid = RejectReason::InvalidMarket;
         if spec.tick <= Decimal::ZERO || spec.lot <= Decimal::ZERO {
@@ -64,20 +72,24 @@ impl MarketUnits {
         u64::try_from(n).map_err(|_| RejectReason::OutOfRange)
     }
 
-    /// A price in quote per whole base unit → ticks.
+    /// A price in quote per whole base unit → ticks. `PriceNotOnTick` when it is not a
+    /// multiple of the tick, `OutOfRange` when it is not positive or too large.
     pub fn price_to_ticks(&self, price: Decimal) -> Result<u64, RejectReason> {
         Self::steps(price, self.tick, RejectReason::PriceNotOnTick)
     }
 
-    /// A quantity in base units → lots.
+    /// A quantity in base units → lots. `QuantityNotOnLot` when it is not a multiple of
+    /// the lot, `OutOfRange` when it is not positive or too large.
     pub fn quantity_to_lots(&self, quantity: Decimal) -> Result<u64, RejectReason> {
         Self::steps(quantity, self.lot, RejectReason::QuantityNotOnLot)
     }
 
+    /// Ticks → a price in quote per whole base unit (exact, normalized).
     pub fn ticks_to_price(&self, ticks: u64) -> Decimal {
         (self.tick * Decimal::from(ticks)).normalize()
     }
 
+    /// Lots → a quantity in base units (exact, normalized).
     pub fn lots_to_quantity(&self, lots: u64) -> Decimal {
         (self.lot * Decimal::from(lots)).normalize()
     }
