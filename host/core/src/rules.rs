@@ -22,32 +22,53 @@ use crate::market::PluginBinding;
 /// The live state of a market at the moment of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketView {
+    /// The bound market.
     pub market: MarketId,
+    /// Game time of the command, in milliseconds.
     pub now_ms: u64,
+    /// Price in ticks of the market's latest trade (`None` before the first).
     pub last_price: Option<u64>,
+    /// Highest resting bid in ticks, if any.
     pub best_bid: Option<u64>,
+    /// Lowest resting ask in ticks, if any.
     pub best_ask: Option<u64>,
 }
 
 /// The ordering account as it stands in the market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountView {
+    /// The ordering account.
     pub account: AccountId,
+    /// Its available quote balance, in quote minor units (this order's new escrow not
+    /// yet taken).
     pub available_quote: u64,
+    /// Its available base balance, in base minor units (this order's new escrow not yet
+    /// taken).
     pub available_base: u64,
+    /// Orders it rests in this market (order slots in use).
     pub open_orders: u32,
+    /// Lots of its resting buy orders in this market.
     pub resting_buy_lots: u64,
+    /// Lots it bought in this market in the current buy window (0 when no window runs).
+    /// The window is the plugin's `buy_window_ms`, else the native buy limit's.
     pub bought_lots: u64,
+    /// Game time (ms) the current buy window started, `None` when none runs.
     pub window_start_ms: Option<u64>,
 }
 
 /// An order or modification waiting for admission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrderCheck {
+    /// Buy or sell.
     pub side: Side,
+    /// Limit price in ticks; `None` for a market order.
     pub price: Option<u64>,
+    /// Lots asked for (for a modification: the new remaining quantity); 0 for a market
+    /// buy by budget.
     pub quantity: u64,
+    /// Quote minor units to spend, for a market buy by budget.
     pub budget: Option<u64>,
+    /// Whether the order may rest in the book (GTC/GTD; always true for a modification).
     pub rests: bool,
     /// For a modification: the order as it was before it.
     pub modifies: Option<Modifies>,
@@ -65,28 +86,45 @@ pub struct Modifies {
 /// One fill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TradeFacts {
+    /// The maker's price, in ticks.
     pub price: u64,
+    /// Lots traded.
     pub quantity: u64,
+    /// `price × quantity × tick_value`, in quote minor units: what fees are taken from.
     pub notional: u64,
+    /// The incoming order's side.
     pub taker_side: Side,
+    /// Owner of the resting order.
     pub maker_account: AccountId,
+    /// Owner of the incoming order.
     pub taker_account: AccountId,
 }
 
 /// An order about to rest, or a resting order being modified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Listing {
+    /// The order's owner.
     pub account: AccountId,
+    /// Buy or sell.
     pub side: Side,
+    /// Limit price in ticks (for a modification: the new one).
     pub price: u64,
+    /// Lots (for a modification: the new remaining quantity).
     pub quantity: u64,
+    /// `price × quantity × tick_value`, in quote minor units.
     pub notional: u64,
+    /// For a modification: the order as it was before it.
     pub modifies: Option<Modifies>,
 }
 
+/// A plugin's fees for one fill, in quote minor units. The host caps them so escrow always
+/// covers them: a buying taker pays at most `fee(notional, taker_fee_bps)`, a buying maker
+/// at most `fee(notional, max(maker, taker bps))`, a seller at most the notional.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fees {
+    /// What the resting order's owner pays.
     pub maker: u64,
+    /// What the incoming order's owner pays.
     pub taker: u64,
 }
 
@@ -95,8 +133,15 @@ pub const MAX_REASON_BYTES: usize = 200;
 
 /// Answers for bound markets. `None` means "no answer: apply the native rule".
 pub trait Rules {
+    /// Admit an order (on Place, after the native checks and before funds) or a
+    /// modification (before its escrow change). `Some(Err(text))` refuses it with
+    /// `RuleRejected` and the text in `Event::RuleMessage`.
     fn check_order(&mut self, binding: &PluginBinding, market: &MarketView, account: &AccountView, order: &OrderCheck) -> Option<Result<(), String>>;
+    /// The fees of one fill, instead of the policy's basis points (capped, see [`Fees`]).
     fn trade_fees(&mut self, binding: &PluginBinding, market: &MarketView, trade: &TradeFacts) -> Option<Fees>;
+    /// The fee, in quote minor units, for a GTC/GTD limit order about to be accepted
+    /// (instead of `policy.listing_fee`) or for modifying a resting order (natively 0).
+    /// Paid from available quote; an order that cannot also pay it is refused.
     fn listing_fee(&mut self, binding: &PluginBinding, market: &MarketView, listing: &Listing) -> Option<u64>;
     /// Ask the `bet_type` plugin whether a bet specification is valid (fixture markets at
     /// creation, parlays at placement). `None`: no plugin answered, so the bet is refused.
@@ -130,16 +175,23 @@ impl Rules for NativeOnly {
 pub enum Decision {
     /// The plugin gave no answer (quarantined, faulted or unloaded): native rule applied.
     Native,
+    /// An answer to [`Rules::check_order`].
     Verdict(Result<(), String>),
+    /// An answer to [`Rules::trade_fees`], before the host's caps.
     Fees(Fees),
+    /// An answer to [`Rules::listing_fee`], in quote minor units.
     ListingFee(u64),
+    /// An answer to [`Rules::validate_bet`].
     BetVerdict(Result<(), String>),
+    /// An answer to [`Rules::settle_bet`].
     BetOutcome(BetOutcome),
 }
 
 /// Records every answer of the wrapped rules, for the journal.
 pub struct Recorder<'a, R: Rules + ?Sized> {
+    /// The rules that actually answer (the live plugin host).
     pub inner: &'a mut R,
+    /// Where each answer is appended, in call order, for the command's journal entry.
     pub decisions: &'a mut Vec<Decision>,
 }
 
@@ -178,6 +230,8 @@ pub struct Replay<'a> {
 }
 
 impl<'a> Replay<'a> {
+    /// Replay the decisions recorded for one command. Panics later if the engine asks a
+    /// question the journal has no (or another kind of) answer for.
     pub fn new(decisions: &'a [Decision]) -> Self {
         Replay { decisions: decisions.iter() }
     }
