@@ -21,12 +21,17 @@ const NIL: u32 = u32::MAX;
 /// the account and escrow there; a bare book uses `()`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resting<T> {
+    /// The order's id (an `OrderId`'s value; a bet id on the betting exchange).
     pub id: u64,
+    /// Bid or ask.
     pub side: Side,
+    /// Price in ticks (on the betting exchange: the odds' ladder position).
     pub price: u64,
+    /// Lots still resting (on the betting exchange: backers' stake in `STAKE_UNIT`s).
     pub quantity: u64,
     prev: u32,
     next: u32,
+    /// The owner's attachment.
     pub data: T,
 }
 
@@ -97,8 +102,12 @@ impl Hasher for IdHasher {
     }
 }
 
+/// A hash map keyed by ids with the deterministic [`IdHasher`]. Only for lookups: never
+/// iterate one where the order could reach events or the state hash.
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// One market's order book: bids and asks as price levels of FIFO queues (price-time
+/// priority), with `T` attached to each order. It knows nothing of accounts or money.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Book<T> {
     slots: Vec<Option<Resting<T>>>,
@@ -115,6 +124,7 @@ impl<T> Default for Book<T> {
 }
 
 impl<T> Book<T> {
+    /// An empty book with room for `orders` resting orders before it allocates.
     pub fn with_capacity(orders: usize) -> Self {
         Book {
             slots: Vec::with_capacity(orders),
@@ -154,14 +164,17 @@ impl<T> Book<T> {
         self.index.len()
     }
 
+    /// Whether no order rests.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
 
+    /// Whether the order `id` rests here.
     pub fn contains(&self, id: u64) -> bool {
         self.index.contains_key(&id)
     }
 
+    /// The resting order `id`, if any.
     pub fn get(&self, id: u64) -> Option<&Resting<T>> {
         self.index.get(&id).map(|&i| self.slot(i))
     }
@@ -173,6 +186,7 @@ impl<T> Book<T> {
         Some(&mut self.slot_mut(i).data)
     }
 
+    /// The best price of `side` (highest bid, lowest ask), if it has orders.
     pub fn best_price(&self, side: Side) -> Option<u64> {
         self.ladder(side).levels.last().map(|l| l.price)
     }
@@ -277,7 +291,8 @@ impl<T> Book<T> {
         Some(self.unlink(i))
     }
 
-    /// Lower an order's quantity in place, keeping its time priority.
+    /// Lower an order's quantity in place, keeping its time priority. Panics unless the
+    /// order rests and `0 < quantity <= its lots`.
     pub fn reduce(&mut self, id: u64, quantity: u64) {
         let i = self.index[&id];
         let o = self.slot_mut(i);
@@ -289,9 +304,9 @@ impl<T> Book<T> {
         ladder.levels[l].quantity -= cut;
     }
 
-    /// Trade `quantity` lots off the oldest order at the best price of `side`. Returns the
-    /// maker's id, its price, the lots it has left, and the order itself if that emptied it
-    /// (it is then out of the book).
+    /// Trade `quantity` lots off the oldest order at the best price of `side` (at most its
+    /// lots: more panics). Returns the order if that emptied it (it is then out of the
+    /// book), else `None`; `None` also when `side` is empty.
     pub fn fill_best(&mut self, side: Side, quantity: u64) -> Option<Resting<T>> {
         let ladder = self.ladder_mut(side);
         let level = ladder.levels.last_mut()?;

@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 pub struct Odds(pub u64);
 
 impl Odds {
+    /// Units per 1.0 of decimal odds (`Odds(25_000)` = 2.5).
     pub const SCALE: u64 = 10_000;
     /// Even money plus the smallest step: odds of exactly 1 would return only the stake.
     pub const MIN: Odds = Odds(10_001);
+    /// 1000.0, the highest odds taken (the top of the exchange ladder).
     pub const MAX: Odds = Odds(1_000 * Odds::SCALE);
 
     /// Exact conversion; `None` for more than four decimals or outside `MIN..=MAX`.
@@ -30,10 +32,13 @@ impl Odds {
         (Odds::MIN..=Odds::MAX).contains(&odds).then_some(odds)
     }
 
+    /// Parse decimal odds ("2.5", surrounding spaces allowed), exactly as
+    /// [`Odds::from_decimal`].
     pub fn parse(text: &str) -> Option<Odds> {
         text.trim().parse::<Decimal>().ok().and_then(Odds::from_decimal)
     }
 
+    /// The decimal odds, without trailing zeros (`Odds(25_000)` → 2.5).
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.0 as i64, 4).normalize()
     }
@@ -96,7 +101,9 @@ pub const LADDER: [u32; 350] = build_ladder();
 /// A non-negative exact fraction, always in lowest terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Ratio {
+    /// Top of the fraction.
     pub numerator: u128,
+    /// Bottom of the fraction, never 0.
     pub denominator: u128,
 }
 
@@ -108,16 +115,19 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
 }
 
 impl Ratio {
+    /// 0/1: a lost bet's multiplier.
     pub const ZERO: Ratio = Ratio { numerator: 0, denominator: 1 };
+    /// 1/1: a pushed or void bet's multiplier (the stake back).
     pub const ONE: Ratio = Ratio { numerator: 1, denominator: 1 };
 
-    /// Panics on a zero denominator (a programming error: callers check plugin input).
+    /// `numerator / denominator` in lowest terms. Panics on a zero denominator (a programming error: callers check plugin input).
     pub fn new(numerator: u128, denominator: u128) -> Ratio {
         assert!(denominator != 0, "ratio with a zero denominator");
         let g = gcd(numerator, denominator).max(1);
         Ratio { numerator: numerator / g, denominator: denominator / g }
     }
 
+    /// The exact product, or `None` if it does not fit in `u128` terms.
     pub fn checked_mul(self, other: Ratio) -> Option<Ratio> {
         // Cross-reduce first so that products of many legs stay small.
         let g1 = gcd(self.numerator, other.denominator).max(1);
@@ -127,6 +137,7 @@ impl Ratio {
         Some(Ratio::new(n, d))
     }
 
+    /// The exact sum, or `None` if it does not fit in `u128` terms.
     pub fn checked_add(self, other: Ratio) -> Option<Ratio> {
         let n = self.numerator.checked_mul(other.denominator)?.checked_add(other.numerator.checked_mul(self.denominator)?)?;
         Some(Ratio::new(n, self.denominator.checked_mul(other.denominator)?))

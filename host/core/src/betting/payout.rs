@@ -15,14 +15,26 @@ use super::odds::{Odds, Ratio};
 /// How a bet ends (the `outcome` of the WIT `bet` interface).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BetOutcome {
+    /// Returns stake × odds.
     Win,
+    /// Returns nothing.
     Lose,
+    /// A tie on the line: returns the stake.
     Push,
+    /// The bet does not stand (fixture cancelled or voided, selection void): returns the
+    /// stake.
     Void,
+    /// Half the stake wins, half is pushed (quarter lines): returns stake × (odds + 1) / 2.
     HalfWin,
+    /// Half the stake loses, half is pushed: returns stake / 2.
     HalfLose,
     /// The return is stake × numerator / denominator, whatever the odds.
-    Multiplier { numerator: u64, denominator: u64 },
+    Multiplier {
+        /// Top of the return multiplier.
+        numerator: u64,
+        /// Bottom of the return multiplier; 0 is refused (`PluginUnavailable`).
+        denominator: u64,
+    },
 }
 
 impl BetOutcome {

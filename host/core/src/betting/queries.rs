@@ -29,6 +29,7 @@ impl Engine {
         }
     }
 
+    /// A bet, parlay, exchange order or matched exchange bet by id.
     pub fn bet(&self, bet: BetId) -> Option<BetView> {
         self.betting.bets.get(&bet.0).map(|b| self.bet_view(bet.0, b))
     }
@@ -70,6 +71,7 @@ impl Engine {
         rows.into_iter().map(|(s, (open, pnl, debt))| (self.ledger.asset_id(s), open, pnl, debt)).collect()
     }
 
+    /// A fixture's spec, status, result and current house odds.
     pub fn fixture(&self, f: FixtureId) -> Option<FixtureView> {
         let x = self.betting.fixtures.get(&f)?;
         Some(FixtureView { spec: x.spec.clone(), status: x.status, result: x.result.clone(), odds: x.odds.clone(), bets: (x.bets.len() + x.parlays.len()) as u64 })

@@ -16,15 +16,19 @@ pub struct BetSpec {
     pub params: Vec<(String, String)>,
 }
 
+/// One participant's final score.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ParticipantScore {
+    /// The participant's name, as in the fixture's `participants`.
     pub participant: String,
+    /// Goals, points, runs: whatever the bet types compare.
     pub score: i64,
 }
 
 /// An event's final result.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EventResult {
+    /// Every participant's score (bet-type plugins read them by name).
     pub scores: Vec<ParticipantScore>,
     /// False when the event was abandoned before a result.
     pub completed: bool,

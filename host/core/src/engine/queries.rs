@@ -12,9 +12,13 @@ use crate::units::MarketUnits;
 /// A resting order as queries see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrderView {
+    /// The order's id.
     pub order: OrderId,
+    /// Its owner.
     pub account: AccountId,
+    /// Its market.
     pub market: MarketId,
+    /// Bid or ask.
     pub side: Side,
     /// Limit price in ticks.
     pub price: Ticks,
@@ -24,20 +28,26 @@ pub struct OrderView {
     pub filled: Lots,
     /// What the ledger holds for it, in minor units of the held asset.
     pub escrow: Minor,
+    /// GTC or GTD (only those rest).
     pub tif: TimeInForce,
+    /// Whether it was placed post-only (a re-pricing Modify must not cross either).
     pub post_only: bool,
 }
 
 /// A market as `Engine::markets` lists it.
 #[derive(Clone, Copy, Debug)]
 pub struct MarketInfo<'a> {
+    /// Assets and steps, as created.
     pub spec: &'a MarketSpec,
+    /// The current native policy.
     pub policy: MarketPolicy,
+    /// Open, Halted or Closed.
     pub status: MarketStatus,
 }
 
 impl Engine {
-    /// (available, locked) of a player's asset; None for an unknown account or asset.
+    /// (available, locked) of a player's asset, in minor units; None for an unknown
+    /// account or asset. Locked is order escrow; bet escrow is in neither.
     pub fn balance(&self, account: AccountId, asset: AssetId) -> Option<(Minor, Minor)> {
         let a = self.ledger.account_ix(account).ok()?;
         let s = self.ledger.asset_ix(asset).ok()?;
@@ -45,7 +55,8 @@ impl Engine {
         Some((b.available, b.locked))
     }
 
-    /// The fee sink of an asset (0 for an unknown asset).
+    /// Minor units of an asset collected as trading and listing fees so far (0 for an
+    /// unknown asset).
     pub fn fee_sink(&self, asset: AssetId) -> Minor {
         self.ledger.asset_ix(asset).map_or(0, |s| self.ledger.asset(s).fee_sink)
     }
@@ -62,10 +73,12 @@ impl Engine {
         self.books.market_ix(market).map_or_else(|_| Vec::new(), |m| self.books.market(m).book.depth(side).collect())
     }
 
+    /// An asset's spec; None if it does not exist.
     pub fn asset(&self, asset: AssetId) -> Option<&AssetSpec> {
         self.ledger.asset_ix(asset).ok().map(|s| &self.ledger.asset(s).spec)
     }
 
+    /// A market's spec; None if it does not exist.
     pub fn market_spec(&self, market: MarketId) -> Option<&MarketSpec> {
         self.market(market).map(|m| &m.spec)
     }
@@ -95,10 +108,12 @@ impl Engine {
         self.ledger.has_account(account)
     }
 
+    /// A market's steps and derived integers, for converting decimals at the API boundary.
     pub fn market_units(&self, market: MarketId) -> Option<MarketUnits> {
         self.market(market).map(|m| m.units)
     }
 
+    /// A market's current native policy.
     pub fn market_policy(&self, market: MarketId) -> Option<MarketPolicy> {
         self.market(market).map(|m| m.policy)
     }
@@ -115,6 +130,7 @@ impl Engine {
         self.market(market).and_then(|m| m.plugin.as_ref())
     }
 
+    /// A market's status; None if it does not exist.
     pub fn market_status(&self, market: MarketId) -> Option<MarketStatus> {
         self.market(market).map(|m| m.status)
     }
