@@ -28,34 +28,54 @@ id!(
 /// A market of a fixture: the fixture and the market's position in its spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MarketRef {
+    /// The fixture.
     pub fixture: FixtureId,
+    /// Index into the fixture's `FixtureSpec::markets`, from 0.
     pub market: u16,
 }
 
 /// One selection of a fixture market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SelectionRef {
+    /// The fixture.
     pub fixture: FixtureId,
+    /// Index into the fixture's `FixtureSpec::markets`, from 0.
     pub market: u16,
+    /// Index into that market's `BetMarketSpec::selections`, from 0.
     pub selection: u16,
 }
 
 /// scheduled → open → in-play → closed → settled; cancelled (before a result) or void
 /// (after one) end a fixture with every stake returned.
+///
+/// Admin moves (`SetFixtureStatus`): Scheduled → Open or InPlay; Open → Suspended, InPlay
+/// or Closed; Suspended → Open (only before `starts_at`), InPlay or Closed; InPlay →
+/// Suspended or Closed. Timers open a fixture at `opens_at` and put it in play at
+/// `starts_at`. A result (`ReportResult`) settles it from any status but Cancelled and
+/// Void; `VoidFixture` cancels or voids it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FixtureStatus {
+    /// Created with a future `opens_at`: no bets until then.
     Scheduled,
+    /// Taking pre-match bets.
     Open,
     /// Betting paused by an admin (material event); resumes with `Open` or `InPlay`.
     Suspended,
+    /// Started: bets only on `in_play` markets. Unmatched exchange stake lapses on entry
+    /// unless the order is `persist` on an `in_play` market.
     InPlay,
+    /// No more bets; waiting for the result. Unmatched exchange stake is released.
     Closed,
+    /// A result was reported and every bet paid. Reporting again re-settles.
     Settled,
+    /// Voided before any result: every stake returned. Final.
     Cancelled,
+    /// Voided after settlement: payments reversed, every stake returned. Final.
     Void,
 }
 
 impl FixtureStatus {
+    /// Lowercase name for display and messages ("scheduled", "in-play", ...).
     pub fn word(self) -> &'static str {
         match self {
             FixtureStatus::Scheduled => "scheduled",
@@ -78,7 +98,9 @@ impl FixtureStatus {
 /// An event as the admin or a fixtures file declares it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixtureSpec {
+    /// Chosen by the admin or fixtures file (`FixtureExists` if taken).
     pub id: FixtureId,
+    /// Display name ("Reds v Blues").
     pub name: String,
     /// Home first for two-sided fixtures.
     pub participants: Vec<String>,
@@ -88,6 +110,7 @@ pub struct FixtureSpec {
     pub opens_at: Option<u64>,
     /// Game time (ms) the fixture goes in-play.
     pub starts_at: u64,
+    /// What can be bet on: 1 to 64 markets, addressed by index.
     pub markets: Vec<BetMarketSpec>,
 }
 
@@ -98,27 +121,37 @@ pub struct BetMarketSpec {
     pub bet_type: String,
     /// The line shared by the selections (totals); a selection may carry its own (spread).
     pub line: Option<String>,
+    /// Extra (name, value) parameters handed to the bet-type plugin with every selection.
     pub params: Vec<(String, String)>,
+    /// The outcomes one can bet on: 1 to 64, with distinct names, addressed by index.
     pub selections: Vec<SelectionSpec>,
+    /// Against the house (fixed odds) or between players (exchange).
     pub mode: BetMode,
     /// Whether bets are taken while the fixture is in play.
     pub in_play: bool,
 }
 
+/// One outcome of a fixture market.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectionSpec {
     /// What the bet-type plugin sees as `selection` (a participant, "draw", "over", ...).
     pub name: String,
+    /// This selection's own line (spread), overriding the market's.
     pub line: Option<String>,
     /// Fixed-odds markets: the house's price, `None` while not offered.
     pub odds: Option<Odds>,
 }
 
+/// Who a market's bets are against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BetMode {
     /// Against the house, which never risks more than `exposure_limit` minor units of a
     /// wallet currency on any one outcome of the market.
-    Fixed { exposure_limit: u64 },
+    Fixed {
+        /// The house's largest net loss on the market (returns − stakes if any one
+        /// selection wins), in minor units, per wallet asset.
+        exposure_limit: u64,
+    },
     /// Back and lay between players on the odds ladder.
     Exchange,
 }
@@ -132,54 +165,87 @@ pub enum Wallet {
     Group(GroupId),
 }
 
+/// The two sides of an exchange bet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum BackLay {
+    /// For the selection: escrows the stake and wins stake × (odds − 1) if it wins.
     Back,
+    /// Against the selection: accepts a backer's stake, escrowing the liability
+    /// stake × (odds − 1) it pays if the selection wins.
     Lay,
 }
 
 /// A selection at the odds the bettor accepts (the house may give better, never worse).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Leg {
+    /// What is bet on.
     pub selection: SelectionRef,
+    /// Fixed odds: the lowest odds accepted (`OddsChanged` if the house's are lower).
+    /// Exchange: the order's price on the ladder, the lowest a back or the highest a lay
+    /// accepts.
     pub odds: Odds,
 }
 
+/// What kind of bet a request places.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BetKind {
+    /// One selection against the house, at its current odds.
     Single(Leg),
+    /// 2 to [`crate::betting::MAX_PARLAY_LEGS`] selections on distinct fixture markets,
+    /// against the house: the odds multiply and every leg must come in (a pushed leg
+    /// drops out). Settles when the last leg's fixture is final.
     Parlay(Vec<Leg>),
     /// An exchange order: `stake` is the backer's stake (for a lay, what the layer accepts
     /// from backers; the layer escrows stake × (odds − 1)). `persist` keeps the unmatched
     /// part when the fixture goes in-play; otherwise it lapses.
-    Exchange { leg: Leg, side: BackLay, persist: bool },
+    Exchange {
+        /// The selection and the order's ladder odds.
+        leg: Leg,
+        /// Back or lay.
+        side: BackLay,
+        /// Keep the unmatched part resting when the fixture goes in-play (only on
+        /// `in_play` markets).
+        persist: bool,
+    },
 }
 
+/// A bet as a player places it (`BetCommand::Place`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BetRequest {
+    /// Whose money: the player's own or a group's cash.
     pub wallet: Wallet,
     /// Minor units of the wallet's currency.
     pub stake: u64,
+    /// Single, parlay or exchange order.
     pub kind: BetKind,
 }
 
 /// A group's terms, as its creator sets them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSpec {
+    /// Chosen by the creator's client; below `GROUP_ASSETS`.
     pub id: GroupId,
+    /// Display name.
     pub name: String,
     /// Cash (minor units, two decimals) each member starts with.
     pub starting_cash: u64,
+    /// Game time (ms) from which group bets are taken.
     pub starts_at: u64,
+    /// Game time (ms) group bets stop and the standings freeze; after `starts_at` and in
+    /// the future at creation.
     pub ends_at: u64,
     /// Anyone may join; otherwise an invitation is needed.
     pub open: bool,
 }
 
+/// A member's rights in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
+    /// The creator: invites and sets roles; cannot leave, and the role never moves.
     Owner,
+    /// May invite.
     Admin,
+    /// Bets with the group's cash.
     Member,
 }
 
