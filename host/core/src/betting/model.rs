@@ -245,31 +245,80 @@ pub enum Role {
     Owner,
     /// May invite.
     Admin,
-    /// Bets with the group's cash.
+    /// An ordinary member (every role bets with the group's cash).
     Member,
 }
 
 /// Betting commands (`Body::Bet`). Admin-only ones are marked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BetCommand {
-    /// Admin.
+    /// Admin: declare a fixture. Every selection is validated by its bet-type plugin first.
+    /// Status Open, or Scheduled until a future `opens_at`.
     CreateFixture(FixtureSpec),
-    /// Admin: open, suspend, go in-play, close or cancel (a cancel refunds every bet).
-    SetFixtureStatus { fixture: FixtureId, status: FixtureStatus },
+    /// Admin: open, suspend, resume, go in-play or close (the allowed moves are listed on
+    /// [`FixtureStatus`]). Cancelling is `VoidFixture`.
+    SetFixtureStatus {
+        /// The fixture.
+        fixture: FixtureId,
+        /// The status to move to.
+        status: FixtureStatus,
+    },
     /// Admin or feed: the house price of a fixed-odds selection (`None` stops offering it).
-    SetOdds { selection: SelectionRef, odds: Option<Odds> },
+    SetOdds {
+        /// A selection of a fixed-odds market of a fixture that is not final.
+        selection: SelectionRef,
+        /// The new house odds; bets already taken keep theirs.
+        odds: Option<Odds>,
+    },
     /// Admin or feed: settles every bet; reporting again re-settles, correcting the ledger.
-    ReportResult { fixture: FixtureId, result: EventResult },
+    ReportResult {
+        /// The fixture (not Cancelled or Void).
+        fixture: FixtureId,
+        /// The final scores, handed to each selection's bet-type plugin. If any plugin
+        /// does not answer, nothing changes (`PluginUnavailable`).
+        result: EventResult,
+    },
     /// Admin: void a fixture, also after settlement (every stake returned).
-    VoidFixture { fixture: FixtureId },
+    VoidFixture {
+        /// The fixture (not already Cancelled or Void).
+        fixture: FixtureId,
+    },
+    /// Player: bet the actor's money (or group cash). Success is `Outcome::BetPlaced`.
     Place(BetRequest),
     /// Cancel the unmatched part of an exchange order.
-    CancelOrder { bet: BetId },
+    CancelOrder {
+        /// The actor's exchange order (the id `BetPlaced` gave it).
+        bet: BetId,
+    },
+    /// Player: create a group owned by the actor, who joins it with the starting cash.
     CreateGroup(GroupSpec),
-    Invite { group: GroupId, account: AccountId },
-    Join { group: GroupId },
-    Leave { group: GroupId },
-    SetRole { group: GroupId, account: AccountId, role: Role },
+    /// Owner, group admin or operator: let an account join an invitation-only group.
+    Invite {
+        /// The group (not ended).
+        group: GroupId,
+        /// Who is invited.
+        account: AccountId,
+    },
+    /// Player: join a group (open, or invited) and receive its starting cash. Once per
+    /// account.
+    Join {
+        /// The group (not ended).
+        group: GroupId,
+    },
+    /// Player: leave a group's standings for good. Open group bets still settle.
+    Leave {
+        /// The group (the owner cannot leave).
+        group: GroupId,
+    },
+    /// Owner or operator: make a member an Admin or a Member.
+    SetRole {
+        /// The group.
+        group: GroupId,
+        /// A current member other than the owner.
+        account: AccountId,
+        /// Admin or Member (Owner is refused).
+        role: Role,
+    },
 }
 
 /// Where a bet stands.
@@ -279,49 +328,179 @@ pub enum BetState {
     Open,
     /// An exchange order with an unmatched part resting on the ladder.
     Unmatched,
-    /// An exchange order whose stake is all matched (its matched bets carry on).
+    /// An exchange order with nothing left on the ladder after matching some stake: all
+    /// of it, or part and the rest closed (its matched bets carry on).
     Matched,
+    /// Paid. The outcome is as the owner sees it (a lay's is the selection's inverted).
     Settled(BetOutcome),
-    /// Unmatched exchange stake taken off the ladder (cancelled or lapsed at in-play).
+    /// An exchange order taken off the ladder with nothing matched (cancelled, lapsed at
+    /// in-play, replaced by its owner's newer order, or the fixture ended).
     Closed,
 }
 
 /// Betting records out of the engine (`Event::Bet`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BetEvent {
-    FixtureCreated { fixture: FixtureId },
-    FixtureChanged { fixture: FixtureId, status: FixtureStatus },
-    OddsChanged { selection: SelectionRef, odds: Option<Odds> },
-    /// A bet accepted (fixed odds, parlay) or an exchange order placed (`matched` = 0 if it rests).
-    BetPlaced { bet: BetId, account: AccountId, request: RequestId, asset: AssetId, stake: u64, odds: Odds },
+    /// `CreateFixture` succeeded; a `FixtureChanged` with its first status follows.
+    FixtureCreated {
+        /// The new fixture.
+        fixture: FixtureId,
+    },
+    /// A fixture's status changed (admin, timer, result or void). Lapsed or released
+    /// exchange orders follow as `OrderClosed`.
+    FixtureChanged {
+        /// The fixture.
+        fixture: FixtureId,
+        /// Its new status.
+        status: FixtureStatus,
+    },
+    /// The house price of a fixed-odds selection changed (`SetOdds`).
+    OddsChanged {
+        /// The selection.
+        selection: SelectionRef,
+        /// The new price; `None` = no longer offered.
+        odds: Option<Odds>,
+    },
+    /// A bet accepted (fixed odds, parlay) or an exchange order placed (its matches, if
+    /// any, follow as `BetMatched`).
+    BetPlaced {
+        /// The new bet or exchange order.
+        bet: BetId,
+        /// The bettor.
+        account: AccountId,
+        /// The command's request id.
+        request: RequestId,
+        /// The asset staked: the fixture's currency, or the group's cash.
+        asset: AssetId,
+        /// Minor units of `asset`. For a lay order: the backers' stake it accepts (it
+        /// escrows the liability).
+        stake: u64,
+        /// Single: the house odds given (at least those asked). Parlay: the legs' product,
+        /// rounded down to four decimals. Exchange: the order's ladder odds.
+        odds: Odds,
+    },
     /// Part of an exchange order matched: `bet` is the new matched bet, `order` its order.
-    BetMatched { bet: BetId, order: BetId, account: AccountId, side: BackLay, selection: SelectionRef, stake: u64, odds: Odds },
-    /// Unmatched exchange stake released (`lapsed`: at in-play; otherwise cancelled).
-    OrderClosed { order: BetId, account: AccountId, released: u64, lapsed: bool },
+    BetMatched {
+        /// The new matched bet, which settles with the fixture.
+        bet: BetId,
+        /// The exchange order it came from.
+        order: BetId,
+        /// The order's owner.
+        account: AccountId,
+        /// Back or lay.
+        side: BackLay,
+        /// The selection.
+        selection: SelectionRef,
+        /// Backer's stake matched, in minor units (a multiple of `STAKE_UNIT`).
+        stake: u64,
+        /// The match price: the resting order's odds.
+        odds: Odds,
+    },
+    /// An exchange order's unmatched stake was taken off the ladder and its escrow released.
+    OrderClosed {
+        /// The exchange order.
+        order: BetId,
+        /// Its owner.
+        account: AccountId,
+        /// Minor units of escrow returned to available (unmatched stake, or a lay's
+        /// liability on it).
+        released: u64,
+        /// True when the fixture went in-play; false for a cancel, a self-match, or the
+        /// fixture closing or ending.
+        lapsed: bool,
+    },
     /// A bet settled (or re-settled): `paid` is the total returned, stake included.
-    BetSettled { bet: BetId, account: AccountId, asset: AssetId, outcome: BetOutcome, stake: u64, paid: u64, resettled: bool },
+    BetSettled {
+        /// The bet (single, parlay or matched exchange bet).
+        bet: BetId,
+        /// Its owner.
+        account: AccountId,
+        /// The asset paid.
+        asset: AssetId,
+        /// As the owner sees it (a lay's is the selection's inverted).
+        outcome: BetOutcome,
+        /// Minor units staked (for a lay: the backer's stake it matched).
+        stake: u64,
+        /// Minor units credited, the bet's own escrow included (a lay's liability); any
+        /// betting debt in the asset is repaid from it first.
+        paid: u64,
+        /// True when it replaces an earlier settlement (a `BetReversed` came just before).
+        resettled: bool,
+    },
     /// A bet's earlier settlement was reversed (`clawed` taken back; any shortfall is owed).
-    BetReversed { bet: BetId, account: AccountId, clawed: u64, owed: u64 },
+    BetReversed {
+        /// The bet.
+        bet: BetId,
+        /// Its owner.
+        account: AccountId,
+        /// Minor units of the earlier payment taken back from available.
+        clawed: u64,
+        /// Minor units it could not cover: a debt, repaid first from the account's next
+        /// betting credits in that asset.
+        owed: u64,
+    },
     /// One 5-minute odds window of a selection closed.
     OddsWindow(OddsWindow),
-    GroupCreated { group: GroupId, asset: AssetId },
-    GroupInvited { group: GroupId, account: AccountId },
-    GroupJoined { group: GroupId, account: AccountId },
-    GroupLeft { group: GroupId, account: AccountId },
-    GroupRole { group: GroupId, account: AccountId, role: Role },
+    /// `CreateGroup` succeeded; the owner's `GroupJoined` follows.
+    GroupCreated {
+        /// The new group.
+        group: GroupId,
+        /// Its cash currency: `GROUP_ASSETS + group`, 2 decimals.
+        asset: AssetId,
+    },
+    /// An account may now join the group.
+    GroupInvited {
+        /// The group.
+        group: GroupId,
+        /// The invited account.
+        account: AccountId,
+    },
+    /// An account joined and received the starting cash.
+    GroupJoined {
+        /// The group.
+        group: GroupId,
+        /// The new member.
+        account: AccountId,
+    },
+    /// A member left the standings (for good).
+    GroupLeft {
+        /// The group.
+        group: GroupId,
+        /// The former member.
+        account: AccountId,
+    },
+    /// A member's role changed.
+    GroupRole {
+        /// The group.
+        group: GroupId,
+        /// The member.
+        account: AccountId,
+        /// The new role.
+        role: Role,
+    },
     /// The group's end date passed: standings are frozen.
-    GroupEnded { group: GroupId, standings: Vec<Standing> },
+    GroupEnded {
+        /// The group.
+        group: GroupId,
+        /// The final standings, by equity (best first), ties by account id.
+        standings: Vec<Standing>,
+    },
 }
 
 /// Odds aggregated over one tumbling window of a selection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OddsWindow {
+    /// The selection.
     pub selection: SelectionRef,
+    /// Game time (ms) the window starts: a multiple of [`crate::betting::WINDOW_MS`].
     pub start: u64,
+    /// Game time (ms) it ends, exclusive: `start + WINDOW_MS`.
     pub end: u64,
     /// Mean of the observed odds, rounded down to the odds scale.
     pub average: Odds,
+    /// Lowest odds observed.
     pub min: Odds,
+    /// Highest odds observed.
     pub max: Odds,
     /// Observations: price changes and exchange matches.
     pub count: u64,
@@ -332,25 +511,36 @@ pub struct OddsWindow {
 /// A member's line in a group's leaderboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Standing {
+    /// The member.
     pub account: AccountId,
+    /// Group cash available, in minor units.
     pub cash: u64,
     /// Stakes (and lay liabilities) of open bets.
     pub open_stake: u64,
     /// cash + open stake.
     pub equity: u64,
-    /// (equity − starting cash) ÷ starting cash, in basis points.
+    /// (equity − starting cash) ÷ starting cash, in basis points (rounded toward zero).
     pub roi_bps: i64,
 }
 
 /// A bet as queries show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BetView {
+    /// The bet's id.
     pub bet: BetId,
+    /// Its owner.
     pub account: AccountId,
+    /// The asset staked and paid.
     pub asset: AssetId,
+    /// Where the money came from.
     pub wallet: Wallet,
+    /// Minor units: the stake (an exchange order: the whole backers' stake ordered; a lay
+    /// bet: the backer's stake it matched).
     pub stake: u64,
+    /// The odds taken (a parlay: the legs' product rounded down; an exchange order: its
+    /// ladder odds; a matched bet: the match price).
     pub odds: Odds,
+    /// The selections: one, or a parlay's legs in order.
     pub legs: Vec<SelectionRef>,
     /// For exchange bets and orders.
     pub side: Option<BackLay>,
@@ -358,16 +548,23 @@ pub struct BetView {
     pub order: Option<BetId>,
     /// Unmatched stake of an exchange order.
     pub unmatched: u64,
+    /// Where it stands.
     pub state: BetState,
+    /// Minor units paid at its latest settlement, own escrow included; 0 before.
     pub paid: u64,
+    /// Game time (ms) it was placed or matched.
     pub placed_at: u64,
 }
 
 /// A fixture as queries show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixtureView {
+    /// As declared (its selections' `odds` are the initial prices; `odds` below has the
+    /// current ones).
     pub spec: FixtureSpec,
+    /// Where it is in its lifecycle.
     pub status: FixtureStatus,
+    /// The reported result; `None` before one and after a void.
     pub result: Option<EventResult>,
     /// Current fixed odds per market and selection.
     pub odds: Vec<Vec<Option<Odds>>>,
