@@ -236,7 +236,7 @@ impl<T> Book<T> {
             }
             None => {
                 self.slots.push(Some(order));
-                (self.slots.len() - 1) as u32
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 resting orders")
             }
         };
         self.index.insert(id, i);

@@ -50,8 +50,7 @@ pub(crate) struct Market {
 
 /// A fee in basis points of `n`, rounded down.
 pub(crate) fn fee(n: Minor, bps: u32) -> Minor {
-    // bps ≤ 10,000 (validate_policy), so the result is at most n.
-    (u128::from(n) * u128::from(bps) / 10_000) as Minor
+    Minor::try_from(u128::from(n) * u128::from(bps) / 10_000).expect("bps ≤ 10,000 (validate_policy): a fee is at most its notional")
 }
 
 impl Market {
@@ -127,6 +126,18 @@ impl Seat {
     }
 }
 
+/// An order about to rest (what is left of a taker).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NewResting {
+    pub(crate) id: OrderId,
+    pub(crate) side: Side,
+    pub(crate) price: Ticks,
+    pub(crate) lots: Lots,
+    pub(crate) data: OrderData,
+    /// A new order (a modified one already has its expiry scheduled).
+    pub(crate) new: bool,
+}
+
 /// A GTD order's due time in the expiry heap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct Expiry {
@@ -179,7 +190,7 @@ impl Books {
 
     pub(crate) fn add_market(&mut self, market: Market) -> MarketIx {
         debug_assert!(!self.has_market(market.spec.id));
-        let m = MarketIx(u32::try_from(self.markets.len()).expect("fewer than 2^32 markets"));
+        let m = MarketIx::new(self.markets.len());
         self.market_index.insert(market.spec.id.0, m);
         self.markets.push(market);
         m
@@ -280,7 +291,8 @@ impl Books {
     }
 
     /// Put an order on the book behind its level (and on the expiry heap if it is new GTD).
-    pub(crate) fn rest(&mut self, m: MarketIx, id: OrderId, side: Side, price: Ticks, lots: Lots, data: OrderData, new: bool) {
+    pub(crate) fn rest(&mut self, m: MarketIx, order: NewResting) {
+        let NewResting { id, side, price, lots, data, new } = order;
         debug_assert!(lots > 0 && self.market_of(id).is_none());
         self.touch_level(m, side, price);
         self.markets[m.at()].book.insert(id.0, side, price, lots, data);
@@ -379,7 +391,7 @@ impl Books {
     pub(crate) fn select(&self, market: Option<MarketIx>, account: Option<AccountIx>, ids: &mut Vec<(OrderId, MarketIx)>) {
         ids.clear();
         for (m, mk) in self.markets.iter().enumerate() {
-            let m = MarketIx(m as u32);
+            let m = MarketIx::new(m);
             if market.is_some_and(|x| x != m) {
                 continue;
             }

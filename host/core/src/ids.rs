@@ -60,6 +60,13 @@ macro_rules! index {
             pub(crate) fn at(self) -> usize {
                 self.0 as usize
             }
+
+            /// The index of table position `position` (tables stay below 2^32 entries:
+            /// ids are counted in `u32` positions).
+            #[inline]
+            pub(crate) fn new(position: usize) -> Self {
+                $name(u32::try_from(position).expect("a table of fewer than 2^32 entries"))
+            }
         }
     };
 }

@@ -148,7 +148,7 @@ impl Ledger {
     /// Add an asset (the caller checked the id is free).
     pub(crate) fn create_asset(&mut self, spec: AssetSpec) -> AssetIx {
         debug_assert!(!self.has_asset(spec.id));
-        let s = AssetIx(u32::try_from(self.assets.len()).expect("fewer than 2^32 assets"));
+        let s = AssetIx::new(self.assets.len());
         self.asset_index.insert(spec.id.0, s);
         self.assets.push(Asset::new(spec));
         s
@@ -161,7 +161,7 @@ impl Ledger {
     /// Add an account (the caller checked the id is free).
     pub(crate) fn open_account(&mut self, id: AccountId) -> AccountIx {
         debug_assert!(!self.has_account(id));
-        let a = AccountIx(u32::try_from(self.accounts.len()).expect("fewer than 2^32 accounts"));
+        let a = AccountIx::new(self.accounts.len());
         self.account_index.insert(id.0, a);
         self.accounts.push(Account { id, balances: Vec::new() });
         a
@@ -419,8 +419,9 @@ impl Ledger {
             debts[s.at()] += u128::from(d);
         }
         for (s, x) in self.assets.iter().enumerate() {
-            let total = (held[s] + u128::from(x.fee_sink) + x.burned + x.bet_escrow) as i128;
-            if total != x.minted as i128 + x.house + x.debt as i128 {
+            let signed = |v: u128| i128::try_from(v).map_err(|_| format!("asset {}: a total past i128", x.spec.id));
+            let total = signed(held[s] + u128::from(x.fee_sink) + x.burned + x.bet_escrow)?;
+            if total != signed(x.minted)? + x.house + signed(x.debt)? {
                 return Err(format!(
                     "asset {} not conserved: players {} + fees {} + burned {} + bet escrow {} != minted {} + house {} + debt {}",
                     x.spec.id, held[s], x.fee_sink, x.burned, x.bet_escrow, x.minted, x.house, x.debt
@@ -437,10 +438,10 @@ impl Ledger {
     pub(crate) fn restore(assets: Vec<Asset>, accounts: Vec<Account>, debts: BTreeMap<(AccountIx, AssetIx), Minor>) -> Ledger {
         let mut ledger = Ledger::with_capacity(64);
         for (s, asset) in assets.iter().enumerate() {
-            ledger.asset_index.insert(asset.spec.id.0, AssetIx(s as u32));
+            ledger.asset_index.insert(asset.spec.id.0, AssetIx::new(s));
         }
         for (a, account) in accounts.iter().enumerate() {
-            ledger.account_index.insert(account.id.0, AccountIx(a as u32));
+            ledger.account_index.insert(account.id.0, AccountIx::new(a));
         }
         ledger.assets = assets;
         ledger.accounts = accounts;

@@ -6,6 +6,8 @@
 //! The exact rules are in `SEMANTICS.md` beside this crate.
 
 #![warn(missing_docs)]
+// Money and counts never narrow silently: convert with `try_from` and say why it fits.
+#![deny(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 
 pub mod betting;
 mod book;

@@ -98,13 +98,16 @@ struct RememberedRow {
     outcome: crate::event::Outcome,
 }
 
+/// An exchange ladder: its (selection, wallet asset) and its resting orders.
+type Ladder = ((SelectionRef, AssetIx), Vec<OrderRow<u64>>);
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct BettingRows {
     fixtures: BTreeMap<FixtureId, Fixture>,
     /// Sorted by bet id.
     bets: Vec<(u64, Bet)>,
     next_bet: u64,
-    ladders: Vec<((SelectionRef, AssetIx), Vec<OrderRow<u64>>)>,
+    ladders: Vec<Ladder>,
     groups: BTreeMap<GroupId, Group>,
     /// Sorted by account.
     by_account: Vec<(AccountIx, Vec<u64>)>,

@@ -291,12 +291,12 @@ fn standings_out(e: &Engine, g: u32, rows: &[bet::Standing]) -> Vec<wire::Standi
 
 pub fn leaderboard(e: &Engine, g: u32) -> Option<wire::Response> {
     let rows = e.standings(GroupId(g))?;
-    let ended = e.group(GroupId(g)).is_some_and(|x| x.3);
+    let ended = e.group(GroupId(g)).is_some_and(|x| x.ended);
     Some(wire::Response::Leaderboard { group: g, standings: standings_out(e, g, &rows), ended })
 }
 
 pub fn group_info(e: &Engine, g: u32) -> Option<wire::GroupInfo> {
-    let (spec, asset, members, ended) = e.group(GroupId(g))?;
+    let entrepot_core::betting::GroupView { spec, asset, members, ended } = e.group(GroupId(g))?;
     Some(wire::GroupInfo {
         def: wire::GroupDef {
             group: g,
@@ -422,7 +422,7 @@ pub fn group_end_notices(e: &Engine, events: &[Event]) -> Vec<(u64, String, Stri
     let mut out = Vec::new();
     for ev in events {
         if let Event::Bet(BetEvent::GroupEnded { group, standings }) = ev {
-            let name = e.group(*group).map_or_else(|| format!("group {group}"), |g| g.0.name);
+            let name = e.group(*group).map_or_else(|| format!("group {group}"), |g| g.spec.name);
             for (i, s) in standings.iter().enumerate() {
                 let equity = amount_out(e, group_asset(group.0), s.equity);
                 out.push((

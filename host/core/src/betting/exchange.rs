@@ -12,7 +12,6 @@
 use super::model::*;
 use super::odds::{Odds, LADDER};
 use super::state::{Bet, ExchangeBet};
-use crate::book::Book;
 use crate::command::Side;
 use super::stage::Bets;
 use crate::ids::AccountIx;
@@ -46,7 +45,7 @@ impl Bets<'_> {
     pub(crate) fn place_exchange(&mut self, (actor, request): (AccountId, RequestId), a: AccountIx, req: &BetRequest, leg: Leg, side: BackLay, persist: bool, out: &mut Vec<Event>) -> R<BetId> {
         self.check_selection(leg.selection, true)?;
         let tick = leg.odds.tick().ok_or(RejectReason::OddsNotOnLadder)? as u64;
-        if req.stake % STAKE_UNIT != 0 {
+        if !req.stake.is_multiple_of(STAKE_UNIT) {
             return Err(RejectReason::AmountPrecision);
         }
         let s = self.wallet_asset(a, req.wallet, leg.selection.fixture)?;
@@ -71,7 +70,7 @@ impl Bets<'_> {
         self.match_order(id, tick, out);
         let left = self.betting.bets[&id].exchange.unwrap().unmatched;
         if left > 0 {
-            self.betting.books.entry((leg.selection, s)).or_insert_with(Book::default).insert(id, book_side(side), tick, left / STAKE_UNIT, id);
+            self.betting.books.entry((leg.selection, s)).or_default().insert(id, book_side(side), tick, left / STAKE_UNIT, id);
             self.betting.fixtures.get_mut(&leg.selection.fixture).unwrap().orders.insert(id);
         }
         Ok(BetId(id))
@@ -105,7 +104,7 @@ impl Bets<'_> {
                 continue;
             }
             let stake = (units * STAKE_UNIT).min(left);
-            let odds = Odds(LADDER[price as usize] as u64);
+            let odds = Odds(u64::from(LADDER[usize::try_from(price).expect("a ladder tick")]));
             let book = self.betting.books.get_mut(&key).unwrap();
             if stake / STAKE_UNIT == units {
                 book.remove(maker);

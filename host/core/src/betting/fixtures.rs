@@ -16,6 +16,17 @@ use crate::rules::{clip_reason, Rules};
 type R<T> = Result<T, RejectReason>;
 
 /// The spec a bet-type plugin sees for one selection.
+/// A market or selection position as the `u16` a `SelectionRef` carries (fixtures have at
+/// most 64 markets of at most 64 selections: `validate`).
+pub(crate) fn position(i: usize) -> u16 {
+    u16::try_from(i).expect("at most 64 markets and selections")
+}
+
+/// [`selection_spec`] by table positions.
+pub(crate) fn position_spec(spec: &FixtureSpec, market: usize, selection: usize) -> BetSpec {
+    selection_spec(spec, position(market), position(selection))
+}
+
 pub(crate) fn selection_spec(spec: &FixtureSpec, market: u16, selection: u16) -> BetSpec {
     let m = &spec.markets[market as usize];
     let s = &m.selections[selection as usize];
@@ -36,7 +47,7 @@ fn check_shape(spec: &FixtureSpec) -> Result<(), InvalidFixture> {
     for (i, m) in spec.markets.iter().enumerate() {
         let names: BTreeSet<&str> = m.selections.iter().map(|s| s.name.as_str()).collect();
         if m.selections.is_empty() || names.len() != m.selections.len() {
-            return Err(InvalidFixture::Selections(i as u16));
+            return Err(InvalidFixture::Selections(u16::try_from(i).expect("at most 64 markets")));
         }
     }
     if spec.opens_at.is_some_and(|at| at > spec.starts_at) {
@@ -63,7 +74,7 @@ impl Bets<'_> {
         // that placing a single never needs a plugin call.
         for (m, market) in spec.markets.iter().enumerate() {
             for s in 0..market.selections.len() {
-                match rules.validate_bet(&market.bet_type, &selection_spec(spec, m as u16, s as u16)) {
+                match rules.validate_bet(&market.bet_type, &selection_spec(spec, position(m), position(s))) {
                     None => return Err(RejectReason::PluginUnavailable),
                     Some(Ok(())) => {}
                     Some(Err(message)) => {
@@ -89,7 +100,7 @@ impl Bets<'_> {
         for (m, market) in spec.markets.iter().enumerate() {
             for (s, sel) in market.selections.iter().enumerate() {
                 if let (Some(odds), BetMode::Fixed { .. }) = (sel.odds, market.mode) {
-                    self.observe_odds(SelectionRef { fixture: spec.id, market: m as u16, selection: s as u16 }, odds, 0);
+                    self.observe_odds(SelectionRef { fixture: spec.id, market: position(m), selection: position(s) }, odds, 0);
                 }
             }
         }

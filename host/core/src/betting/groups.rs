@@ -148,7 +148,7 @@ pub(crate) fn standings(betting: &Betting, ledger: &Ledger, g: GroupId) -> Optio
     if let Some(frozen) = &group.ended {
         return Some(frozen.clone());
     }
-    let start = group.spec.starting_cash as i128;
+    let start = i128::from(group.spec.starting_cash);
     let mut rows: Vec<Standing> = group
         .members
         .keys()
@@ -156,8 +156,9 @@ pub(crate) fn standings(betting: &Betting, ledger: &Ledger, g: GroupId) -> Optio
         .map(|&a| {
             let cash = ledger.available(a, group.asset);
             let open_stake = betting.open_stake.get(&(a, group.asset)).copied().unwrap_or(0);
-            let equity = cash + open_stake;
-            let roi_bps = ((equity as i128 - start) * 10_000 / start) as i64;
+            let equity = cash.checked_add(open_stake).expect("both are within the asset supply");
+            let roi = (i128::from(equity) - start) * 10_000 / start;
+            let roi_bps = i64::try_from(roi).unwrap_or(if roi > 0 { i64::MAX } else { i64::MIN });
             Standing { account: ledger.account_id(a), cash, open_stake, equity, roi_bps }
         })
         .collect();

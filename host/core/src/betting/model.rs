@@ -577,3 +577,16 @@ impl std::fmt::Display for FixtureStatus {
         f.write_str(self.word())
     }
 }
+
+/// A group as `Engine::group` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupView {
+    /// Its terms as created.
+    pub spec: GroupSpec,
+    /// The group's own currency (`GROUP_ASSETS + group id`).
+    pub asset: crate::ids::AssetId,
+    /// Current members (not those who left) with their roles, by account index order.
+    pub members: Vec<(crate::ids::AccountId, Role)>,
+    /// Whether the end date has passed (standings frozen).
+    pub ended: bool,
+}

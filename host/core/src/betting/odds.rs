@@ -40,7 +40,7 @@ impl Odds {
 
     /// The decimal odds, without trailing zeros (`Odds(25_000)` → 2.5).
     pub fn to_decimal(self) -> Decimal {
-        Decimal::new(self.0 as i64, 4).normalize()
+        Decimal::from_i128_with_scale(i128::from(self.0), 4).normalize()
     }
 
     /// The odds as an exact ratio (return per unit staked on a win).

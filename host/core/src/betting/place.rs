@@ -169,18 +169,18 @@ impl Bets<'_> {
 
     /// The house's net loss if `sel` wins must stay within the market's exposure limit.
     fn check_exposure(&self, sel: SelectionRef, s: AssetIx, stake: u64, odds: Odds) -> R<()> {
-        let limit = self.exposure_limit(sel) as i128;
+        let limit = i128::from(self.exposure_limit(sel));
         let fixture = &self.betting.fixtures[&sel.fixture];
         let (stakes, returns) = fixture
             .exposure
             .get(&(sel.market, s))
-            .map_or((0, 0), |e| (e.stakes as i128, e.returns.get(sel.selection as usize).copied().unwrap_or(0) as i128));
-        let scale = Odds::SCALE as i128;
+            .map_or((0, 0), |e| (saturating_i128(e.stakes), saturating_i128(e.returns.get(usize::from(sel.selection)).copied().unwrap_or(0))));
+        let scale = i128::from(Odds::SCALE);
         // In ten-thousandths: returns·S − stakes·S ≤ limit·S after adding this bet.
-        let after = returns + stake as i128 * odds.0 as i128 - (stakes + stake as i128) * scale;
+        let after = returns + i128::from(stake) * i128::from(odds.0) - (stakes + i128::from(stake)) * scale;
         if after > limit * scale {
             let room = limit * scale + stakes * scale - returns;
-            let max_stake = (room.max(0) / (odds.0 as i128 - scale)).clamp(0, u64::MAX as i128) as u64;
+            let max_stake = u64::try_from(room.max(0) / (i128::from(odds.0) - scale)).unwrap_or(u64::MAX);
             return Err(RejectReason::ExposureLimit { max_stake });
         }
         Ok(())
@@ -215,6 +215,11 @@ fn settles_exactly(legs: &[Leg]) -> bool {
 /// The bet type that combines parlay legs.
 pub const PARLAY: &str = "parlay";
 
+/// Exposure totals as signed numbers (they stay far below `i128::MAX`; saturate rather than wrap).
+fn saturating_i128(v: u128) -> i128 {
+    i128::try_from(v).unwrap_or(i128::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,3 +237,4 @@ mod tests {
         assert!(!settles_exactly(&legs(5, "1.0001")));
     }
 }
+

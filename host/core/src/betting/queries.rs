@@ -126,10 +126,10 @@ impl Engine {
     }
 
     /// The group's terms, members with roles, and whether it has ended.
-    pub fn group(&self, g: GroupId) -> Option<(GroupSpec, AssetId, Vec<(AccountId, Role)>, bool)> {
+    pub fn group(&self, g: GroupId) -> Option<GroupView> {
         let group = self.betting.groups.get(&g)?;
         let members = group.members.iter().filter(|(a, _)| !group.left.contains(a)).map(|(&a, &r)| (self.ledger.account_id(a), r)).collect();
-        Some((group.spec.clone(), self.ledger.asset_id(group.asset), members, group.ended.is_some()))
+        Some(GroupView { spec: group.spec.clone(), asset: self.ledger.asset_id(group.asset), members, ended: group.ended.is_some() })
     }
 
     /// Groups an account belongs to (not left).
@@ -144,7 +144,7 @@ impl Engine {
     pub fn exchange_depth(&self, sel: SelectionRef, side: BackLay) -> Vec<(Odds, u64)> {
         let Some(s) = self.betting.fixtures.get(&sel.fixture).and_then(|f| self.ledger.asset_ix(f.spec.currency).ok()) else { return Vec::new() };
         self.betting.books.get(&(sel, s)).map_or_else(Vec::new, |b| {
-            b.depth(book_side(side)).map(|(tick, units)| (Odds(LADDER[tick as usize] as u64), units * STAKE_UNIT)).collect()
+            b.depth(book_side(side)).map(|(tick, units)| (Odds(u64::from(LADDER[usize::try_from(tick).expect("a ladder tick")])), units * STAKE_UNIT)).collect()
         })
     }
 

@@ -11,7 +11,6 @@ use super::payout::{multiplier, BetOutcome};
 use super::place::PARLAY;
 use super::spec::{BetSpec, EventResult};
 use super::state::Bet;
-use super::fixtures::selection_spec;
 use super::stage::Bets;
 use crate::event::{Event, RejectReason};
 use crate::rules::Rules;
@@ -76,7 +75,7 @@ impl Bets<'_> {
                 row.push(match result {
                     None => BetOutcome::Void,
                     Some(result) => {
-                        let outcome = rules.settle_bet(&market.bet_type, &selection_spec(spec, m as u16, s as u16), result).ok_or(RejectReason::PluginUnavailable)?;
+                        let outcome = rules.settle_bet(&market.bet_type, &super::fixtures::position_spec(spec, m, s), result).ok_or(RejectReason::PluginUnavailable)?;
                         if let BetOutcome::Multiplier { denominator: 0, .. } = outcome {
                             return Err(RejectReason::PluginUnavailable);
                         }

@@ -46,7 +46,7 @@ impl WindowState {
             selection: sel,
             start: self.start,
             end: self.start + WINDOW_MS,
-            average: Odds((self.sum / self.count as u128) as u64),
+            average: Odds(u64::try_from(self.sum / u128::from(self.count)).expect("an average of u64 odds fits in u64")),
             min: Odds(self.min),
             max: Odds(self.max),
             count: self.count,

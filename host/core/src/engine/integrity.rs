@@ -23,7 +23,7 @@ impl Engine {
         let mut escrow: IdMap<(AccountIx, AssetIx), Minor> = IdMap::default();
         let mut seats: IdMap<(AccountIx, MarketIx), (u32, Lots)> = IdMap::default();
         for (m, mk) in self.books.markets.iter().enumerate() {
-            let m = MarketIx(m as u32);
+            let m = MarketIx::new(m);
             if let (Some(bid), Some(ask)) = (mk.book.best_price(Side::Buy), mk.book.best_price(Side::Sell)) {
                 if bid >= ask {
                     return Err(format!("market {} is crossed: bid {bid} >= ask {ask}", mk.spec.id));
@@ -62,7 +62,7 @@ impl Engine {
         for (a, acc) in self.ledger.accounts().iter().enumerate() {
             for (s, b) in acc.balances.iter().enumerate() {
                 if b.locked > 0 {
-                    locked.insert((AccountIx(a as u32), AssetIx(s as u32)), b.locked);
+                    locked.insert((AccountIx::new(a), AssetIx::new(s)), b.locked);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! hold no longer needs.
 
 use super::Engine;
-use crate::books::OrderData;
+use crate::books::{NewResting, OrderData};
 use crate::command::{Side, TimeInForce};
 use crate::market::SelfTradePrevention;
 use crate::event::{DoneReason, Event};
@@ -72,7 +72,7 @@ impl Engine {
             self.ledger.release(Release { account: t.account, asset, amount: t.held - held });
         }
         let data = OrderData { account: t.account, held, filled: t.filled, tif: t.tif, post_only: t.post_only };
-        self.books.rest(m, t.id, t.side, price, t.left, data, t.new);
+        self.books.rest(m, NewResting { id: t.id, side: t.side, price, lots: t.left, data, new: t.new });
     }
 
     /// A taker that will not rest: release its whole remaining hold and report it done.
