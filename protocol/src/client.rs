@@ -271,6 +271,32 @@ impl Client {
         }
     }
 
+    /// Every market with its units, fees and status (needs no login).
+    pub async fn markets(&self) -> Result<Vec<MarketInfo>, ClientError> {
+        match self.call(Request::Markets).await? {
+            Response::Markets(m) => Ok(m),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every asset with its kind and decimal places (needs no login). Only servers whose
+    /// [`Welcome`] lists the `"assets"` capability understand it.
+    pub async fn assets(&self) -> Result<Vec<AssetInfo>, ClientError> {
+        match self.call(Request::Assets).await? {
+            Response::Assets(a) => Ok(a),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every market's full native policy (needs no login). Only servers whose [`Welcome`]
+    /// lists the `"market-policies"` capability understand it.
+    pub async fn market_policies(&self) -> Result<Vec<MarketPolicyInfo>, ClientError> {
+        match self.call(Request::MarketPolicies).await? {
+            Response::MarketPolicies(p) => Ok(p),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
     /// The account's in-game notifications, newest first (at most `limit`).
     pub async fn notifications(&self, unread_only: bool, limit: u32) -> Result<Vec<NotificationInfo>, ClientError> {
         match self.call(Request::Notifications { unread_only, limit }).await? {

@@ -134,6 +134,15 @@ pub enum Request {
     /// Mark notifications read: these ids (a notice's id is its cursor on the account
     /// stream), or all of them for `None`. Answered with `MarkedRead`.
     MarkNotificationsRead { ids: Option<Vec<u64>> },
+    /// Every asset with its kind and decimal places, by ascending id. Answered with
+    /// `Assets`. Needs only `Hello`. Servers that know it list `"assets"` in
+    /// `Welcome.capabilities`; an older server cannot decode it and closes the connection.
+    Assets,
+    /// Every market's full native policy (fees, listing fee, size and price limits, order
+    /// slots, buy limit, self-trade prevention), by ascending market id. Answered with
+    /// `MarketPolicies`. Needs only `Hello`. Servers that know it list `"market-policies"`
+    /// in `Welcome.capabilities`.
+    MarketPolicies,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -498,6 +507,86 @@ pub enum Response {
     Notifications(Vec<NotificationInfo>),
     /// How many notifications went from unread to read.
     MarkedRead { count: u64 },
+    /// Answer to `Assets`: every asset, by ascending id.
+    Assets(Vec<AssetInfo>),
+    /// Answer to `MarketPolicies`: every market's policy, by ascending market id.
+    MarketPolicies(Vec<MarketPolicyInfo>),
+}
+
+/// Whether an asset is money or a thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssetKind {
+    /// A currency: what markets quote prices in and what fees, budgets and stakes are paid in.
+    Currency,
+    /// An item: what markets trade (a market's `base`).
+    Item,
+}
+
+/// An asset as the server defines it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetInfo {
+    /// The asset's id (as in `BalanceInfo.asset`, `MarketInfo.base` and `MarketInfo.quote`).
+    pub asset: u32,
+    /// Its short name, e.g. `"GOLD"`.
+    pub symbol: String,
+    /// Currency or item.
+    pub kind: AssetKind,
+    /// Decimal places of the asset: amounts of it are whole multiples of 10^-decimals, its
+    /// "minor unit" (2: cents). Engine messages such as `InsufficientFunds` count in minor
+    /// units; divide by 10^decimals for the amount.
+    pub decimals: u8,
+}
+
+/// What happens when an incoming order would trade with a resting order of the same account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelfTradePrevention {
+    /// The rest of the incoming order is dropped (`OrderDone { SelfTrade }`); the resting one stays.
+    CancelNewest,
+    /// The resting order is cancelled (`OrderDone { SelfTrade }`) and matching goes on.
+    CancelOldest,
+    /// Both are cancelled.
+    CancelBoth,
+}
+
+/// A buy limit: at most `quantity` bought per account within `window_ms` of game time,
+/// the window starting at the account's first purchase in it. Resting buys count against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyLimitInfo {
+    /// The most of the item one account may buy per window (a multiple of the lot).
+    pub quantity: Decimal,
+    /// The window's length in milliseconds.
+    pub window_ms: u64,
+}
+
+/// A market's native rules. A market bound to a rules plugin (`rules`) may charge other
+/// fees and refuse more orders (`RuleRejected`); the limits here still apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketPolicyInfo {
+    /// The market's id.
+    pub market: u32,
+    /// Fee of the resting side of a trade, in basis points of the trade's value (10 = 0.1 %),
+    /// paid in the quote currency and rounded down to its minor unit.
+    pub maker_fee_bps: u32,
+    /// Fee of the incoming side of a trade, in basis points of the trade's value.
+    pub taker_fee_bps: u32,
+    /// Flat fee in the quote currency charged when a `Gtc` or `Gtd` order is accepted
+    /// (not for `Ioc`/`Fok`/market orders, not refunded on cancel).
+    pub listing_fee: Decimal,
+    /// Smallest quantity of one order (`QuantityOutOfRange` below it).
+    pub min_quantity: Decimal,
+    /// Largest quantity of one order (`QuantityOutOfRange` above it).
+    pub max_quantity: Decimal,
+    /// Highest limit price (`PriceOutOfRange` above it).
+    pub max_price: Decimal,
+    /// Order slots: the most resting orders one account may have in this market
+    /// (`OrderSlotsFull`); 0 = no limit.
+    pub max_open_orders: u32,
+    /// The buy limit (`BuyLimitReached`), if the market has one.
+    pub buy_limit: Option<BuyLimitInfo>,
+    /// Self-trade prevention.
+    pub self_trade: SelfTradePrevention,
+    /// The rules plugin the market is bound to, if any.
+    pub rules: Option<String>,
 }
 
 /// An in-game notification, kept until read (and listed after, marked read).
