@@ -24,14 +24,19 @@ use crate::codec::{decode, encode, payload_len, FrameError};
 use crate::messages::*;
 use crate::{ALPN, MAGIC, PROTOCOL_VERSION};
 
+/// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The connection or stream failed (or could not be set up).
     #[error("connection: {0}")]
     Connection(String),
+    /// The server sent bytes that are not a valid frame.
     #[error("frame: {0}")]
     Frame(#[from] FrameError),
+    /// The server answered with an error.
     #[error("server said: {0}")]
     Api(#[from] ApiError),
+    /// The server answered with a response of another kind than the call expects.
     #[error("unexpected response: {0:?}")]
     Unexpected(Box<Response>),
 }
@@ -188,10 +193,12 @@ impl Client {
         Ok(client)
     }
 
+    /// The server's answer to the hello exchange (its version and capabilities).
     pub fn welcome(&self) -> &Welcome {
         &self.welcome
     }
 
+    /// The underlying QUIC connection.
     pub fn connection(&self) -> &quinn::Connection {
         &self.connection
     }
@@ -246,6 +253,7 @@ impl Client {
         }
     }
 
+    /// Place an order (with a fresh id); returns the order's id.
     pub async fn place(&self, order: PlaceOrder) -> Result<u64, ClientError> {
         match self.call(Request::Place(order)).await? {
             Response::Placed { order } => Ok(order),
@@ -253,10 +261,12 @@ impl Client {
         }
     }
 
+    /// Cancel a resting order (with a fresh id).
     pub async fn cancel(&self, order: u64) -> Result<(), ClientError> {
         self.call(Request::Cancel { order }).await.map(|_| ())
     }
 
+    /// The account's balances, one per asset.
     pub async fn balances(&self) -> Result<Vec<BalanceInfo>, ClientError> {
         match self.call(Request::Balances).await? {
             Response::Balances(b) => Ok(b),
@@ -264,9 +274,36 @@ impl Client {
         }
     }
 
+    /// The account's resting orders.
     pub async fn open_orders(&self) -> Result<Vec<OrderInfo>, ClientError> {
         match self.call(Request::OpenOrders).await? {
             Response::OpenOrders(o) => Ok(o),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every market with its units, fees and status (needs no login).
+    pub async fn markets(&self) -> Result<Vec<MarketInfo>, ClientError> {
+        match self.call(Request::Markets).await? {
+            Response::Markets(m) => Ok(m),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every asset with its kind and decimal places (needs no login). Only servers whose
+    /// [`Welcome`] lists the `"assets"` capability understand it.
+    pub async fn assets(&self) -> Result<Vec<AssetInfo>, ClientError> {
+        match self.call(Request::Assets).await? {
+            Response::Assets(a) => Ok(a),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every market's full native policy (needs no login). Only servers whose [`Welcome`]
+    /// lists the `"market-policies"` capability understand it.
+    pub async fn market_policies(&self) -> Result<Vec<MarketPolicyInfo>, ClientError> {
+        match self.call(Request::MarketPolicies).await? {
+            Response::MarketPolicies(p) => Ok(p),
             other => Err(ClientError::Unexpected(Box::new(other))),
         }
     }
@@ -295,7 +332,10 @@ impl Client {
         }
     }
 
-    /// The pushed events (account stream and market subscriptions), once.
+    /// The pushed events of every subscription (account, markets, topics), merged into one
+    /// channel; can be taken once. The client accepts the server's push streams in a task of
+    /// its own from the moment it connects (a push stream only shows up with its first push),
+    /// so there is nothing to wait for after subscribing.
     pub async fn pushes(&self) -> Option<mpsc::UnboundedReceiver<Push>> {
         self.pushes.lock().await.take()
     }
@@ -307,6 +347,7 @@ impl Client {
         Ok(Pipeline { send, recv })
     }
 
+    /// Close the connection (code 0, `bye`) and wait until the peer has been told.
     pub async fn close(self) {
         self.connection.close(0u32.into(), b"bye");
         self.endpoint.wait_idle().await;
@@ -320,6 +361,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// Send one request without waiting for its response.
     pub async fn send(&mut self, id: u64, request: Request) -> Result<(), ClientError> {
         write_frame(&mut self.send, &RequestFrame { id, request }).await
     }
@@ -329,11 +371,14 @@ impl Pipeline {
         self.send.write_all(bytes).await.map_err(conn_err)
     }
 
+    /// The next response (in request order); `None` when the server ended the stream.
     pub async fn recv(&mut self) -> Result<Option<ResponseFrame>, ClientError> {
         read_frame(&mut self.recv).await
     }
 }
 
+/// Accept push streams for the connection's whole life, one reader task per stream: a push
+/// stream becomes visible only with its first push, and streams show up in any order.
 async fn read_pushes(connection: quinn::Connection, tx: mpsc::UnboundedSender<Push>) {
     while let Ok(mut recv) = connection.accept_uni().await {
         let tx = tx.clone();

@@ -14,12 +14,16 @@ const CONFIG: bincode::config::Configuration<
     bincode::config::Limit<MAX_FRAME>,
 > = bincode::config::standard().with_limit::<MAX_FRAME>();
 
+/// Why bytes are not a valid frame.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FrameError {
+    /// The length prefix (or payload) is above [`MAX_FRAME`].
     #[error("frame of {0} bytes exceeds the {MAX_FRAME}-byte limit")]
     TooLarge(usize),
+    /// The payload does not decode as the expected message.
     #[error("malformed message: {0}")]
     Malformed(String),
+    /// The message decoded but bytes were left over.
     #[error("{0} bytes left over after the message")]
     TrailingBytes(usize),
 }
@@ -70,6 +74,7 @@ pub struct FrameReader {
 }
 
 impl FrameReader {
+    /// Append bytes as they arrive.
     pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }

@@ -3,6 +3,12 @@
 //! What travels between a game client and the server, independent of the engine's
 //! internal types so that the wire stays stable while the engine evolves. `PROTOCOL.md`
 //! documents every byte for client authors in other languages.
+//!
+//! - [`messages`]: every request, response and push, with what each field means.
+//! - [`codec`]: frames (a 4-byte length, then one bincode-encoded message).
+//! - [`client`]: an async QUIC client with certificate pinning.
+
+#![warn(missing_docs)]
 
 pub mod client;
 pub mod codec;

@@ -1,11 +1,14 @@
 //! Every message of protocol version 1. Enum variants are encoded by position: only ever
-//! append new variants and fields at the end of the last variant, never reorder.
+//! append new variants (and new types), never reorder or change existing ones. Requests
+//! added within version 1 are announced in [`Welcome::capabilities`].
 //!
-//! Streams: the client sends `RequestFrame`s on bidirectional streams (any number of
-//! streams, any number of pipelined requests per stream) and reads one `ResponseFrame`
-//! per request on the same stream, in request order. The server pushes `Push` frames on
-//! unidirectional streams it opens: one for the account stream, one per market
-//! subscription.
+//! Streams: the client sends [`RequestFrame`]s on bidirectional streams (any number of
+//! streams, any number of pipelined requests per stream) and reads one [`ResponseFrame`]
+//! per request on the same stream, in request order. The server pushes [`Push`] frames on
+//! unidirectional streams it opens: one per account subscription, one per market
+//! subscription, one per topic subscription. A push stream becomes visible to the client
+//! only with its first push (QUIC opens streams lazily), so accept them in a loop of their
+//! own (PROTOCOL.md §5.3).
 //!
 //! Prices, quantities and amounts are decimals, encoded as strings ("12.34").
 
@@ -16,158 +19,397 @@ use serde::{Deserialize, Serialize};
 /// requests idempotent (a retry with the same id returns the first outcome).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestFrame {
+    /// Chosen by the client; never 0 (the id of the server's fatal frame errors). For engine
+    /// commands, the idempotency key with the session's account (PROTOCOL.md §9).
     pub id: u64,
+    /// What is asked.
     pub request: Request,
 }
 
+/// The answer to one request, on the stream the request came on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseFrame {
+    /// The request's id (0: the server's answer to a frame it could not decode).
     pub id: u64,
+    /// The answer, or why there is none.
     pub result: Result<Response, ApiError>,
 }
 
 /// First message on a connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
+    /// Always [`crate::MAGIC`] (`"ENTR"`).
     pub magic: [u8; 4],
+    /// The protocol version the client speaks: [`crate::PROTOCOL_VERSION`].
     pub version: u32,
+    /// Free text naming the client, e.g. `"mygame-cs/1.4"`.
     pub client: String,
 }
 
+/// The server's answer to [`Hello`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Welcome {
+    /// The protocol version the server speaks.
     pub version: u32,
+    /// The server's name and version, e.g. `"entrepot/0.1.0"`.
     pub server: String,
+    /// What the server supports: `"orders"`, `"market-data"`, `"account-stream"`,
+    /// `"pipelining"`, and for requests added within version 1 `"assets"` ([`Request::Assets`])
+    /// and `"market-policies"` ([`Request::MarketPolicies`]). Ignore names you do not know.
     pub capabilities: Vec<String>,
+    /// The largest frame payload either side may send, in bytes.
     pub max_frame: u32,
 }
 
+/// The side of an order or trade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Side {
+    /// Buy the item, pay the quote currency.
     Buy,
+    /// Sell the item, receive the quote currency.
     Sell,
 }
 
+/// How long an order may rest in the book.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TimeInForce {
+    /// Good till cancelled.
     Gtc,
+    /// Immediate or cancel: fill what can be filled at once, drop the rest.
     Ioc,
+    /// Fill or kill: fill completely at once, or do nothing (`FillOrKillUnfilled`).
     Fok,
-    /// Good till this game time (milliseconds).
+    /// Good till this game time (milliseconds since the Unix epoch).
     Gtd(u64),
 }
 
+/// What kind of order, and how much.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderType {
-    Limit { price: Decimal, quantity: Decimal },
-    /// Market order for a quantity of the item.
-    Market { quantity: Decimal },
-    /// Market buy spending at most this much quote currency, fees included.
-    MarketBudget { budget: Decimal },
+    /// A limit order.
+    Limit {
+        /// The worst price accepted, a multiple of the market's tick.
+        price: Decimal,
+        /// The quantity of the item, a multiple of the market's lot.
+        quantity: Decimal,
+    },
+    /// Market order for a quantity of the item (`Ioc` or `Fok`).
+    Market {
+        /// The quantity of the item, a multiple of the market's lot.
+        quantity: Decimal,
+    },
+    /// Market buy spending at most this much quote currency, fees included (`Ioc`; `Fok`
+    /// behaves the same). Its `OrderDone` says `Filled` if it bought anything.
+    MarketBudget {
+        /// The most quote currency to spend, fees included.
+        budget: Decimal,
+    },
 }
 
+/// A new order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceOrder {
+    /// The market's id.
     pub market: u32,
+    /// Buy or sell.
     pub side: Side,
+    /// Limit or market, and its size.
     pub order: OrderType,
+    /// How long it may rest.
     pub tif: TimeInForce,
+    /// Refuse the order (`PostOnlyWouldTrade`) rather than let it trade at once.
     pub post_only: bool,
 }
 
+/// Whether a market trades.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MarketStatus {
+    /// Orders are accepted and matched.
     Open,
+    /// No new orders or modifications; cancels work; resting orders stay.
     Halted,
+    /// Every resting order was cancelled; nothing more is accepted.
     Closed,
 }
 
+/// Everything a client can ask. PROTOCOL.md §7 says, for each, what it needs (hello,
+/// session, admin session), what it answers and which errors it can get.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
+    /// The first request on every connection; answered with [`Response::Welcome`].
     Hello(Hello),
-    Signup { email: String, password: String },
-    ConfirmEmail { email: String, token: String },
-    Login { email: String, password: String },
+    /// Create a player; a confirmation token is mailed. Answered with `SignedUp`.
+    Signup {
+        /// The player's e-mail address (its login).
+        email: String,
+        /// At least 8 characters, at most 1,024 bytes.
+        password: String,
+    },
+    /// Confirm the e-mail address with the mailed token (credits the starting cash).
+    ConfirmEmail {
+        /// The address signed up with.
+        email: String,
+        /// The mailed token: 48 lowercase hex digits.
+        token: String,
+    },
+    /// Log in and authenticate this connection; answered with `Session`.
+    Login {
+        /// The login e-mail (the admin's is `admin@entrepot.local`).
+        email: String,
+        /// The password.
+        password: String,
+    },
     /// Authenticate this connection with a session token from an earlier login.
-    Resume { session: String },
-    /// Extend the current session; returns a new token.
+    Resume {
+        /// The token of an earlier `Session`.
+        session: String,
+    },
+    /// Extend the current session; returns a new token (the old one stops working).
     RefreshSession,
+    /// End the session everywhere; answered with `LoggedOut`.
     Logout,
-    RequestPasswordReset { email: String },
-    ResetPassword { email: String, token: String, new_password: String },
+    /// Mail a password reset token (the same answer for unknown addresses).
+    RequestPasswordReset {
+        /// The login e-mail.
+        email: String,
+    },
+    /// Set a new password with a mailed reset token; ends every session of the account.
+    ResetPassword {
+        /// The login e-mail.
+        email: String,
+        /// The mailed token: 48 lowercase hex digits.
+        token: String,
+        /// The new password.
+        new_password: String,
+    },
+    /// Place an order (engine command); answered with `Placed`.
     Place(PlaceOrder),
-    Cancel { order: u64 },
-    Modify { order: u64, price: Decimal, quantity: Decimal },
-    CancelAll { market: Option<u32> },
+    /// Cancel a resting order (engine command).
+    Cancel {
+        /// The order's id.
+        order: u64,
+    },
+    /// Set a resting order's price and remaining quantity (engine command).
+    Modify {
+        /// The order's id.
+        order: u64,
+        /// The new limit price.
+        price: Decimal,
+        /// The new remaining quantity.
+        quantity: Decimal,
+    },
+    /// Cancel every resting order of the account (engine command).
+    CancelAll {
+        /// Only in this market; `None`: in every market.
+        market: Option<u32>,
+    },
+    /// The account's balances, one per asset; answered with `Balances`.
     Balances,
+    /// The account's resting orders; answered with `OpenOrders`.
     OpenOrders,
-    Book { market: u32, depth: u32 },
+    /// A market's aggregated order book; answered with `Book`.
+    Book {
+        /// The market's id.
+        market: u32,
+        /// Levels per side (clamped to 1 … 1,000).
+        depth: u32,
+    },
+    /// Every market; answered with `Markets`. Needs only `Hello`.
     Markets,
     /// Start the account's push stream at `from_cursor` (0 = from the beginning):
     /// everything from there on arrives exactly once, in order.
-    SubscribeAccount { from_cursor: u64 },
-    /// Book levels and trades of a market, pushed live.
-    SubscribeMarket { market: u32 },
-    UnsubscribeMarket { market: u32 },
+    SubscribeAccount {
+        /// The last cursor already processed.
+        from_cursor: u64,
+    },
+    /// Book levels and trades of a market, pushed live; answered with a `Book` snapshot.
+    SubscribeMarket {
+        /// The market's id.
+        market: u32,
+    },
+    /// End this connection's push streams of a market.
+    UnsubscribeMarket {
+        /// The market's id.
+        market: u32,
+    },
+    /// An operator request; needs an admin session.
     Admin(AdminRequest),
     // ---- betting ----
+    /// Place a bet or an exchange order (engine command); answered with `BetPlaced`.
     PlaceBet(PlaceBet),
-    /// Cancel the unmatched part of an exchange order.
-    CancelBetOrder { bet: u64 },
+    /// Cancel the unmatched part of an exchange order (engine command).
+    CancelBetOrder {
+        /// The exchange order's id.
+        bet: u64,
+    },
     /// The player's bets and exchange orders, newest first.
-    Bets { open_only: bool, limit: u32 },
+    Bets {
+        /// Only the open ones.
+        open_only: bool,
+        /// At most this many (clamped to 1 … 1,000).
+        limit: u32,
+    },
     /// Balances, open bets and profit and loss: `Profile`.
     Profile,
+    /// Every fixture (sports event) in short: `Fixtures`.
     Fixtures,
-    Fixture { fixture: u64 },
+    /// One fixture in full: `Fixture`.
+    Fixture {
+        /// The fixture's id.
+        fixture: u64,
+    },
     /// Closed 5-minute odds windows of a selection (oldest first), then the open one.
-    OddsWindows { selection: SelectionRef },
-    /// Live pushes of a fixture (status, odds, windows) or a group (leaderboard).
+    OddsWindows {
+        /// The selection.
+        selection: SelectionRef,
+    },
+    /// Live pushes of a fixture (status, odds, windows) or a group (leaderboard); answered
+    /// with a snapshot (`Fixture` or `Leaderboard`).
     Subscribe(Topic),
+    /// End this connection's push streams of a topic.
     Unsubscribe(Topic),
     /// Type-ahead search over events and item markets.
-    Search { query: String, limit: u32 },
+    Search {
+        /// What the player typed so far.
+        query: String,
+        /// At most this many hits (clamped to 1 … 50).
+        limit: u32,
+    },
+    /// Betting groups: create, invite, join, leave, roles, and queries.
     Group(GroupRequest),
     /// The account's in-game notifications, newest first, at most `limit` (the server caps
     /// it at 500); only the unread ones when `unread_only`. Answered with `Notifications`.
-    Notifications { unread_only: bool, limit: u32 },
+    Notifications {
+        /// Only the unread ones.
+        unread_only: bool,
+        /// At most this many (capped at 500).
+        limit: u32,
+    },
     /// Mark notifications read: these ids (a notice's id is its cursor on the account
     /// stream), or all of them for `None`. Answered with `MarkedRead`.
-    MarkNotificationsRead { ids: Option<Vec<u64>> },
+    MarkNotificationsRead {
+        /// The notifications' ids; `None`: all.
+        ids: Option<Vec<u64>>,
+    },
+    /// Every asset with its kind and decimal places, by ascending id. Answered with
+    /// `Assets`. Needs only `Hello`. Servers that know it list `"assets"` in
+    /// `Welcome.capabilities`; an older server cannot decode it and closes the connection.
+    Assets,
+    /// Every market's full native policy (fees, listing fee, size and price limits, order
+    /// slots, buy limit, self-trade prevention), by ascending market id. Answered with
+    /// `MarketPolicies`. Needs only `Hello`. Servers that know it list `"market-policies"`
+    /// in `Welcome.capabilities`.
+    MarketPolicies,
 }
 
+/// Operator requests (`Request::Admin`); a player gets `Forbidden`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AdminRequest {
-    CreateAsset { asset: u32, symbol: String, decimals: u8, item: bool },
+    /// Create an asset (engine command).
+    CreateAsset {
+        /// The new asset's id.
+        asset: u32,
+        /// Its short name.
+        symbol: String,
+        /// Its decimal places.
+        decimals: u8,
+        /// An item (`true`) or a currency (`false`).
+        item: bool,
+    },
+    /// Create a market (engine command). `status` is ignored (new markets open); the fees
+    /// are taken, every other policy field has its default.
     CreateMarket(MarketInfo),
-    SetMarketStatus { market: u32, status: MarketStatus },
+    /// Open, halt or close a market (engine command).
+    SetMarketStatus {
+        /// The market's id.
+        market: u32,
+        /// The new status.
+        status: MarketStatus,
+    },
     /// Credit an account out of the faucet (loot, starting cash).
-    Mint { account: u64, asset: u32, amount: Decimal },
-    Burn { account: u64, asset: u32, amount: Decimal },
+    Mint {
+        /// The account credited.
+        account: u64,
+        /// The asset.
+        asset: u32,
+        /// How much, in the asset's units.
+        amount: Decimal,
+    },
+    /// Debit an account's available balance.
+    Burn {
+        /// The account debited.
+        account: u64,
+        /// The asset.
+        asset: u32,
+        /// How much, in the asset's units.
+        amount: Decimal,
+    },
     /// Look an account up by e-mail.
-    FindAccount { email: String },
+    FindAccount {
+        /// The login e-mail.
+        email: String,
+    },
     /// Load a plugin from a manifest path on the server's machine (the .wasm sits beside it)
     /// and bind the markets its manifest lists. Answered with `Plugins([the plugin])`.
-    PluginLoad { manifest: String },
+    PluginLoad {
+        /// The manifest's path on the server's machine.
+        manifest: String,
+    },
     /// Load the named plugin again from where it was loaded (new code, same name) and swap it
     /// in without dropping anything; markets bound to it move to the new version.
-    PluginReload { name: String },
+    PluginReload {
+        /// The plugin's name.
+        name: String,
+    },
     /// Unbind the plugin's markets (native rules again) and drop it.
-    PluginUnload { name: String },
+    PluginUnload {
+        /// The plugin's name.
+        name: String,
+    },
     /// Every loaded plugin with its state and metrics: `Plugins(..)`.
     PluginList,
     /// Bind a market to a loaded market-rules plugin, or back to the native rules (`None`).
-    BindRules { market: u32, plugin: Option<String> },
+    BindRules {
+        /// The market's id.
+        market: u32,
+        /// The plugin's name; `None`: the native rules.
+        plugin: Option<String>,
+    },
+    /// Create a fixture (engine command).
     CreateFixture(FixtureDef),
     /// A fixtures file: a JSON array of `FixtureDef` (see PROTOCOL.md §7).
-    ImportFixtures { json: String },
-    SetFixtureStatus { fixture: u64, status: FixtureStatus },
+    ImportFixtures {
+        /// The file's text.
+        json: String,
+    },
+    /// Move a fixture to another status (engine command).
+    SetFixtureStatus {
+        /// The fixture's id.
+        fixture: u64,
+        /// The new status.
+        status: FixtureStatus,
+    },
     /// A fixed-odds price (`None` stops offering the selection).
-    SetOdds { selection: SelectionRef, odds: Option<Decimal> },
+    SetOdds {
+        /// The selection.
+        selection: SelectionRef,
+        /// Decimal odds, or `None`.
+        odds: Option<Decimal>,
+    },
     /// The result (or a corrected one: re-settles). `completed = false`: abandoned, bets void.
-    ReportResult { fixture: u64, scores: Vec<(String, i64)>, completed: bool },
+    ReportResult {
+        /// The fixture's id.
+        fixture: u64,
+        /// (participant, score) pairs.
+        scores: Vec<(String, i64)>,
+        /// Whether the event was completed.
+        completed: bool,
+    },
     /// Cancel the fixture, or void it after settlement: every stake returned.
-    VoidFixture { fixture: u64 },
+    VoidFixture {
+        /// The fixture's id.
+        fixture: u64,
+    },
 }
 
 // ---- betting ----
@@ -175,69 +417,116 @@ pub enum AdminRequest {
 /// A selection: market and selection are positions in the fixture's definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SelectionRef {
+    /// The fixture's id.
     pub fixture: u64,
+    /// The position of the market in `FixtureDef.markets` (from 0).
     pub market: u16,
+    /// The position of the selection in the market's `selections` (from 0).
     pub selection: u16,
 }
 
+/// The side of an exchange bet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BackLay {
+    /// For the selection: wins the stake × (odds − 1) if it wins.
     Back,
+    /// Against the selection: pays the backer's winnings if it wins, keeps the stake if not.
     Lay,
 }
 
+/// What kind of bet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BetKind {
     /// At these odds or better (the house's current price is taken).
-    Single { selection: SelectionRef, odds: Decimal },
-    Parlay { legs: Vec<(SelectionRef, Decimal)> },
+    Single {
+        /// The selection backed.
+        selection: SelectionRef,
+        /// The lowest odds accepted.
+        odds: Decimal,
+    },
+    /// A parlay (accumulator): every leg must win; the odds multiply.
+    Parlay {
+        /// (selection, lowest odds accepted) per leg: 2 to 12, on different markets.
+        legs: Vec<(SelectionRef, Decimal)>,
+    },
     /// An exchange order at ladder odds; `persist` keeps it when the event goes in-play.
-    Exchange { selection: SelectionRef, odds: Decimal, side: BackLay, persist: bool },
+    Exchange {
+        /// The selection.
+        selection: SelectionRef,
+        /// Odds on the exchange ladder (1.01 to 1000).
+        odds: Decimal,
+        /// Back or lay.
+        side: BackLay,
+        /// Keep the unmatched part when the event goes in-play.
+        persist: bool,
+    },
 }
 
+/// A new bet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceBet {
     /// A group's cash, or `None` for the player's own.
     pub group: Option<u32>,
+    /// The stake, in the currency of the fixture (or the group).
     pub stake: Decimal,
+    /// What is bet on.
     pub kind: BetKind,
 }
 
+/// Where a fixture is in its life (on the wire and in JSON: kebab-case names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FixtureStatus {
+    /// Defined, not yet taking bets.
     Scheduled,
+    /// Taking bets.
     Open,
+    /// Temporarily not taking bets.
     Suspended,
+    /// Under way; only in-play markets take bets.
     InPlay,
+    /// Over; waiting for the result.
     Closed,
+    /// The result is in and bets are settled.
     Settled,
+    /// Called off before settlement: stakes returned.
     Cancelled,
+    /// Voided after settlement: stakes returned.
     Void,
 }
 
 /// An event as an admin or a fixtures file defines it (also the JSON fixtures format).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixtureDef {
+    /// The fixture's id.
     pub fixture: u64,
+    /// Its name, e.g. `"Wolves vs Kings"`.
     pub name: String,
+    /// At least two distinct participants.
     pub participants: Vec<String>,
     /// The currency asset of stakes.
     pub currency: u32,
+    /// When it opens for bets (game time, ms); `None`: at once.
     #[serde(default)]
     pub opens_at: Option<u64>,
+    /// When it starts (game time, ms).
     pub starts_at: u64,
+    /// Its betting markets.
     pub markets: Vec<BetMarketDef>,
 }
 
+/// A betting market of a fixture.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BetMarketDef {
     /// "moneyline", "spread", "totals": a bet-type plugin.
     pub bet_type: String,
+    /// The market's line (e.g. a handicap or total), as text, if it has one.
     #[serde(default)]
     pub line: Option<String>,
+    /// Parameters for the bet-type plugin: (name, value) pairs.
     #[serde(default)]
     pub params: Vec<(String, String)>,
+    /// Its selections.
     pub selections: Vec<SelectionDef>,
     /// Back/lay between players instead of fixed odds against the house.
     #[serde(default)]
@@ -245,29 +534,39 @@ pub struct BetMarketDef {
     /// Fixed odds: the most the house may lose on one outcome, in the currency.
     #[serde(default)]
     pub exposure_limit: Decimal,
+    /// Whether it takes bets while the event is in play.
     #[serde(default)]
     pub in_play: bool,
 }
 
+/// A selection of a betting market.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectionDef {
+    /// Its name, e.g. a participant or `"over"`.
     pub name: String,
+    /// Its own line, as text, if it has one.
     #[serde(default)]
     pub line: Option<String>,
+    /// Initial fixed odds; `None`: not offered yet.
     #[serde(default)]
     pub odds: Option<Decimal>,
 }
 
+/// A fixture in short.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixtureSummary {
+    /// The fixture's id.
     pub fixture: u64,
+    /// Its name.
     pub name: String,
+    /// Its status.
     pub status: FixtureStatus,
 }
 
 /// Unmatched exchange stake per odds, best first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LadderInfo {
+    /// The selection.
     pub selection: SelectionRef,
     /// (odds, stake) backers offer.
     pub backs: Vec<(Decimal, Decimal)>,
@@ -275,40 +574,59 @@ pub struct LadderInfo {
     pub lays: Vec<(Decimal, Decimal)>,
 }
 
+/// A fixture in full.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixtureInfo {
+    /// Its definition.
     pub def: FixtureDef,
+    /// Its status.
     pub status: FixtureStatus,
+    /// (participant, score) once a result is reported.
     pub scores: Vec<(String, i64)>,
     /// Current fixed odds per market and selection.
     pub odds: Vec<Vec<Option<Decimal>>>,
+    /// The exchange ladder of every selection of its exchange markets.
     pub ladders: Vec<LadderInfo>,
+    /// How many bets it has taken.
     pub bets: u64,
 }
 
+/// A bet or exchange order as its owner sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BetInfo {
+    /// Its id.
     pub bet: u64,
+    /// The currency asset staked.
     pub asset: u32,
+    /// The group whose cash was staked, if any.
     pub group: Option<u32>,
+    /// The stake.
     pub stake: Decimal,
+    /// The odds taken (a parlay's: the product of its legs').
     pub odds: Decimal,
+    /// Its selections (one, or a parlay's legs).
     pub legs: Vec<SelectionRef>,
+    /// For exchange bets and orders: back or lay.
     pub side: Option<BackLay>,
     /// For a matched exchange bet: the order it came from.
     pub order: Option<u64>,
+    /// For an exchange order: the stake not matched yet.
     pub unmatched: Decimal,
     /// "open", "unmatched", "matched", "closed", or the settled result: "won", "lost",
     /// "push", "void", "half-won", "half-lost", "settled".
     pub state: String,
     /// Returned at settlement, stake included.
     pub paid: Decimal,
+    /// When it was placed (game time, ms).
     pub placed_at: u64,
 }
 
+/// Betting profit and loss in one currency.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlInfo {
+    /// The currency asset.
     pub asset: u32,
+    /// Stakes of bets not settled yet.
     pub open_stake: Decimal,
     /// Returns minus stakes of settled bets.
     pub profit: Decimal,
@@ -316,95 +634,169 @@ pub struct PnlInfo {
     pub owed: Decimal,
 }
 
+/// A player's betting profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileInfo {
+    /// The account.
     pub account: u64,
+    /// Its non-zero balances.
     pub balances: Vec<BalanceInfo>,
+    /// Its open bets.
     pub open_bets: Vec<BetInfo>,
+    /// Profit and loss per currency.
     pub pnl: Vec<PnlInfo>,
 }
 
+/// A selection's odds over one 5-minute window of game time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OddsWindowInfo {
+    /// The selection.
     pub selection: SelectionRef,
+    /// The window's start (game time, ms).
     pub start: u64,
+    /// The window's end (game time, ms; exclusive).
     pub end: u64,
+    /// The average odds observed.
     pub average: Decimal,
+    /// The lowest odds observed.
     pub min: Decimal,
+    /// The highest odds observed.
     pub max: Decimal,
+    /// How many observations.
     pub count: u64,
+    /// Stake matched in the window, in the fixture's currency.
     pub matched: Decimal,
 }
 
+/// What a topic subscription follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Topic {
+    /// A fixture: status, odds and odds windows.
     Fixture(u64),
+    /// A group: its leaderboard.
     Group(u32),
 }
 
+/// One search result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
     /// "event" or "market".
     pub kind: String,
+    /// The fixture's or the market's id.
     pub id: u64,
+    /// Its name or symbol.
     pub name: String,
 }
 
+/// A member's role in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
+    /// Created the group; sets roles; cannot leave.
     Owner,
+    /// May invite.
     Admin,
+    /// Bets with the group's cash.
     Member,
 }
 
+/// A betting group (a private league) as its creator defines it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupDef {
+    /// The group's id (below 2^31).
     pub group: u32,
+    /// Its name.
     pub name: String,
     /// Cash each member starts with (two decimals).
     pub starting_cash: Decimal,
+    /// When it starts (game time, ms).
     pub starts_at: u64,
+    /// When it ends (game time, ms): standings freeze.
     pub ends_at: u64,
     /// Anyone may join; otherwise by invitation.
     pub open: bool,
 }
 
+/// Group requests (`Request::Group`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupRequest {
+    /// Create a group, with the caller as owner (engine command).
     Create(GroupDef),
-    Invite { group: u32, account: u64 },
-    Join { group: u32 },
-    Leave { group: u32 },
-    SetRole { group: u32, account: u64, role: Role },
-    Info { group: u32 },
-    Leaderboard { group: u32 },
+    /// Invite an account (owner or group admin; engine command).
+    Invite {
+        /// The group's id.
+        group: u32,
+        /// The account invited.
+        account: u64,
+    },
+    /// Join an open group or one the player was invited to (engine command).
+    Join {
+        /// The group's id.
+        group: u32,
+    },
+    /// Leave a group (engine command).
+    Leave {
+        /// The group's id.
+        group: u32,
+    },
+    /// Set a member's role (owner only; engine command).
+    SetRole {
+        /// The group's id.
+        group: u32,
+        /// The member.
+        account: u64,
+        /// `Admin` or `Member`.
+        role: Role,
+    },
+    /// The group: `Group`.
+    Info {
+        /// The group's id.
+        group: u32,
+    },
+    /// The group's standings: `Leaderboard`.
+    Leaderboard {
+        /// The group's id.
+        group: u32,
+    },
     /// The groups the player is in.
     Mine,
 }
 
+/// A group as anyone sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupInfo {
+    /// Its definition.
     pub def: GroupDef,
     /// The group's currency asset (its cash).
     pub asset: u32,
+    /// Whether it has ended.
     pub ended: bool,
+    /// (account, role) of every member.
     pub members: Vec<(u64, Role)>,
 }
 
+/// One row of a group's leaderboard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StandingInfo {
+    /// 1 for the leader.
     pub rank: u32,
+    /// The member.
     pub account: u64,
+    /// The member's group cash.
     pub cash: Decimal,
+    /// Group cash staked on open bets.
     pub open_stake: Decimal,
+    /// Cash plus open stakes.
     pub equity: Decimal,
+    /// Return on the starting cash, in basis points (may be negative).
     pub roi_bps: i64,
 }
 
 /// A loaded plugin as operators see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginInfo {
+    /// Its name.
     pub name: String,
+    /// Its version.
     pub version: String,
     /// "market-rules", "bet-type" or "notifier".
     pub world: String,
@@ -414,90 +806,267 @@ pub struct PluginInfo {
     pub markets: Vec<u32>,
     /// Why it is cut off, if it is quarantined.
     pub quarantined: Option<String>,
+    /// Calls made to it.
     pub calls: u64,
+    /// Median call time, ns.
     pub p50_ns: u64,
+    /// 99th percentile call time, ns.
     pub p99_ns: u64,
+    /// Fuel (wasm instructions, roughly) used.
     pub fuel_used: u64,
+    /// Calls that faulted.
     pub faults: u64,
+    /// Times it was quarantined.
     pub quarantines: u64,
 }
 
+/// A market: what it trades and its steps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketInfo {
+    /// The market's id.
     pub market: u32,
+    /// Its symbol, e.g. `"COPPER/GOLD"`.
     pub symbol: String,
+    /// The item asset traded.
     pub base: u32,
+    /// The currency asset prices are in.
     pub quote: u32,
+    /// Price step: prices are multiples of it (in quote per item).
     pub tick: Decimal,
+    /// Quantity step: quantities are multiples of it.
     pub lot: Decimal,
+    /// Fee of the resting side of a trade, in basis points.
     pub maker_fee_bps: u32,
+    /// Fee of the incoming side of a trade, in basis points.
     pub taker_fee_bps: u32,
+    /// Open, halted or closed.
     pub status: MarketStatus,
 }
 
+/// One balance of an account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceInfo {
+    /// The asset.
     pub asset: u32,
+    /// The asset's symbol.
     pub symbol: String,
+    /// What can be spent.
     pub available: Decimal,
+    /// What resting orders hold.
     pub locked: Decimal,
 }
 
+/// A resting order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderInfo {
+    /// Its id.
     pub order: u64,
+    /// Its market.
     pub market: u32,
+    /// Buy or sell.
     pub side: Side,
+    /// Its limit price.
     pub price: Decimal,
+    /// What still rests.
     pub quantity: Decimal,
+    /// What has traded.
     pub filled: Decimal,
+    /// Its time in force.
     pub tif: TimeInForce,
 }
 
+/// A snapshot of a market's aggregated book.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookInfo {
+    /// The market's id.
     pub market: u32,
     /// (price, quantity), best first.
     pub bids: Vec<(Decimal, Decimal)>,
+    /// (price, quantity), best first.
     pub asks: Vec<(Decimal, Decimal)>,
     /// The market's book sequence number this snapshot is at.
     pub seq: u64,
 }
 
+/// Every answer. PROTOCOL.md §7 says which request gets which.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
+    /// To `Hello`.
     Welcome(Welcome),
-    SignedUp { account: u64 },
+    /// To `Signup`.
+    SignedUp {
+        /// The new account's id.
+        account: u64,
+    },
+    /// To `ConfirmEmail`.
     Confirmed,
-    Session { token: String, account: u64, admin: bool, expires_at_ms: u64 },
+    /// To `Login`, `Resume`, `RefreshSession`.
+    Session {
+        /// The session token (48 lowercase hex digits): keep it to `Resume`.
+        token: String,
+        /// The account logged in.
+        account: u64,
+        /// Whether it may send `Admin` requests.
+        admin: bool,
+        /// When the token stops working (ms since the Unix epoch).
+        expires_at_ms: u64,
+    },
+    /// To `Logout`.
     LoggedOut,
     /// Accepted whether or not the e-mail exists (no account enumeration).
     ResetRequested,
+    /// To `ResetPassword`.
     PasswordReset,
-    Placed { order: u64 },
+    /// To `Place`: the order was accepted and is durable.
+    Placed {
+        /// The new order's id.
+        order: u64,
+    },
+    /// To commands without another answer.
     Done,
+    /// To `Balances`: one per asset, by ascending asset id.
     Balances(Vec<BalanceInfo>),
+    /// To `OpenOrders`.
     OpenOrders(Vec<OrderInfo>),
+    /// To `Book` and `SubscribeMarket`.
     Book(BookInfo),
+    /// To `Markets`.
     Markets(Vec<MarketInfo>),
-    Subscribed { cursor: u64 },
-    Account { account: u64 },
+    /// To `SubscribeAccount`.
+    Subscribed {
+        /// The last cursor of the replayed history.
+        cursor: u64,
+    },
+    /// To `Admin(FindAccount)`.
+    Account {
+        /// The account's id.
+        account: u64,
+    },
+    /// To `Admin(PluginLoad / PluginReload / PluginList)`.
     Plugins(Vec<PluginInfo>),
-    BetPlaced { bet: u64 },
+    /// To `PlaceBet`.
+    BetPlaced {
+        /// The new bet's (or exchange order's) id.
+        bet: u64,
+    },
+    /// To `Bets`.
     Bets(Vec<BetInfo>),
+    /// To `Profile`.
     Profile(ProfileInfo),
+    /// To `Fixtures`.
     Fixtures(Vec<FixtureSummary>),
+    /// To `Fixture` and `Subscribe(Topic::Fixture)`.
     Fixture(FixtureInfo),
+    /// To `OddsWindows`.
     OddsWindows(Vec<OddsWindowInfo>),
+    /// To `Search`.
     SearchResults(Vec<SearchHit>),
+    /// To `Group(Info)`.
     Group(GroupInfo),
-    /// Ranked by equity; `ended`: frozen final standings.
-    Leaderboard { group: u32, standings: Vec<StandingInfo>, ended: bool },
+    /// Ranked by equity; `ended`: frozen final standings. To `Group(Leaderboard)` and
+    /// `Subscribe(Topic::Group)`.
+    Leaderboard {
+        /// The group's id.
+        group: u32,
+        /// The standings, leader first.
+        standings: Vec<StandingInfo>,
+        /// Whether the group has ended (final standings).
+        ended: bool,
+    },
+    /// To `Group(Mine)`.
     Groups(Vec<GroupInfo>),
-    Imported { fixtures: u32 },
+    /// To `Admin(ImportFixtures)`.
+    Imported {
+        /// How many fixtures were created.
+        fixtures: u32,
+    },
+    /// To `Notifications`.
     Notifications(Vec<NotificationInfo>),
     /// How many notifications went from unread to read.
-    MarkedRead { count: u64 },
+    MarkedRead {
+        /// How many were unread.
+        count: u64,
+    },
+    /// Answer to `Assets`: every asset, by ascending id.
+    Assets(Vec<AssetInfo>),
+    /// Answer to `MarketPolicies`: every market's policy, by ascending market id.
+    MarketPolicies(Vec<MarketPolicyInfo>),
+}
+
+/// Whether an asset is money or a thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssetKind {
+    /// A currency: what markets quote prices in and what fees, budgets and stakes are paid in.
+    Currency,
+    /// An item: what markets trade (a market's `base`).
+    Item,
+}
+
+/// An asset as the server defines it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetInfo {
+    /// The asset's id (as in `BalanceInfo.asset`, `MarketInfo.base` and `MarketInfo.quote`).
+    pub asset: u32,
+    /// Its short name, e.g. `"GOLD"`.
+    pub symbol: String,
+    /// Currency or item.
+    pub kind: AssetKind,
+    /// Decimal places of the asset: amounts of it are whole multiples of 10^-decimals, its
+    /// "minor unit" (2: cents). Engine messages such as `InsufficientFunds` count in minor
+    /// units; divide by 10^decimals for the amount.
+    pub decimals: u8,
+}
+
+/// What happens when an incoming order would trade with a resting order of the same account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelfTradePrevention {
+    /// The rest of the incoming order is dropped (`OrderDone { SelfTrade }`); the resting one stays.
+    CancelNewest,
+    /// The resting order is cancelled (`OrderDone { SelfTrade }`) and matching goes on.
+    CancelOldest,
+    /// Both are cancelled.
+    CancelBoth,
+}
+
+/// A buy limit: at most `quantity` bought per account within `window_ms` of game time,
+/// the window starting at the account's first purchase in it. Resting buys count against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyLimitInfo {
+    /// The most of the item one account may buy per window (a multiple of the lot).
+    pub quantity: Decimal,
+    /// The window's length in milliseconds.
+    pub window_ms: u64,
+}
+
+/// A market's native rules. A market bound to a rules plugin (`rules`) may charge other
+/// fees and refuse more orders (`RuleRejected`); the limits here still apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketPolicyInfo {
+    /// The market's id.
+    pub market: u32,
+    /// Fee of the resting side of a trade, in basis points of the trade's value (10 = 0.1 %),
+    /// paid in the quote currency and rounded down to its minor unit.
+    pub maker_fee_bps: u32,
+    /// Fee of the incoming side of a trade, in basis points of the trade's value.
+    pub taker_fee_bps: u32,
+    /// Flat fee in the quote currency charged when a `Gtc` or `Gtd` order is accepted
+    /// (not for `Ioc`/`Fok`/market orders, not refunded on cancel).
+    pub listing_fee: Decimal,
+    /// Smallest quantity of one order (`QuantityOutOfRange` below it).
+    pub min_quantity: Decimal,
+    /// Largest quantity of one order (`QuantityOutOfRange` above it).
+    pub max_quantity: Decimal,
+    /// Highest limit price (`PriceOutOfRange` above it).
+    pub max_price: Decimal,
+    /// Order slots: the most resting orders one account may have in this market
+    /// (`OrderSlotsFull`); 0 = no limit.
+    pub max_open_orders: u32,
+    /// The buy limit (`BuyLimitReached`), if the market has one.
+    pub buy_limit: Option<BuyLimitInfo>,
+    /// Self-trade prevention.
+    pub self_trade: SelfTradePrevention,
+    /// The rules plugin the market is bound to, if any.
+    pub rules: Option<String>,
 }
 
 /// An in-game notification, kept until read (and listed after, marked read).
@@ -505,49 +1074,70 @@ pub enum Response {
 pub struct NotificationInfo {
     /// The cursor of its `Notice` push on the account stream.
     pub id: u64,
+    /// Its subject line.
     pub subject: String,
+    /// Its text.
     pub body: String,
     /// Wall-clock ms when it was sent.
     pub created_ms: u64,
+    /// Whether it was marked read.
     pub read: bool,
 }
 
+/// What kind of failure an [`ApiError`] is (PROTOCOL.md §8.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorCode {
-    /// The frame could not be decoded.
+    /// The frame could not be decoded (the connection closes).
     BadFrame,
+    /// The frame's length prefix is above the limit (the connection closes).
     FrameTooLarge,
+    /// `Hello` with a wrong magic or version (the connection closes).
     UnsupportedVersion,
     /// The first request on a connection must be `Hello`.
     HelloRequired,
+    /// No session on this connection, or an unknown, expired or ended token.
     NotAuthenticated,
+    /// An `Admin` request from a player.
     Forbidden,
+    /// Too many requests; retry with the same id after `retry_after_ms`.
     RateLimited,
     /// Too many failed logins; see `retry_after_ms`.
     LockedOut,
+    /// Wrong e-mail or password.
     InvalidCredentials,
+    /// `Signup` with a known e-mail.
     EmailTaken,
+    /// `Login` before `ConfirmEmail`.
     EmailNotConfirmed,
+    /// A confirmation or reset token that is unknown, used, expired or for another e-mail.
     InvalidToken,
+    /// A malformed argument (e-mail, password, fixtures file, plugin, a second `Hello`).
     InvalidArgument,
+    /// An unknown market, fixture, group, plugin or e-mail.
     NotFound,
     /// The engine refused the command; `reason` names the rule.
     Rejected,
+    /// The server is stopping; the request was not executed: retry with the same id.
     ShuttingDown,
+    /// A server fault: retry with the same id.
     Internal,
 }
 
+/// Why a request failed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
+    /// What kind of failure; program against this.
     pub code: ErrorCode,
-    /// For `Rejected`: the engine's reason (e.g. "InsufficientFunds").
+    /// For `Rejected`: the engine's reason (e.g. "InsufficientFunds"). Empty otherwise.
     pub reason: String,
-    /// For people.
+    /// For people (numbers in engine refusals are minor units, ticks and lots).
     pub message: String,
+    /// For `RateLimited` and `LockedOut`: how long to wait before retrying.
     pub retry_after_ms: Option<u64>,
 }
 
 impl ApiError {
+    /// An error with this code and message, no reason and no retry delay.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError { code, reason: String::new(), message: message.into(), retry_after_ms: None }
     }
@@ -566,46 +1156,162 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A pushed event. On the account stream `cursor` counts the account's events (1, 2, ...);
-/// on a market stream it is the market's book sequence number (trades repeat the last one).
+/// on a market stream it is the market's book sequence number (trades repeat the last one);
+/// on a topic stream it is the sequence number of the engine command that caused it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Push {
+    /// Where the event stands in its stream (see above).
     pub cursor: u64,
+    /// What happened.
     pub event: PushEvent,
 }
 
+/// Why an order is done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DoneReason {
+    /// Nothing left to trade. For a `MarketBudget` order: it traded anything at all, even if
+    /// budget is left (the rest is released).
     Filled,
+    /// Cancelled by its owner, a mass cancel, or a market close.
     Cancelled,
+    /// A `Gtd` order reached its time.
     Expired,
+    /// The rest of an `Ioc`, `Fok` or `Market` order found nothing more to trade with; a
+    /// `MarketBudget` order that traded nothing.
     Unfilled,
+    /// Cancelled by self-trade prevention.
     SelfTrade,
 }
 
+/// Everything the server pushes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PushEvent {
     // ---- account stream ----
-    OrderAccepted { order: u64, market: u32, side: Side, price: Option<Decimal>, quantity: Decimal },
-    OrderModified { order: u64, price: Decimal, quantity: Decimal },
-    Fill { order: u64, trade: u64, market: u32, side: Side, price: Decimal, quantity: Decimal, fee: Decimal, maker: bool },
-    OrderDone { order: u64, reason: DoneReason, filled: Decimal },
-    Balance { asset: u32, available: Decimal, locked: Decimal },
+    /// An order of the account was accepted (account stream).
+    OrderAccepted {
+        /// The order's id.
+        order: u64,
+        /// Its market.
+        market: u32,
+        /// Buy or sell.
+        side: Side,
+        /// Its limit price; `None` for market orders.
+        price: Option<Decimal>,
+        /// Its quantity (0 for `MarketBudget` orders).
+        quantity: Decimal,
+    },
+    /// A resting order of the account was modified (account stream).
+    OrderModified {
+        /// The order's id.
+        order: u64,
+        /// Its new price.
+        price: Decimal,
+        /// Its new remaining quantity.
+        quantity: Decimal,
+    },
+    /// The account's side of a trade (account stream).
+    Fill {
+        /// The account's order.
+        order: u64,
+        /// The trade's id.
+        trade: u64,
+        /// The market.
+        market: u32,
+        /// The account's side.
+        side: Side,
+        /// The trade's price.
+        price: Decimal,
+        /// The trade's quantity.
+        quantity: Decimal,
+        /// The fee the account paid, in the quote currency.
+        fee: Decimal,
+        /// Whether the account's order was the resting one.
+        maker: bool,
+    },
+    /// An order of the account left the book or finished (account stream).
+    OrderDone {
+        /// The order's id.
+        order: u64,
+        /// Why.
+        reason: DoneReason,
+        /// Its total filled quantity.
+        filled: Decimal,
+    },
+    /// A balance of the account changed (account stream).
+    Balance {
+        /// The asset.
+        asset: u32,
+        /// The new available amount.
+        available: Decimal,
+        /// The new locked amount.
+        locked: Decimal,
+    },
     // ---- market streams ----
-    BookLevel { market: u32, side: Side, price: Decimal, quantity: Decimal },
-    Trade { market: u32, trade: u64, price: Decimal, quantity: Decimal, taker_side: Side },
+    /// The total resting at one price changed (market stream).
+    BookLevel {
+        /// The market.
+        market: u32,
+        /// The book side.
+        side: Side,
+        /// The price level.
+        price: Decimal,
+        /// The new total at that price; 0: the level is gone.
+        quantity: Decimal,
+    },
+    /// A public trade (market stream).
+    Trade {
+        /// The market.
+        market: u32,
+        /// The trade's id.
+        trade: u64,
+        /// Its price.
+        price: Decimal,
+        /// Its quantity.
+        quantity: Decimal,
+        /// The side of the incoming order.
+        taker_side: Side,
+    },
     // ---- both ----
     /// The server is closing the connection (shutdown); reconnect and resume.
-    Closing { reason: String },
-    /// An in-game message from a notifier plugin (e.g. an order filled).
-    Notice { subject: String, body: String },
+    Closing {
+        /// Why.
+        reason: String,
+    },
+    /// An in-game message from a notifier plugin (e.g. an order filled): account stream.
+    Notice {
+        /// Its subject line.
+        subject: String,
+        /// Its text.
+        body: String,
+    },
     // ---- betting ----
     /// A bet or exchange order changed (placed, matched, settled, closed): account stream.
     Bet(BetInfo),
     /// The player's profile after their bets changed: account stream.
     Profile(ProfileInfo),
-    /// Topic streams.
-    FixtureChanged { fixture: u64, status: FixtureStatus },
-    OddsChanged { selection: SelectionRef, odds: Option<Decimal> },
+    /// A fixture's status changed (fixture topic stream).
+    FixtureChanged {
+        /// The fixture.
+        fixture: u64,
+        /// Its new status.
+        status: FixtureStatus,
+    },
+    /// A selection's fixed odds changed (fixture topic stream).
+    OddsChanged {
+        /// The selection.
+        selection: SelectionRef,
+        /// The new odds; `None`: no longer offered.
+        odds: Option<Decimal>,
+    },
+    /// A selection's 5-minute odds window closed (fixture topic stream).
     OddsWindow(OddsWindowInfo),
-    Leaderboard { group: u32, standings: Vec<StandingInfo>, ended: bool },
+    /// A group's standings changed, or the group ended (group topic stream).
+    Leaderboard {
+        /// The group.
+        group: u32,
+        /// The standings, leader first.
+        standings: Vec<StandingInfo>,
+        /// Whether the group has ended (final standings).
+        ended: bool,
+    },
 }

@@ -188,6 +188,42 @@ fn market_info() -> impl Strategy<Value = MarketInfo> {
     )
 }
 
+fn asset_info() -> impl Strategy<Value = AssetInfo> {
+    (any::<u32>(), text(), prop_oneof![Just(AssetKind::Currency), Just(AssetKind::Item)], any::<u8>())
+        .prop_map(|(asset, symbol, kind, decimals)| AssetInfo { asset, symbol, kind, decimals })
+}
+
+fn market_policy() -> impl Strategy<Value = MarketPolicyInfo> {
+    let stp = prop_oneof![
+        Just(SelfTradePrevention::CancelNewest),
+        Just(SelfTradePrevention::CancelOldest),
+        Just(SelfTradePrevention::CancelBoth)
+    ];
+    let buy_limit = proptest::option::of((decimal(), id()).prop_map(|(quantity, window_ms)| BuyLimitInfo { quantity, window_ms }));
+    (
+        (any::<u32>(), any::<u32>(), any::<u32>(), decimal()),
+        (decimal(), decimal(), decimal(), any::<u32>()),
+        (buy_limit, stp, proptest::option::of(text())),
+    )
+        .prop_map(
+            |((market, maker_fee_bps, taker_fee_bps, listing_fee), (min_quantity, max_quantity, max_price, max_open_orders), (buy_limit, self_trade, rules))| {
+                MarketPolicyInfo {
+                    market,
+                    maker_fee_bps,
+                    taker_fee_bps,
+                    listing_fee,
+                    min_quantity,
+                    max_quantity,
+                    max_price,
+                    max_open_orders,
+                    buy_limit,
+                    self_trade,
+                    rules,
+                }
+            },
+        )
+}
+
 fn admin_request() -> impl Strategy<Value = AdminRequest> {
     prop_oneof![
         (any::<u32>(), text(), any::<u8>(), any::<bool>()).prop_map(|(asset, symbol, decimals, item)| AdminRequest::CreateAsset {
@@ -235,6 +271,8 @@ fn request() -> impl Strategy<Value = Request> {
         admin_request().prop_map(Request::Admin),
         (any::<bool>(), any::<u32>()).prop_map(|(unread_only, limit)| Request::Notifications { unread_only, limit }),
         proptest::option::of(proptest::collection::vec(id(), 0..5)).prop_map(|ids| Request::MarkNotificationsRead { ids }),
+        Just(Request::Assets),
+        Just(Request::MarketPolicies),
     ]
 }
 
@@ -293,6 +331,8 @@ fn response() -> impl Strategy<Value = Response> {
         )
         .prop_map(Response::Notifications),
         id().prop_map(|count| Response::MarkedRead { count }),
+        proptest::collection::vec(asset_info(), 0..3).prop_map(Response::Assets),
+        proptest::collection::vec(market_policy(), 0..3).prop_map(Response::MarketPolicies),
     ]
 }
 

@@ -125,14 +125,14 @@ fn vectors() -> Vec<(&'static str, Msg)> {
                 Response::Welcome(Welcome {
                     version: 1,
                     server: "entrepot/0.1.0".into(),
-                    capabilities: vec!["orders".into(), "market-data".into(), "account-stream".into(), "pipelining".into()],
+                    capabilities: ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies"].map(String::from).to_vec(),
                     max_frame: MAX_FRAME as u32,
                 }),
             ),
         ),
         ("hello_required", err(5, ErrorCode::HelloRequired, "", "the first request on a connection must be Hello", None)),
         ("login", req(2, Request::Login { email: "a@b.c".into(), password: "secret12".into() })),
-        ("session", ok(2, Response::Session { token: "9f8e".into(), account: 1000, admin: false, expires_at_ms: JAN_2026 })),
+        ("session", ok(2, Response::Session { token: "9f8e".into(), account: 1001, admin: false, expires_at_ms: JAN_2026 })),
         ("resume", req(3, Request::Resume { session: "9f8e".into() })),
         ("place_limit", req(300, place(1, Side::Buy, OrderType::Limit { price: d("12.34"), quantity: d("5") }, TimeInForce::Gtc, false))),
         ("placed", ok(300, Response::Placed { order: 7 })),
@@ -148,6 +148,37 @@ fn vectors() -> Vec<(&'static str, Msg)> {
         ("cancel_all_none", req(7, Request::CancelAll { market: None })),
         ("cancel_all_some", req(8, Request::CancelAll { market: Some(3) })),
         ("markets_max_id", req(u64::MAX, Request::Markets)),
+        ("assets_request", req(9, Request::Assets)),
+        (
+            "assets_response",
+            ok(
+                9,
+                Response::Assets(vec![
+                    AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 },
+                    AssetInfo { asset: 2, symbol: "COPPER".into(), kind: AssetKind::Item, decimals: 0 },
+                ]),
+            ),
+        ),
+        ("market_policies_request", req(16, Request::MarketPolicies)),
+        (
+            "market_policies_response",
+            ok(
+                16,
+                Response::MarketPolicies(vec![MarketPolicyInfo {
+                    market: 1,
+                    maker_fee_bps: 10,
+                    taker_fee_bps: 20,
+                    listing_fee: d("0.5"),
+                    min_quantity: d("1"),
+                    max_quantity: d("1000000000"),
+                    max_price: d("10000000000"),
+                    max_open_orders: 8,
+                    buy_limit: Some(BuyLimitInfo { quantity: d("100"), window_ms: 14_400_000 }),
+                    self_trade: SelfTradePrevention::CancelNewest,
+                    rules: None,
+                }]),
+            ),
+        ),
         ("book_request", req(10, Request::Book { market: 1, depth: 20 })),
         (
             "book_response",
@@ -166,7 +197,7 @@ fn vectors() -> Vec<(&'static str, Msg)> {
         ("subscribe_account", req(12, Request::SubscribeAccount { from_cursor: 1000 })),
         ("subscribed", ok(12, Response::Subscribed { cursor: 1042 })),
         ("subscribe_market", req(13, Request::SubscribeMarket { market: 1 })),
-        ("admin_mint", req(14, Request::Admin(AdminRequest::Mint { account: 1000, asset: 1, amount: d("250") }))),
+        ("admin_mint", req(14, Request::Admin(AdminRequest::Mint { account: 1001, asset: 1, amount: d("250") }))),
         ("rejected", err(301, ErrorCode::Rejected, "InsufficientFunds", "insufficient funds: need 6170, have 500", None)),
         ("rate_limited", err(15, ErrorCode::RateLimited, "", "too many requests", Some(250))),
         ("bad_frame", err(0, ErrorCode::BadFrame, "", "malformed message: UnexpectedEnd { additional: 1 }", None)),
@@ -422,6 +453,8 @@ fn samples() -> spec::Spec {
         Request::Group(GroupRequest::Mine),
         Request::Notifications { unread_only: true, limit: 50 },
         Request::MarkNotificationsRead { ids: Some(vec![3]) },
+        Request::Assets,
+        Request::MarketPolicies,
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -510,6 +543,20 @@ fn samples() -> spec::Spec {
             read: false,
         }]),
         Response::MarkedRead { count: 1 },
+        Response::Assets(vec![AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 }]),
+        Response::MarketPolicies(vec![MarketPolicyInfo {
+            market: 1,
+            maker_fee_bps: 10,
+            taker_fee_bps: 20,
+            listing_fee: d("0.5"),
+            min_quantity: d("1"),
+            max_quantity: d("1000"),
+            max_price: d("100"),
+            max_open_orders: 0,
+            buy_limit: Some(BuyLimitInfo { quantity: d("10"), window_ms: 1 }),
+            self_trade: SelfTradePrevention::CancelBoth,
+            rules: Some("price-band".into()),
+        }]),
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -567,6 +614,12 @@ fn samples() -> spec::Spec {
     }
     for g in enum_samples::group_request() {
         add(spec::annotate(&g, ""));
+    }
+    for k in [AssetKind::Currency, AssetKind::Item] {
+        add(spec::annotate(&k, ""));
+    }
+    for x in [SelfTradePrevention::CancelNewest, SelfTradePrevention::CancelOldest, SelfTradePrevention::CancelBoth] {
+        add(spec::annotate(&x, ""));
     }
     all
 }
@@ -746,6 +799,8 @@ fn schema_matches_the_rust_types() {
     assert_no_variant_after::<Role>("Role", variants("Role"));
     assert_no_variant_after::<Topic>("Topic", variants("Topic"));
     assert_no_variant_after::<GroupRequest>("GroupRequest", variants("GroupRequest"));
+    assert_no_variant_after::<AssetKind>("AssetKind", variants("AssetKind"));
+    assert_no_variant_after::<SelfTradePrevention>("SelfTradePrevention", variants("SelfTradePrevention"));
 
     let mut recorded = recorded.defs;
     recorded.remove("Result"); // built in (§4), not part of the schema

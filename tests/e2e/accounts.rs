@@ -96,3 +96,52 @@ async fn admins_create_markets_and_halt_them() {
     let e = player.place(limit(77, Side::Buy, "1.00", "10")).await.unwrap_err().to_string();
     assert!(e.contains("halted"), "{e}");
 }
+
+/// Issue 10: a client learns each asset's decimal places and each market's full policy
+/// without logging in, and can read an `InsufficientFunds` message's minor units with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_and_market_policies_describe_the_economy() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let anonymous = server.client().await;
+    for capability in ["assets", "market-policies"] {
+        assert!(anonymous.welcome().capabilities.iter().any(|c| c == capability), "{:?}", anonymous.welcome());
+    }
+    let assets = anonymous.assets().await.unwrap();
+    assert_eq!(assets[0], AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 });
+    assert_eq!(assets[1], AssetInfo { asset: 2, symbol: "COPPER".into(), kind: AssetKind::Item, decimals: 0 });
+    assert!(assets.windows(2).all(|w| w[0].asset < w[1].asset));
+
+    let markets = anonymous.markets().await.unwrap();
+    let policies = anonymous.market_policies().await.unwrap();
+    assert_eq!(policies.iter().map(|p| p.market).collect::<Vec<_>>(), markets.iter().map(|m| m.market).collect::<Vec<_>>());
+    // The demo markets: 0.01 ticks, lots of 1, the default policy with 10/20 bps fees.
+    assert_eq!(
+        policies[0],
+        MarketPolicyInfo {
+            market: 1,
+            maker_fee_bps: 10,
+            taker_fee_bps: 20,
+            listing_fee: d("0"),
+            min_quantity: d("1"),
+            max_quantity: d("1000000000"),
+            max_price: d("10000000000"),
+            max_open_orders: 0,
+            buy_limit: None,
+            self_trade: SelfTradePrevention::CancelNewest,
+            rules: None,
+        }
+    );
+
+    // A refusal speaks in minor units: GOLD has 2 decimals.
+    let (player, _) = server.player("dora@example.com").await;
+    let gold = assets.iter().find(|a| a.symbol == "GOLD").unwrap();
+    let (available, _) = balance(&player, gold.asset).await;
+    let e = match player.place(limit(1, Side::Buy, "20.00", "100")).await.unwrap_err() {
+        ClientError::Api(e) => e,
+        other => panic!("expected a refusal, got {other}"),
+    };
+    assert_eq!(e.reason, "InsufficientFunds", "{e}");
+    let have: u64 = e.message.rsplit("have ").next().unwrap().trim().parse().unwrap();
+    assert_eq!(rust_decimal::Decimal::new(have as i64, gold.decimals as u32), available, "{e}");
+}

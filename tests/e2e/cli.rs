@@ -68,3 +68,26 @@ async fn a_player_and_an_admin_use_the_cli() {
     let markets = entrepot(&server, &ann, &["markets"]);
     assert!(markets.lines().any(|l| l.contains("COPPER/GOLD") && l.contains("Halted")), "{markets}");
 }
+
+/// `entrepot assets` shows decimal places; `entrepot markets` each market's full policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_and_markets_show_decimals_and_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    let assets: serde_json::Value = serde_json::from_str(entrepot(&server, dir.path(), &["assets", "--json"]).trim()).unwrap();
+    assert_eq!(assets[0], serde_json::json!({"asset": 1, "symbol": "GOLD", "kind": "Currency", "decimals": 2}));
+    assert_eq!(assets[1]["kind"], "Item");
+    let table = entrepot(&server, dir.path(), &["assets"]);
+    assert!(table.lines().any(|l| l.contains("GOLD") && l.contains("Currency") && l.trim_end().ends_with('2')), "{table}");
+
+    let markets: serde_json::Value = serde_json::from_str(entrepot(&server, dir.path(), &["markets", "--json"]).trim()).unwrap();
+    assert_eq!(markets[0]["symbol"], "COPPER/GOLD");
+    assert_eq!(markets[0]["taker_fee_bps"], 20);
+    let policy = &markets[0]["policy"];
+    assert_eq!(policy["listing_fee"], "0");
+    assert_eq!(policy["max_price"], "10000000000");
+    assert_eq!(policy["self_trade"], "CancelNewest");
+    assert!(policy["buy_limit"].is_null());
+    let table = entrepot(&server, dir.path(), &["markets"]);
+    assert!(table.lines().any(|l| l.contains("COPPER/GOLD") && l.contains("CancelNewest") && l.contains("native")), "{table}");
+}

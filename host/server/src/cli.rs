@@ -40,8 +40,14 @@ pub enum ClientCmd {
         #[command(flatten)]
         target: Target,
     },
-    /// List the markets.
+    /// List the markets with their full policy (fees, listing fee, limits, order slots,
+    /// buy limit, self-trade prevention).
     Markets {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// List the assets with their kind and decimal places.
+    Assets {
         #[command(flatten)]
         target: Target,
     },
@@ -249,6 +255,56 @@ fn print(json: bool, value: serde_json::Value, table: impl FnOnce()) {
     }
 }
 
+/// `entrepot markets`: every market, with its full policy when the server offers it.
+async fn markets(target: &Target) -> anyhow::Result<()> {
+    let client = connect(target).await?;
+    let ms = client.markets().await?;
+    let policies = if client.welcome().capabilities.iter().any(|c| c == "market-policies") { client.market_policies().await? } else { Vec::new() };
+    let policy = |m: u32| policies.iter().find(|p| p.market == m);
+    let rows: Vec<serde_json::Value> = ms
+        .iter()
+        .map(|m| {
+            let mut row = json!({"market": m.market, "symbol": m.symbol, "base": m.base, "quote": m.quote, "tick": m.tick, "lot": m.lot,
+                "maker_fee_bps": m.maker_fee_bps, "taker_fee_bps": m.taker_fee_bps, "status": format!("{:?}", m.status)});
+            if let Some(p) = policy(m.market) {
+                row["policy"] = json!({
+                    "listing_fee": p.listing_fee, "min_quantity": p.min_quantity, "max_quantity": p.max_quantity, "max_price": p.max_price,
+                    "max_open_orders": p.max_open_orders,
+                    "buy_limit": p.buy_limit.map(|b| json!({"quantity": b.quantity, "window_ms": b.window_ms})),
+                    "self_trade": format!("{:?}", p.self_trade), "rules": p.rules,
+                });
+            }
+            row
+        })
+        .collect();
+    print(target.json, serde_json::Value::Array(rows), || {
+        println!(
+            "{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8} {:>11} {:>8} {:>12} {:>14} {:>5} {:<16} {:<12} {:<10}",
+            "id", "symbol", "tick", "lot", "maker bps", "taker bps", "status", "listing fee", "min qty", "max qty", "max price", "slots", "buy limit", "self-trade", "rules"
+        );
+        for m in &ms {
+            let (fee, min, max, price, slots, limit, stp, rules) = match policy(m.market) {
+                Some(p) => (
+                    p.listing_fee.to_string(),
+                    p.min_quantity.to_string(),
+                    p.max_quantity.to_string(),
+                    p.max_price.to_string(),
+                    if p.max_open_orders == 0 { "-".to_string() } else { p.max_open_orders.to_string() },
+                    p.buy_limit.map_or("-".to_string(), |b| format!("{} / {} s", b.quantity, b.window_ms / 1000)),
+                    format!("{:?}", p.self_trade),
+                    p.rules.clone().unwrap_or_else(|| "native".into()),
+                ),
+                None => Default::default(),
+            };
+            println!(
+                "{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8} {:>11} {:>8} {:>12} {:>14} {:>5} {:<16} {:<12} {:<10}",
+                m.market, m.symbol, m.tick, m.lot, m.maker_fee_bps, m.taker_fee_bps, format!("{:?}", m.status), fee, min, max, price, slots, limit, stp, rules
+            );
+        }
+    });
+    Ok(())
+}
+
 pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
     match cmd {
         ClientCmd::Account { cmd, target } => account(cmd, &target).await,
@@ -266,13 +322,14 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
             });
             Ok(())
         }
-        ClientCmd::Markets { target } => {
+        ClientCmd::Markets { target } => markets(&target).await,
+        ClientCmd::Assets { target } => {
             let client = connect(&target).await?;
-            let Response::Markets(ms) = client.call(Request::Markets).await? else { bail!("unexpected response") };
-            print(target.json, serde_json::to_value(ms.iter().map(|m| json!({"market": m.market, "symbol": m.symbol, "tick": m.tick, "lot": m.lot, "status": format!("{:?}", m.status)})).collect::<Vec<_>>())?, || {
-                println!("{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8}", "id", "symbol", "tick", "lot", "maker bps", "taker bps", "status");
-                for m in &ms {
-                    println!("{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8?}", m.market, m.symbol, m.tick, m.lot, m.maker_fee_bps, m.taker_fee_bps, m.status);
+            let assets = client.assets().await?;
+            print(target.json, serde_json::to_value(assets.iter().map(|a| json!({"asset": a.asset, "symbol": a.symbol, "kind": format!("{:?}", a.kind), "decimals": a.decimals})).collect::<Vec<_>>())?, || {
+                println!("{:>6} {:<16} {:<9} {:>8}", "id", "symbol", "kind", "decimals");
+                for a in &assets {
+                    println!("{:>6} {:<16} {:<9} {:>8}", a.asset, a.symbol, format!("{:?}", a.kind), a.decimals);
                 }
             });
             Ok(())

@@ -229,6 +229,8 @@ async fn route(shared: &Arc<Shared>, conn: &Arc<Conn>, id: u64, request: Request
             Pending::Ready(result.map(|_| Response::PasswordReset))
         }
         Request::Markets => query(shared, markets).await,
+        Request::Assets => query(shared, convert::assets).await,
+        Request::MarketPolicies => query(shared, convert::market_policies).await,
         request => match authorised(shared, conn) {
             Err(e) => Pending::Ready(Err(e)),
             Ok(session) => account_request(shared, conn, session, id, request).await,
@@ -253,7 +255,7 @@ fn hello(shared: &Shared, conn: &Conn, request: Request) -> Result<Response, Api
     Ok(Response::Welcome(Welcome {
         version: PROTOCOL_VERSION,
         server: shared.server_name.clone(),
-        capabilities: vec!["orders".into(), "market-data".into(), "account-stream".into(), "pipelining".into()],
+        capabilities: convert::capabilities(),
         max_frame: MAX_FRAME as u32,
     }))
 }
@@ -490,7 +492,8 @@ async fn account_request(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Sessio
             return admin_request(shared, actor, id, admin).await;
         }
         Request::Hello(_) | Request::Signup { .. } | Request::ConfirmEmail { .. } | Request::Login { .. } | Request::Resume { .. }
-        | Request::RequestPasswordReset { .. } | Request::ResetPassword { .. } | Request::Markets => {
+        | Request::RequestPasswordReset { .. } | Request::ResetPassword { .. } | Request::Markets
+        | Request::Assets | Request::MarketPolicies => {
             unreachable!("routed before authorisation")
         }
     };
