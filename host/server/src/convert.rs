@@ -209,7 +209,7 @@ pub fn market_policies(engine: &Engine) -> Result<wire::Response, wire::ApiError
         engine
             .markets()
             .into_iter()
-            .map(|(spec, policy, _)| wire::MarketPolicyInfo {
+            .map(|entrepot_core::MarketInfo { spec, policy, .. }| wire::MarketPolicyInfo {
                 market: spec.id.0,
                 maker_fee_bps: policy.maker_fee_bps,
                 taker_fee_bps: policy.taker_fee_bps,
