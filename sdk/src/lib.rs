@@ -86,6 +86,58 @@ macro_rules! export_market_rules {
     };
 }
 
+/// Export a `market-rules` plugin that only decides admission: write `check-order`, and
+/// every other hook gives the neutral answer (no trading fees, no listing fee, market
+/// status changes ignored).
+///
+/// It implements [`market_rules::Guest`] for the type and calls [`export_market_rules!`],
+/// so call it once, at the crate root, instead of both. The hook is written exactly as it
+/// would be inside `impl Guest for T`; the types it names must be in scope:
+///
+/// ```
+/// use entrepot_sdk::market_rules::{AccountView, MarketView, OrderCheck, Verdict};
+///
+/// pub struct NoMarketOrders;
+///
+/// entrepot_sdk::export_admission_rules! {
+///     impl NoMarketOrders {
+///         fn check_order(_: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
+///             if order.price.is_some() { Verdict::Accept } else { Verdict::reject("limit orders only") }
+///         }
+///     }
+/// }
+/// ```
+///
+/// A bound market's fees come from its plugin, so a market under an admission-only plugin
+/// charges no trading or listing fees (the host still applies the native checks before
+/// `check-order`). A plugin that charges fees implements the whole [`market_rules::Guest`].
+#[macro_export]
+macro_rules! export_admission_rules {
+    (
+        impl $ty:ident {
+            $(#[$attr:meta])*
+            fn check_order $params:tt -> $ret:ty $body:block
+        }
+    ) => {
+        impl $crate::market_rules::Guest for $ty {
+            $(#[$attr])*
+            fn check_order $params -> $ret $body
+
+            fn trade_fees(_: $crate::market_rules::MarketView, _: $crate::market_rules::Trade) -> $crate::market_rules::Fees {
+                $crate::market_rules::Fees::ZERO
+            }
+
+            fn listing_fee(_: $crate::market_rules::MarketView, _: $crate::market_rules::Listing) -> u64 {
+                0
+            }
+
+            fn on_market_status(_: u32, _: $crate::market_rules::MarketStatus) {}
+        }
+
+        $crate::export_market_rules!($ty);
+    };
+}
+
 /// Export a [`bet_type::Guest`] implementation as the component's `bet` interface.
 ///
 /// Same expansion rules as [`export_market_rules!`].
