@@ -12,6 +12,9 @@
 //! | `bet-type`     | [`bet_type::Guest`]       | [`export_bet_type!`]           |
 //! | `notifier`     | [`notifier::Guest`]       | [`export_notifier!`]           |
 //!
+//! A `market-rules` plugin that only admits or refuses orders writes `check_order` alone
+//! and exports with [`export_admission_rules!`], which answers the other hooks with no fees.
+//!
 //! Helpers, all exact integer arithmetic (money never goes through a float):
 //! - [`log`], [`config`], [`market`]: the host's imports. On `wasm32` they call the host;
 //!   on any other target they talk to the thread-local [`testing`] harness, so plugin logic
@@ -24,30 +27,28 @@
 //!   settled exactly.
 //!
 //! ```
-//! use entrepot_sdk::market_rules::{AccountView, Fees, Guest, Listing, MarketStatus,
-//!     MarketView, OrderCheck, Trade, Verdict};
+//! use entrepot_sdk::market_rules::{AccountView, MarketView, OrderCheck, Verdict};
 //!
 //! struct MaxOrder;
 //!
-//! impl Guest for MaxOrder {
-//!     fn check_order(_: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
-//!         match entrepot_sdk::config::get_or::<u64>("max_lots", 1_000) {
-//!             Ok(max) if order.quantity > max => Verdict::reject(format!("at most {max} lots per order")),
-//!             Ok(_) => Verdict::Accept,
-//!             Err(e) => Verdict::reject(e.to_string()),
+//! entrepot_sdk::export_admission_rules! {
+//!     impl MaxOrder {
+//!         fn check_order(_: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
+//!             match entrepot_sdk::config::get_or::<u64>("max_lots", 1_000) {
+//!                 Ok(max) if order.quantity > max => Verdict::reject(format!("at most {max} lots per order")),
+//!                 Ok(_) => Verdict::Accept,
+//!                 Err(e) => Verdict::reject(e.to_string()),
+//!             }
 //!         }
 //!     }
-//!     fn trade_fees(_: MarketView, _: Trade) -> Fees { Fees::ZERO }
-//!     fn listing_fee(_: MarketView, _: Listing) -> u64 { 0 }
-//!     fn on_market_status(_: u32, _: MarketStatus) {}
 //! }
-//!
-//! entrepot_sdk::export_market_rules!(MaxOrder);
 //! ```
 //!
 //! Plugins are deterministic: no clock, randomness, files or network (the host grants
 //! none; game time arrives in [`types::MarketView::now_ms`]). Iterate over ordered
 //! collections (`BTreeMap`, `Vec`), never `HashMap`, when the order reaches an answer.
+
+#![warn(missing_docs)]
 
 pub mod bet_type;
 pub mod bps;
