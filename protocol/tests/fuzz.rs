@@ -13,6 +13,7 @@
 //! About 47,000 cases in all; well under a second of run time with
 //! `cargo test -p entrepot-protocol --release`.
 
+mod error_codes;
 mod spec;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -277,26 +278,7 @@ fn request() -> impl Strategy<Value = Request> {
 }
 
 fn error_code() -> impl Strategy<Value = ErrorCode> {
-    use ErrorCode::*;
-    proptest::sample::select(vec![
-        BadFrame,
-        FrameTooLarge,
-        UnsupportedVersion,
-        HelloRequired,
-        NotAuthenticated,
-        Forbidden,
-        RateLimited,
-        LockedOut,
-        InvalidCredentials,
-        EmailTaken,
-        EmailNotConfirmed,
-        InvalidToken,
-        InvalidArgument,
-        NotFound,
-        Rejected,
-        ShuttingDown,
-        Internal,
-    ])
+    proptest::sample::select(error_codes::ALL.to_vec())
 }
 
 fn levels() -> impl Strategy<Value = Vec<(Decimal, Decimal)>> {

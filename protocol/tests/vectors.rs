@@ -14,6 +14,7 @@
 //! To regenerate the document's blocks after a protocol change:
 //! `ENTREPOT_PRINT_DOC=1 cargo test -p entrepot-protocol --test vectors -- --nocapture print`
 
+mod error_codes;
 mod spec;
 
 use std::collections::BTreeMap;
@@ -737,26 +738,7 @@ mod enum_samples {
         vec![DoneReason::Filled, DoneReason::Cancelled, DoneReason::Expired, DoneReason::Unfilled, DoneReason::SelfTrade]
     }
     pub fn error_code() -> Vec<ErrorCode> {
-        use ErrorCode::*;
-        vec![
-            BadFrame,
-            FrameTooLarge,
-            UnsupportedVersion,
-            HelloRequired,
-            NotAuthenticated,
-            Forbidden,
-            RateLimited,
-            LockedOut,
-            InvalidCredentials,
-            EmailTaken,
-            EmailNotConfirmed,
-            InvalidToken,
-            InvalidArgument,
-            NotFound,
-            Rejected,
-            ShuttingDown,
-            Internal,
-        ]
+        crate::error_codes::ALL.to_vec()
     }
 }
 

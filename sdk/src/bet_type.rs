@@ -3,6 +3,10 @@
 //! Implement [`Guest`] and register it with [`export_bet_type!`](crate::export_bet_type).
 //! [`crate::ratio`] builds the exact [`Ratio`]s that [`Outcome::Multiplier`] carries.
 
+// The bindings are generated from `wit/plugin.wit`, whose `///` comments become their docs;
+// the generated plumbing (modules, export traits, aliases) has none to give.
+#![allow(missing_docs)]
+
 wit_bindgen::generate!({
     path: "../wit",
     world: "bet-type",

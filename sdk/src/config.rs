@@ -19,9 +19,21 @@ use std::str::FromStr;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     /// The key is not in the manifest's `[config]` table.
-    Missing { key: String },
+    Missing {
+        /// The key looked up.
+        key: String,
+    },
     /// The value does not parse as the requested type.
-    Invalid { key: String, value: String, expected: &'static str, reason: String },
+    Invalid {
+        /// The key looked up.
+        key: String,
+        /// Its value in the manifest, as text.
+        value: String,
+        /// The name of the type it should have parsed as.
+        expected: &'static str,
+        /// The parser's error.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -118,10 +130,13 @@ fn short_type_name<T>() -> &'static str {
 pub struct Cached<T>(std::sync::OnceLock<T>);
 
 impl<T: Clone> Cached<T> {
+    /// An empty cache, for a `static`.
     pub const fn new() -> Self {
         Cached(std::sync::OnceLock::new())
     }
 
+    /// The cached value, computed by `init` on first use (natively: computed every time,
+    /// since the test harness may change the config between tests).
     pub fn get(&self, init: impl FnOnce() -> T) -> T {
         if cfg!(target_arch = "wasm32") {
             self.0.get_or_init(init).clone()

@@ -12,6 +12,9 @@
 //! | `bet-type`     | [`bet_type::Guest`]       | [`export_bet_type!`]           |
 //! | `notifier`     | [`notifier::Guest`]       | [`export_notifier!`]           |
 //!
+//! A `market-rules` plugin that only admits or refuses orders writes `check_order` alone
+//! and exports with [`export_admission_rules!`], which answers the other hooks with no fees.
+//!
 //! Helpers, all exact integer arithmetic (money never goes through a float):
 //! - [`log`], [`config`], [`market`]: the host's imports. On `wasm32` they call the host;
 //!   on any other target they talk to the thread-local [`testing`] harness, so plugin logic
@@ -24,30 +27,28 @@
 //!   settled exactly.
 //!
 //! ```
-//! use entrepot_sdk::market_rules::{AccountView, Fees, Guest, Listing, MarketStatus,
-//!     MarketView, OrderCheck, Trade, Verdict};
+//! use entrepot_sdk::market_rules::{AccountView, MarketView, OrderCheck, Verdict};
 //!
 //! struct MaxOrder;
 //!
-//! impl Guest for MaxOrder {
-//!     fn check_order(_: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
-//!         match entrepot_sdk::config::get_or::<u64>("max_lots", 1_000) {
-//!             Ok(max) if order.quantity > max => Verdict::reject(format!("at most {max} lots per order")),
-//!             Ok(_) => Verdict::Accept,
-//!             Err(e) => Verdict::reject(e.to_string()),
+//! entrepot_sdk::export_admission_rules! {
+//!     impl MaxOrder {
+//!         fn check_order(_: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
+//!             match entrepot_sdk::config::get_or::<u64>("max_lots", 1_000) {
+//!                 Ok(max) if order.quantity > max => Verdict::reject(format!("at most {max} lots per order")),
+//!                 Ok(_) => Verdict::Accept,
+//!                 Err(e) => Verdict::reject(e.to_string()),
+//!             }
 //!         }
 //!     }
-//!     fn trade_fees(_: MarketView, _: Trade) -> Fees { Fees::ZERO }
-//!     fn listing_fee(_: MarketView, _: Listing) -> u64 { 0 }
-//!     fn on_market_status(_: u32, _: MarketStatus) {}
 //! }
-//!
-//! entrepot_sdk::export_market_rules!(MaxOrder);
 //! ```
 //!
 //! Plugins are deterministic: no clock, randomness, files or network (the host grants
 //! none; game time arrives in [`types::MarketView::now_ms`]). Iterate over ordered
 //! collections (`BTreeMap`, `Vec`), never `HashMap`, when the order reaches an answer.
+
+#![warn(missing_docs)]
 
 pub mod bet_type;
 pub mod bps;
@@ -83,6 +84,58 @@ macro_rules! export_market_rules {
             fn implements_guest<T: $crate::market_rules::Guest>() {}
             let _ = implements_guest::<$ty>;
         };
+    };
+}
+
+/// Export a `market-rules` plugin that only decides admission: write `check-order`, and
+/// every other hook gives the neutral answer (no trading fees, no listing fee, market
+/// status changes ignored).
+///
+/// It implements [`market_rules::Guest`] for the type and calls [`export_market_rules!`],
+/// so call it once, at the crate root, instead of both. The hook is written exactly as it
+/// would be inside `impl Guest for T`; the types it names must be in scope:
+///
+/// ```
+/// use entrepot_sdk::market_rules::{AccountView, MarketView, OrderCheck, Verdict};
+///
+/// pub struct NoMarketOrders;
+///
+/// entrepot_sdk::export_admission_rules! {
+///     impl NoMarketOrders {
+///         fn check_order(_: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
+///             if order.price.is_some() { Verdict::Accept } else { Verdict::reject("limit orders only") }
+///         }
+///     }
+/// }
+/// ```
+///
+/// A bound market's fees come from its plugin, so a market under an admission-only plugin
+/// charges no trading or listing fees (the host still applies the native checks before
+/// `check-order`). A plugin that charges fees implements the whole [`market_rules::Guest`].
+#[macro_export]
+macro_rules! export_admission_rules {
+    (
+        impl $ty:ident {
+            $(#[$attr:meta])*
+            fn check_order $params:tt -> $ret:ty $body:block
+        }
+    ) => {
+        impl $crate::market_rules::Guest for $ty {
+            $(#[$attr])*
+            fn check_order $params -> $ret $body
+
+            fn trade_fees(_: $crate::market_rules::MarketView, _: $crate::market_rules::Trade) -> $crate::market_rules::Fees {
+                $crate::market_rules::Fees::ZERO
+            }
+
+            fn listing_fee(_: $crate::market_rules::MarketView, _: $crate::market_rules::Listing) -> u64 {
+                0
+            }
+
+            fn on_market_status(_: u32, _: $crate::market_rules::MarketStatus) {}
+        }
+
+        $crate::export_market_rules!($ty);
     };
 }
 

@@ -44,11 +44,20 @@ pub struct Line {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LineError {
     /// Not a plain decimal number (an optional leading `+` or `-` is allowed).
-    Malformed { input: String },
+    Malformed {
+        /// The text given.
+        input: String,
+    },
     /// Not a multiple of 0.25.
-    NotAQuarter { input: String },
+    NotAQuarter {
+        /// The text given.
+        input: String,
+    },
     /// Too large to count in quarters.
-    TooLarge { input: String },
+    TooLarge {
+        /// The text given.
+        input: String,
+    },
 }
 
 impl fmt::Display for LineError {
@@ -81,10 +90,12 @@ impl Line {
     }
 
     /// The line from a count of quarters.
+    /// The line of `quarters` quarters (−3 = `-0.75`).
     pub const fn from_quarters(quarters: i64) -> Line {
         Line { quarters }
     }
 
+    /// The line as a whole number of quarters.
     pub const fn quarters(self) -> i64 {
         self.quarters
     }
@@ -94,6 +105,7 @@ impl Line {
         self.quarters % 2 != 0
     }
 
+    /// Below zero (a handicap given, not received).
     pub const fn is_negative(self) -> bool {
         self.quarters < 0
     }

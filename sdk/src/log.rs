@@ -11,22 +11,27 @@ pub fn log(level: LogLevel, message: &str) {
     crate::host::log(level, message)
 }
 
+/// Write one line at level `trace`.
 pub fn trace(message: &str) {
     log(LogLevel::Trace, message)
 }
 
+/// Write one line at level `debug`.
 pub fn debug(message: &str) {
     log(LogLevel::Debug, message)
 }
 
+/// Write one line at level `info`.
 pub fn info(message: &str) {
     log(LogLevel::Info, message)
 }
 
+/// Write one line at level `warn`.
 pub fn warn(message: &str) {
     log(LogLevel::Warn, message)
 }
 
+/// Write one line at level `error`.
 pub fn error(message: &str) {
     log(LogLevel::Error, message)
 }

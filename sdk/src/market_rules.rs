@@ -4,6 +4,10 @@
 //! This module also generates the `types` and `host` interfaces that the other worlds
 //! reuse, so every world sees the same [`crate::types`].
 
+// The bindings are generated from `wit/plugin.wit`, whose `///` comments become their docs;
+// the generated plumbing (modules, export traits, aliases) has none to give.
+#![allow(missing_docs)]
+
 wit_bindgen::generate!({
     path: "../wit",
     world: "market-rules",

@@ -2,6 +2,10 @@
 //!
 //! Implement [`Guest`] and register it with [`export_notifier!`](crate::export_notifier).
 
+// The bindings are generated from `wit/plugin.wit`, whose `///` comments become their docs;
+// the generated plumbing (modules, export traits, aliases) has none to give.
+#![allow(missing_docs)]
+
 wit_bindgen::generate!({
     path: "../wit",
     world: "notifier",

@@ -22,14 +22,28 @@ pub const HALF: Ratio = Ratio { numerator: 1, denominator: 2 };
 /// Why a ratio could not be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RatioError {
+    /// A ratio over 0.
     ZeroDenominator,
     /// Not a plain decimal number.
-    Malformed { input: String },
-    Negative { input: String },
+    Malformed {
+        /// The text given.
+        input: String,
+    },
+    /// Below zero.
+    Negative {
+        /// The text given.
+        input: String,
+    },
     /// Needs more than 64 bits on either side.
-    TooLarge { input: String },
+    TooLarge {
+        /// The text given.
+        input: String,
+    },
     /// Decimal odds return at least the stake.
-    OddsBelowOne { input: String },
+    OddsBelowOne {
+        /// The text given.
+        input: String,
+    },
 }
 
 impl fmt::Display for RatioError {

@@ -28,7 +28,9 @@ use crate::types::{LogLevel, MarketInfo, OrderCheck, Side};
 /// One captured log line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
+    /// The level the plugin logged at.
     pub level: LogLevel,
+    /// The text, as the plugin passed it.
     pub message: String,
 }
 
@@ -70,6 +72,7 @@ pub(crate) mod host {
 pub struct Harness(());
 
 impl Harness {
+    /// A fresh host state: empty config, no markets, no log lines.
     pub fn new() -> Harness {
         reset();
         Harness(())

@@ -38,6 +38,7 @@ impl Verdict {
         Verdict::Reject(reason.into())
     }
 
+    /// Whether the order is admitted.
     pub fn is_accept(&self) -> bool {
         matches!(self, Verdict::Accept)
     }

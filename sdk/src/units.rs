@@ -28,15 +28,44 @@ use crate::types::MarketInfo;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UnitError {
     /// Not plain decimal notation.
-    Malformed { input: String },
+    Malformed {
+        /// The text given.
+        input: String,
+    },
     /// A negative price, quantity or amount.
-    Negative { what: &'static str, value: Decimal },
+    Negative {
+        /// What was converted: "price", "quantity", "amount".
+        what: &'static str,
+        /// The value given.
+        value: Decimal,
+    },
     /// Not a whole number of the step (tick, lot, minor unit).
-    NotMultiple { what: &'static str, value: Decimal, step_name: &'static str, step: Decimal },
+    NotMultiple {
+        /// What was converted: "price", "quantity", "amount".
+        what: &'static str,
+        /// The value given.
+        value: Decimal,
+        /// The step's name: "tick", "lot", "minor unit".
+        step_name: &'static str,
+        /// The step it must be a whole number of.
+        step: Decimal,
+    },
     /// Does not fit the integer (u64) or the decimal (96-bit mantissa, 28 places).
-    TooLarge { what: &'static str, value: String },
+    TooLarge {
+        /// What was converted: "price", "quantity", "amount".
+        what: &'static str,
+        /// The value given, as text.
+        value: String,
+    },
     /// The market's own facts are unusable (a tick of "0", say); a host bug.
-    BadMarket { market: u32, field: &'static str, value: String },
+    BadMarket {
+        /// The market id.
+        market: u32,
+        /// The `market-info` field at fault.
+        field: &'static str,
+        /// Its value.
+        value: String,
+    },
 }
 
 impl fmt::Display for UnitError {

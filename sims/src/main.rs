@@ -8,23 +8,8 @@
 //! Usage: `entrepot-sim [--seed N] [--traders N] [--steps N]`
 
 use entrepot_core::*;
+use entrepot_seeded::{Rng, SplitMix64};
 use rust_decimal::Decimal;
-
-/// splitmix64: tiny, seeded, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 struct Sim {
     engine: Engine,
@@ -61,7 +46,7 @@ fn main() {
     let seed = arg(&args, "--seed", 7);
     let traders = arg(&args, "--traders", 200);
     let steps = arg(&args, "--steps", 200_000);
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut sim = Sim { engine: Engine::default(), seq: 0, time: 0, request: 0, events: Vec::new() };
     let admin = AccountId::ADMIN;
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::*;
 use entrepot_protocol::client::Client;
 use entrepot_protocol::*;
+use entrepot_seeded::{Rng, XorShift64};
 
 const PLAYERS: usize = 4;
 
@@ -17,12 +18,10 @@ const PLAYERS: usize = 4;
 type Acked = Arc<Mutex<Vec<(usize, u64, Request, u64)>>>;
 
 async fn load(client: Arc<Client>, player: usize, acked: Acked, seed: u64) {
-    let mut x = seed;
+    let mut rng = XorShift64::new(seed);
     let mut inflight = tokio::task::JoinSet::new();
     for _ in 0..100_000 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next_u64();
         let side = if x.is_multiple_of(2) { Side::Buy } else { Side::Sell };
         let price = format!("{}.{:02}", 4 + (x >> 8) % 2, (x >> 16) % 100);
         let request = Request::Place(limit(1, side, &price, &format!("{}", 1 + x % 5)));

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use entrepot_search::{normalized_tokens, synthetic_names, DocKey, DocKind, SearchIndex};
+use entrepot_seeded::{Rng, XorShift64Star};
 
 /// What one run measured.
 #[derive(Clone, Debug)]
@@ -24,7 +25,7 @@ pub struct SearchFigures {
 pub fn run(quick: bool) -> SearchFigures {
     let (n, q) = if quick { (30_000, 2_000) } else { (300_000, 20_000) };
     let names = synthetic_names(n, 0x5EA4C4);
-    let mut rng = Rng(0xB0BA_CAFE);
+    let mut rng = XorShift64Star::new(0xB0BA_CAFE);
     let docs: Vec<(DocKey, &str, u64)> = names
         .iter()
         .enumerate()
@@ -54,9 +55,9 @@ pub fn run(quick: bool) -> SearchFigures {
 }
 
 /// One query of the mix, derived from a random name.
-fn query(names: &[String], rng: &mut Rng) -> String {
+fn query(names: &[String], rng: &mut XorShift64Star) -> String {
     let toks = normalized_tokens(&names[rng.below(names.len() as u64) as usize]);
-    let pick = |rng: &mut Rng| toks[rng.below(toks.len() as u64) as usize].clone();
+    let pick = |rng: &mut XorShift64Star| toks[rng.below(toks.len() as u64) as usize].clone();
     match rng.below(20) {
         // A prefix of 2–8 chars of one of its tokens.
         0..=5 => {
@@ -91,7 +92,7 @@ fn query(names: &[String], rng: &mut Rng) -> String {
     }
 }
 
-fn edit(mut t: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
+fn edit(mut t: Vec<u8>, rng: &mut XorShift64Star) -> Vec<u8> {
     if t.len() < 2 {
         return t;
     }
@@ -107,16 +108,3 @@ fn edit(mut t: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
     t
 }
 
-/// xorshift64*: a fixed stream, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}

@@ -26,11 +26,11 @@ use entrepot_core::betting::*;
 use entrepot_core::rules::{Decision, Recorder};
 use entrepot_core::*;
 use entrepot_plugins::{PluginHost, Runtime, RuntimeConfig};
+use entrepot_seeded::{Rng, XorShift64};
 
 use crate::betting_search;
 use crate::plugins_suite::{load, staged};
 use crate::report::{self, Table};
-use crate::stream::XorShift;
 
 const GOLD: AssetId = AssetId(1);
 const FIRST_PLAYER: u64 = 1_000;
@@ -131,10 +131,10 @@ enum Kind {
 
 /// The placement commands (actor, body, kind), seeded.
 fn placements(d: &mut Driver, specs: &[FixtureSpec], sizes: &Sizes, parlays: bool) -> Vec<(Command, Kind)> {
-    let mut r = XorShift(0x0BE7_5EED);
+    let mut r = XorShift64::new(0x0BE7_5EED);
     let mut out = Vec::with_capacity(sizes.bets + 1);
     let exchange_fixtures: Vec<usize> = (0..specs.len()).step_by(EXCHANGE_EVERY).collect();
-    let leg = |r: &mut XorShift, f: usize| {
+    let leg = |r: &mut XorShift64, f: usize| {
         let s = r.range(0, 2) as u16;
         Leg { selection: SelectionRef { fixture: specs[f].id, market: 0, selection: s }, odds: specs[f].markets[0].selections[s as usize].odds.expect("fixed odds") }
     };
@@ -181,7 +181,7 @@ fn placements(d: &mut Driver, specs: &[FixtureSpec], sizes: &Sizes, parlays: boo
     out
 }
 
-fn result_for(r: &mut XorShift, spec: &FixtureSpec) -> EventResult {
+fn result_for(r: &mut XorShift64, spec: &FixtureSpec) -> EventResult {
     let scores = spec.participants.iter().map(|p| ParticipantScore { participant: p.clone(), score: r.range(0, 3) as i64 }).collect();
     EventResult { scores, completed: true }
 }
@@ -256,7 +256,7 @@ pub fn run(quick: bool) {
     for spec in &specs {
         d.must(AccountId::ADMIN, Body::Bet(BetCommand::SetFixtureStatus { fixture: spec.id, status: FixtureStatus::Closed }));
     }
-    let mut r = XorShift(0x05E7_71E5);
+    let mut r = XorShift64::new(0x05E7_71E5);
     let settles: Vec<Command> =
         specs.iter().map(|spec| { let result = result_for(&mut r, spec); d.command(AccountId::ADMIN, Body::Bet(BetCommand::ReportResult { fixture: spec.id, result })) }).collect();
     let expected = accepted[Kind::Main as usize] + accepted[Kind::Group as usize] + accepted[Kind::Parlay as usize] + matched;

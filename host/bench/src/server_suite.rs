@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use entrepot_core::{self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Ctx, MarketId, MarketPolicy, MarketSpec, OrderId, OrderKind, OrderRequest, RequestId};
 use entrepot_protocol::client::{endpoint, read_frame, write_frame, Client};
 use entrepot_protocol::*;
+use entrepot_seeded::{Rng, XorShift64};
 use entrepot_store::journal::encode as encode_record;
 use entrepot_store::{JournalEntry, Store};
 use hdrhistogram::Histogram;
@@ -342,16 +343,14 @@ fn recovery(dir: &Path, commands: u64) -> (f64, f64) {
     let written = Instant::now();
     let mut seq = 0u64;
     let mut batch = Vec::with_capacity(100_000);
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = XorShift64::new(0x2545_F491_4F6C_DD1D);
     let mut next_order = 1u64;
     let mut resting: Vec<u64> = Vec::new();
     while seq < commands {
         let body = if (seq as usize) < setup.len() {
             setup[seq as usize].clone()
         } else {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next_u64();
             if x.is_multiple_of(4) && !resting.is_empty() {
                 let i = (x >> 8) as usize % resting.len();
                 Body::Cancel { order: OrderId(resting.swap_remove(i)) }

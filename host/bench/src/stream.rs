@@ -4,6 +4,9 @@
 //! Then the measured operations: 60% limit (buys 9,940–10,019, sells 9,981–10,060, so about
 //! a quarter cross), 25% cancel of a random earlier order id (often already filled), 15%
 //! market orders of 1–50 lots. Limit orders are 1–100 lots. Sides alternate at random.
+//! The generator is `entrepot_seeded::XorShift64` (also the betting suite's).
+
+use entrepot_seeded::{Rng, XorShift64};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
@@ -21,27 +24,11 @@ pub enum Op {
 
 pub const PREFILL: usize = 10_000;
 
-/// The seeded generator of the bench streams (also the betting suite's).
-pub(crate) struct XorShift(pub(crate) u64);
-
-impl XorShift {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform-ish in `lo..=hi`.
-    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
-
 /// (prefill, measured operations).
 pub fn generate(ops: usize, seed: u64) -> (Vec<Op>, Vec<Op>) {
-    let mut r = XorShift(seed);
+    let mut r = XorShift64::new(seed);
     let mut next_id = 0u64;
-    let mut limit = |r: &mut XorShift, side: Side, lo: u64, hi: u64| {
+    let mut limit = |r: &mut XorShift64, side: Side, lo: u64, hi: u64| {
         next_id += 1;
         Op::Limit { id: next_id, side, price: r.range(lo, hi), qty: r.range(1, 100) }
     };
@@ -51,8 +38,8 @@ pub fn generate(ops: usize, seed: u64) -> (Vec<Op>, Vec<Op>) {
     }
     let mut measured = Vec::with_capacity(ops);
     for _ in 0..ops {
-        let side = if r.next().is_multiple_of(2) { Side::Buy } else { Side::Sell };
-        let roll = r.next() % 100;
+        let side = if r.next_u64().is_multiple_of(2) { Side::Buy } else { Side::Sell };
+        let roll = r.next_u64() % 100;
         let op = if roll < 60 {
             match side {
                 Side::Buy => limit(&mut r, side, 9_940, 10_019),

@@ -1,5 +1,7 @@
 //! Deterministic synthetic game names for tests and benchmarks.
 
+use entrepot_seeded::{Rng, XorShift64Star};
+
 const ADJ: &[&str] = &[
     "Ancient", "Ember", "Frost", "Shadow", "Gilded", "Cursed", "Blessed", "Runed", "Savage", "Royal",
     "Storm", "Molten", "Hollow", "Radiant", "Withered", "Verdant", "Obsidian", "Crimson", "Azure", "Ashen",
@@ -47,27 +49,7 @@ const SUFFIX: &[&str] = &[
     "of the Tides", "of Dawn", "of the Void", "of Thorns",
 ];
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
-        list[(self.next() % list.len() as u64) as usize]
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn place(r: &mut XorShift) -> String {
+fn place(r: &mut XorShift64Star) -> String {
     let mut p = String::new();
     p.push_str(r.pick(SYL_A));
     p.push_str(r.pick(SYL_B));
@@ -81,7 +63,7 @@ fn place(r: &mut XorShift) -> String {
 /// of Embers", "Kelenwick Valley Harvest Games 2031". The same `(n, seed)` always gives
 /// the same list; at 300,000 names nearly all are distinct.
 pub fn synthetic_names(n: usize, seed: u64) -> Vec<String> {
-    let mut r = XorShift(seed ^ 0x9E37_79B9_7F4A_7C15 | 1);
+    let mut r = XorShift64Star::new(seed ^ 0x9E37_79B9_7F4A_7C15 | 1);
     (0..n)
         .map(|_| match r.below(10) {
             0..=3 => {

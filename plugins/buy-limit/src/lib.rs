@@ -18,9 +18,7 @@
 //! host quarantines the plugin and the market's native policy applies.
 
 use entrepot_sdk::config::{Config, ConfigError};
-use entrepot_sdk::market_rules::{
-    AccountView, Fees, Guest, Listing, MarketStatus, MarketView, OrderCheck, Side, Trade, Verdict,
-};
+use entrepot_sdk::market_rules::{AccountView, MarketView, OrderCheck, Side, Verdict};
 
 pub struct BuyLimit;
 
@@ -122,27 +120,18 @@ fn duration(ms: u64) -> String {
     }
 }
 
-impl Guest for BuyLimit {
-    fn check_order(market: MarketView, account: AccountView, order: OrderCheck) -> Verdict {
-        LIMITS.get(Limits::load).check(&market, &account, &order)
+entrepot_sdk::export_admission_rules! {
+    impl BuyLimit {
+        fn check_order(market: MarketView, account: AccountView, order: OrderCheck) -> Verdict {
+            LIMITS.get(Limits::load).check(&market, &account, &order)
+        }
     }
-
-    fn trade_fees(_: MarketView, _: Trade) -> Fees {
-        Fees::ZERO
-    }
-
-    fn listing_fee(_: MarketView, _: Listing) -> u64 {
-        0
-    }
-
-    fn on_market_status(_: u32, _: MarketStatus) {}
 }
-
-entrepot_sdk::export_market_rules!(BuyLimit);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entrepot_sdk::market_rules::{Fees, Guest, Trade};
     use entrepot_sdk::testing::{self, Harness};
 
     const HOUR: u64 = 60 * 60 * 1000;

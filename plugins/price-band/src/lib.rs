@@ -15,9 +15,7 @@
 //! host quarantines the plugin and the market's native policy applies.
 
 use entrepot_sdk::bps;
-use entrepot_sdk::market_rules::{
-    AccountView, Fees, Guest, Listing, MarketInfo, MarketStatus, MarketView, OrderCheck, Side, Trade, Verdict,
-};
+use entrepot_sdk::market_rules::{AccountView, MarketInfo, MarketView, OrderCheck, Side, Verdict};
 
 pub struct PriceBand;
 
@@ -109,27 +107,18 @@ fn band_bps() -> u64 {
     })
 }
 
-impl Guest for PriceBand {
-    fn check_order(market: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
-        check(BAND.get(band_bps), &market, &order)
+entrepot_sdk::export_admission_rules! {
+    impl PriceBand {
+        fn check_order(market: MarketView, _: AccountView, order: OrderCheck) -> Verdict {
+            check(BAND.get(band_bps), &market, &order)
+        }
     }
-
-    fn trade_fees(_: MarketView, _: Trade) -> Fees {
-        Fees::ZERO
-    }
-
-    fn listing_fee(_: MarketView, _: Listing) -> u64 {
-        0
-    }
-
-    fn on_market_status(_: u32, _: MarketStatus) {}
 }
-
-entrepot_sdk::export_market_rules!(PriceBand);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entrepot_sdk::market_rules::Guest;
     use entrepot_sdk::testing::{self, Harness};
 
     fn band() -> Harness {

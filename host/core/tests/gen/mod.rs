@@ -6,51 +6,20 @@
 //! interactive: it reads the events of each command (`observe`) to learn the order ids that
 //! were accepted and the balances, so that cancels and modifies target real orders.
 //!
-//! Randomness comes from a tiny SplitMix64; the same seed always yields the same stream
-//! given the same events.
+//! Randomness comes from SplitMix64 (`entrepot-seeded`); the same seed always yields the
+//! same stream given the same events.
 
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
 
 use entrepot_core::*;
+use entrepot_seeded::{Rng, SplitMix64};
 use rust_decimal::Decimal;
 
-/// SplitMix64: tiny, fast, good enough for test streams.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0; the modulo bias is irrelevant here).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
+/// The generator's stream for a test seed (salted, so seed 0 is not splitmix's own 0).
+fn seeded(seed: u64) -> SplitMix64 {
+    SplitMix64::new(seed ^ 0x5DEE_CE66_D1CE_4E5B)
 }
 
 /// What the generator knows about a market.
@@ -95,7 +64,7 @@ pub enum FeeChanges {
 }
 
 pub struct Generator {
-    pub rng: Rng,
+    pub rng: SplitMix64,
     pub fee_changes: FeeChanges,
     pub dedup_window_ms: u64,
     seq: u64,
@@ -132,7 +101,7 @@ impl Generator {
     }
 
     pub fn with_fee_changes(seed: u64, fee_changes: FeeChanges) -> Generator {
-        let mut rng = Rng::new(seed);
+        let mut rng = seeded(seed);
         let dedup_window_ms = match seed % 4 {
             0 => 86_400_000,
             1 => 60_000,
@@ -140,7 +109,7 @@ impl Generator {
             _ => 600_000, // the engine's default
         };
         let mut g = Generator {
-            rng: Rng::new(0),
+            rng: seeded(0),
             fee_changes,
             dedup_window_ms,
             seq: 0,

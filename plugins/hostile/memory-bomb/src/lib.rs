@@ -4,9 +4,7 @@
 
 use std::hint::black_box;
 
-use entrepot_sdk::market_rules::{
-    AccountView, Fees, Guest, Listing, MarketStatus, MarketView, OrderCheck, Trade, Verdict,
-};
+use entrepot_sdk::market_rules::{AccountView, MarketView, OrderCheck, Verdict};
 
 pub struct Hostile;
 
@@ -20,31 +18,20 @@ fn misbehave() -> Verdict {
     }
 }
 
-// ---- Everything below is harmless on purpose: the host tests check that the other hooks
-// ---- of a misbehaving plugin still answer.
-
-impl Guest for Hostile {
-    fn check_order(_: MarketView, _: AccountView, _: OrderCheck) -> Verdict {
-        misbehave()
+// Only check-order misbehaves: every other hook answers harmlessly (no fees, status
+// ignored), and the host tests check that they still answer.
+entrepot_sdk::export_admission_rules! {
+    impl Hostile {
+        fn check_order(_: MarketView, _: AccountView, _: OrderCheck) -> Verdict {
+            misbehave()
+        }
     }
-
-    fn trade_fees(_: MarketView, _: Trade) -> Fees {
-        Fees::ZERO
-    }
-
-    fn listing_fee(_: MarketView, _: Listing) -> u64 {
-        0
-    }
-
-    fn on_market_status(_: u32, _: MarketStatus) {}
 }
-
-entrepot_sdk::export_market_rules!(Hostile);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entrepot_sdk::market_rules::Side;
+    use entrepot_sdk::market_rules::{Fees, Guest, Listing, MarketStatus, Side, Trade};
 
     #[test]
     fn only_check_order_misbehaves() {
