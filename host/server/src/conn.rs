@@ -319,7 +319,7 @@ async fn request_reset(shared: &Arc<Shared>, email: String) -> Result<Response, 
 
 /// Open the engine account for a user (idempotent: an existing account is fine).
 pub async fn open_account(shared: &Shared, account: u64) -> Result<(), ApiError> {
-    let request = RequestId(crate::sequencer::SYSTEM_REQUEST | (1 << 62) | account);
+    let request = crate::request_ids::open_account(account).ok_or_else(|| err(ErrorCode::Internal, format!("account id {account} out of range")))?;
     let cmd = Command { actor: AccountId::ADMIN, request, body: Body::OpenAccount { account: AccountId(account) } };
     match shared.sequencer.submit(cmd).await? {
         Outcome::Rejected(r) if r != RejectReason::AccountExists => Err(rejected(r)),
@@ -330,12 +330,12 @@ pub async fn open_account(shared: &Shared, account: u64) -> Result<(), ApiError>
 async fn confirm(shared: &Arc<Shared>, email: String, token: String) -> Result<Response, ApiError> {
     let user = shared.auth.confirm(&email, &token)?;
     open_account(shared, user.account).await?;
-    // Starting cash, once per account (the request id is derived from account and asset).
+    // Starting cash, once per (account, asset): the request id names both (`request_ids`).
     for (asset, amount) in &shared.config.starting_cash {
         let asset = AssetId(*asset);
         let Ok(amount) = Decimal::from_str_exact(amount) else { continue };
         let Ok(units) = admin_amount(shared, asset.0, amount).await else { continue };
-        let request = RequestId(crate::sequencer::SYSTEM_REQUEST | (1 << 61) | (user.account << 16) | asset.0 as u64);
+        let request = crate::request_ids::starting_cash(user.account, asset.0).ok_or_else(|| err(ErrorCode::Internal, format!("account id {} out of range for starting cash", user.account)))?;
         let cmd = Command { actor: AccountId::ADMIN, request, body: Body::Mint { account: AccountId(user.account), asset, amount: units } };
         shared.sequencer.submit(cmd).await?;
     }
@@ -597,17 +597,20 @@ async fn enqueue_built(shared: &Arc<Shared>, actor: AccountId, id: u64, build: c
 }
 
 /// A fixtures file: every fixture is its own command, with a request id derived from the
-/// import's (in the upper half of the id space, which clients' counters do not reach) so a
-/// re-sent import is idempotent; the first refusal stops the import and is returned.
+/// import's (`request_ids::fixture_import`) so a re-sent import is idempotent; the first
+/// refusal stops the import and is returned.
 async fn import_fixtures(shared: &Arc<Shared>, actor: AccountId, id: u64, json: &str) -> Result<Response, ApiError> {
     let defs: Vec<entrepot_protocol::FixtureDef> =
         serde_json::from_str(json).map_err(|e| err(ErrorCode::InvalidArgument, format!("fixtures file: {e}")))?;
+    if defs.len() > crate::request_ids::MAX_IMPORT_FIXTURES {
+        return Err(err(ErrorCode::InvalidArgument, format!("fixtures file: at most {} fixtures per import", crate::request_ids::MAX_IMPORT_FIXTURES)));
+    }
     for (i, def) in defs.iter().enumerate() {
         let def = def.clone();
         let name = def.name.clone();
         let build: crate::sequencer::Build = Box::new(move |e| Ok(Body::Bet(BetCommand::CreateFixture(betting::fixture_in(e, &def)?))));
         let (reply, rx) = oneshot::channel();
-        let request = RequestId((1 << 63) | (id.wrapping_mul(1 << 16).wrapping_add(i as u64) & (u64::MAX >> 1)));
+        let request = crate::request_ids::fixture_import(id, i).expect("fixture count checked");
         shared.sequencer.enqueue_built(actor, request, build, reply).await?;
         match rx.await.map_err(|_| shutting_down())?? {
             Outcome::Rejected(reason) => {

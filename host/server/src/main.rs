@@ -11,6 +11,7 @@ mod fanout;
 mod inbox;
 mod mail;
 mod plugins;
+mod request_ids;
 mod search;
 mod sequencer;
 mod server;

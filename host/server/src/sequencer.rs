@@ -24,10 +24,6 @@ use crate::fanout::Fanout;
 use crate::plugins::{self, PluginOp, Plugins};
 use crate::search::Catalog;
 
-/// Request ids of commands the server itself issues (ticks, setup) have this bit set, so
-/// they never collide with client-chosen ids of the admin actor.
-pub const SYSTEM_REQUEST: u64 = 1 << 63;
-
 type Reader = Box<dyn FnOnce(&Engine) + Send>;
 /// Builds a command body against the current engine (decimal → ticks/lots conversion
 /// needs the market's units); a failure is answered at once and changes nothing.
@@ -187,7 +183,7 @@ impl State {
                     let _ = reply.send(self.plugins.host.notify(&event));
                 }
                 Input::Tick => {
-                    let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
+                    let request = crate::request_ids::sequenced(self.engine.seq() + 1);
                     self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None)
                 }
                 Input::Shutdown => break,
@@ -247,7 +243,7 @@ impl State {
         let mut durable = None;
         let count = binds.len();
         for (i, (market, binding)) in binds.into_iter().enumerate() {
-            let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
+            let request = crate::request_ids::sequenced(self.engine.seq() + 1);
             let reply = (i + 1 == count).then(|| {
                 let (tx, rx) = oneshot::channel();
                 durable = Some(rx);

@@ -17,7 +17,7 @@ use crate::conn::{self, quota, Shared};
 use crate::fanout::Fanout;
 use crate::mail::{deliver, Backoff, Outbox, Transport};
 use crate::plugins::{self, PluginOp, Plugins};
-use crate::sequencer::{Sequencer, SequencerConfig, SYSTEM_REQUEST};
+use crate::sequencer::{Sequencer, SequencerConfig};
 use crate::tls;
 
 pub const ADMIN_EMAIL: &str = "admin@entrepot.local";
@@ -199,7 +199,7 @@ fn load_cursors(store: &Store) -> anyhow::Result<HashMap<u64, u64>> {
 }
 
 async fn system(shared: &Shared, n: u64, body: Body) -> anyhow::Result<()> {
-    let cmd = Command { actor: AccountId::ADMIN, request: RequestId(SYSTEM_REQUEST | (1 << 60) | n), body };
+    let cmd = Command { actor: AccountId::ADMIN, request: crate::request_ids::setup(n), body };
     let outcome = shared.sequencer.submit(cmd).await?;
     if let entrepot_core::Outcome::Rejected(r) = outcome {
         anyhow::bail!("setup command {n} rejected: {r}");
