@@ -145,3 +145,27 @@ async fn assets_and_market_policies_describe_the_economy() {
     let have: u64 = e.message.rsplit("have ").next().unwrap().trim().parse().unwrap();
     assert_eq!(rust_decimal::Decimal::new(have as i64, gold.decimals as u32), available, "{e}");
 }
+
+/// Starting cash reaches every player in every configured asset, whatever the asset ids:
+/// asset ids of 65,536 and above once shared a request id with asset 1 (the mint was then
+/// ignored as a duplicate).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_cash_in_assets_past_65536_reaches_every_player() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("entrepot.toml");
+    std::fs::write(&config, "starting_cash = [[1, \"1000\"], [65537, \"7\"], [65536, \"3\"]]\n").unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start_with(&data, &[("ENTREPOT_CONFIG", config.to_str().unwrap())]);
+    let admin = server.admin().await;
+    for (asset, symbol) in [(65_536, "GEMS"), (65_537, "RUNES")] {
+        let create = AdminRequest::CreateAsset { asset, symbol: symbol.into(), decimals: 0, item: true };
+        admin.call(Request::Admin(create)).await.unwrap();
+    }
+    // Several players, so both odd and even account ids are covered.
+    for name in ["ann", "bob", "cy"] {
+        let (player, account) = server.player(&format!("{name}@example.com")).await;
+        for (asset, amount) in [(1, "1000"), (65_537, "7"), (65_536, "3")] {
+            assert_eq!(balance(&player, asset).await, (d(amount), d("0")), "account {account}, asset {asset}");
+        }
+    }
+}

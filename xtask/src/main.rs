@@ -1,7 +1,9 @@
 //! `cargo xtask <task>`: the project's entry points, so that a fresh machine needs only
 //! `cargo`. Std only, so it builds in a second.
 //!
-//! - `run [-- serve flags]`: build and start the server (`entrepot serve`).
+//! - `run [-- serve flags]`: build and stage the plugins, then build and start the server
+//!   (`entrepot serve`) with the demo plugin set (`demo.rs`): bet types, mail notifier, and
+//!   broker-fee bound to three demo markets.
 //! - `test`: build and stage the plugins, run their native tests, then every test of the
 //!   workspace in release mode (the README's test command).
 //! - `bench <suite> [--quick]`: a benchmark program (`engine`, `server`, `plugins`,
@@ -12,6 +14,7 @@
 //! - `new-plugin <name> --world <market-rules|bet-type|notifier> [--dir <path>]`: start a
 //!   plugin project from a working template.
 
+mod demo;
 mod new_plugin;
 mod plugins;
 
@@ -59,8 +62,14 @@ fn main() {
     let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).filter(|a| *a != "--").collect();
     match args.first().map(String::as_str) {
         Some("run") => {
+            let staged = plugins::build_and_stage();
             let mut cmd = cargo(&["run", "--release", "-p", "entrepot-server", "--bin", "entrepot", "--", "serve"]);
             cmd.args(&rest);
+            // An operator's own plugins directory wins over the demo set.
+            if std::env::var_os("ENTREPOT_PLUGINS_DIR").is_none() {
+                let demo = demo::plugins(&staged, &target_dir()).unwrap_or_else(|e| fail(&format!("demo plugins: {e}")));
+                cmd.env("ENTREPOT_PLUGINS_DIR", demo);
+            }
             run(cmd);
         }
         Some("test") => {

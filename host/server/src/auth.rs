@@ -15,6 +15,7 @@ use rand::RngCore;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use entrepot_store::Store;
 
+use crate::clock::now_ms;
 use crate::mail::Outbox;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -69,10 +70,6 @@ pub struct Mailed {
     pub token: String,
     /// The held mail's outbox id.
     pub mail: u64,
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn enc<T: Serialize>(v: &T) -> Vec<u8> {

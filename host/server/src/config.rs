@@ -34,6 +34,9 @@ pub struct Config {
     pub starting_cash: Vec<(u32, String)>,
     /// Create the demo assets and markets on a fresh data directory.
     pub demo_markets: bool,
+    /// With `demo_markets`: also create a few demo fixtures open for betting on the first
+    /// start, if the bet-type plugins they use (moneyline, spread, totals) are loaded.
+    pub demo_fixtures: bool,
     /// Let players log in before confirming their e-mail (handy for local testing).
     pub allow_unconfirmed_login: bool,
     /// Maximum simultaneous connections.
@@ -68,6 +71,7 @@ impl Default for Config {
             lockout_window_secs: 15 * 60,
             starting_cash: vec![(1, "1000".into())],
             demo_markets: true,
+            demo_fixtures: true,
             allow_unconfirmed_login: false,
             max_connections: 20_000,
             plugins_dir: None,

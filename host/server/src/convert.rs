@@ -162,21 +162,15 @@ pub fn pushes(engine: &Engine, event: &Event, out: &mut Vec<(Route, wire::PushEv
     }
 }
 
-/// What `Welcome.capabilities` announces: the request families this server understands
-/// beyond the first version's. A client sends `Assets` / `MarketPolicies` only to a
-/// server that lists `"assets"` / `"market-policies"`.
-pub fn capabilities() -> Vec<String> {
-    ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies"].map(String::from).to_vec()
-}
 
-fn asset_kind_out(k: core::AssetKind) -> wire::AssetKind {
+pub fn asset_kind_out(k: core::AssetKind) -> wire::AssetKind {
     match k {
         core::AssetKind::Currency => wire::AssetKind::Currency,
         core::AssetKind::Item => wire::AssetKind::Item,
     }
 }
 
-fn self_trade_out(s: core::SelfTradePrevention) -> wire::SelfTradePrevention {
+pub fn self_trade_out(s: core::SelfTradePrevention) -> wire::SelfTradePrevention {
     match s {
         core::SelfTradePrevention::CancelNewest => wire::SelfTradePrevention::CancelNewest,
         core::SelfTradePrevention::CancelOldest => wire::SelfTradePrevention::CancelOldest,
@@ -184,46 +178,8 @@ fn self_trade_out(s: core::SelfTradePrevention) -> wire::SelfTradePrevention {
     }
 }
 
-/// The answer to `Assets`: every asset with its kind and decimal places, by ascending id.
-pub fn assets(engine: &Engine) -> Result<wire::Response, wire::ApiError> {
-    Ok(wire::Response::Assets(
-        engine
-            .assets()
-            .into_iter()
-            .map(|a| wire::AssetInfo { asset: a.id.0, symbol: a.symbol.clone(), kind: asset_kind_out(a.kind), decimals: a.decimals })
-            .collect(),
-    ))
-}
-
 /// `steps` of `step` as a decimal; a product beyond the decimal range (a limit left at
 /// "no limit" on a market with a huge step) saturates to the largest decimal.
-fn steps_out(step: Decimal, steps: u64) -> Decimal {
+pub fn steps_out(step: Decimal, steps: u64) -> Decimal {
     step.checked_mul(Decimal::from(steps)).map_or(Decimal::MAX, |d| d.normalize())
-}
-
-/// The answer to `MarketPolicies`: every market's native policy in the market's units
-/// (prices per tick, quantities per lot, the listing fee in the quote currency), by
-/// ascending market id.
-pub fn market_policies(engine: &Engine) -> Result<wire::Response, wire::ApiError> {
-    Ok(wire::Response::MarketPolicies(
-        engine
-            .markets()
-            .into_iter()
-            .map(|entrepot_core::MarketInfo { spec, policy, .. }| wire::MarketPolicyInfo {
-                market: spec.id.0,
-                maker_fee_bps: policy.maker_fee_bps,
-                taker_fee_bps: policy.taker_fee_bps,
-                listing_fee: amount_out(engine, spec.quote, policy.listing_fee),
-                min_quantity: steps_out(spec.lot, policy.min_quantity),
-                max_quantity: steps_out(spec.lot, policy.max_quantity),
-                max_price: steps_out(spec.tick, policy.max_price),
-                max_open_orders: policy.max_open_orders,
-                buy_limit: policy
-                    .buy_limit
-                    .map(|b| wire::BuyLimitInfo { quantity: steps_out(spec.lot, b.quantity), window_ms: b.window_ms }),
-                self_trade: self_trade_out(policy.self_trade),
-                rules: engine.rules_binding(spec.id).map(|b| b.name.clone()),
-            })
-            .collect(),
-    ))
 }

@@ -1,20 +1,38 @@
 //! `entrepot`: the server (`serve`), its offline tools (`verify`, `export`), and a client
 //! for people (`account`, `order`, `book`, `balance`, `admin`).
 
-mod auth;
-mod betting;
+// Modules from the top layer down; a module uses only modules of lower layers (see
+// ARCHITECTURE.md, "The server").
+// 1. entry points
 mod cli;
-mod config;
-mod conn;
+mod server;
+mod demo;
+// 2. connections
+mod transport;
+mod handlers;
+mod subscriptions;
+mod session;
+// 3. shared state and the engine thread
+mod state;
+mod sequencer;
+mod publish;
+mod notify;
+mod plugins;
+// 4. conversions and services
+mod queries;
+mod betting;
 mod convert;
+mod search;
 mod fanout;
+mod auth;
 mod inbox;
 mod mail;
-mod plugins;
-mod search;
-mod sequencer;
-mod server;
+// 5. foundations
+mod request_ids;
+mod errors;
+mod clock;
 mod tls;
+mod config;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

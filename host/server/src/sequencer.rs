@@ -1,9 +1,10 @@
 //! The single writer: one thread owns the engine and applies commands in arrival order
-//! (LMAX style). For each command it stamps seq and game time, applies it, turns the
-//! events into pushes with per-account cursors, and hands everything to the journal's
-//! group committer. The client's reply and the live pushes go out only from the commit
-//! callback, i.e. once the command is durable. Queries run on the same thread, between
-//! commands, against the current state.
+//! (LMAX style). For each command it stamps seq and game time, applies it (plugin
+//! decisions recorded), has the events published (`publish.rs`: pushes, cursors, inbox)
+//! and the notifiers run (`notify.rs`), and hands everything to the journal's group
+//! committer. The client's reply and the live pushes go out only from the commit callback,
+//! i.e. once the command is durable. Queries run on the same thread, between commands,
+//! against the current state.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,20 +14,19 @@ use std::thread::JoinHandle;
 use entrepot_core::rules::Recorder;
 use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RejectReason, RequestId};
 use entrepot_plugins::{Notification, NotifyEvent};
-use entrepot_protocol::{encode, ApiError, ErrorCode, PluginInfo, Push, PushEvent};
+use entrepot_protocol::{ApiError, ErrorCode, PluginInfo};
 use entrepot_store::journal::encode as encode_state;
 use entrepot_store::{Committer, Job, JournalEntry};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::auth::now_ms;
-use crate::convert::{self, Route};
+use crate::clock::now_ms;
+use crate::errors::shutting_down;
 use crate::fanout::Fanout;
+use crate::notify::{self, Mailer};
 use crate::plugins::{self, PluginOp, Plugins};
+use crate::publish::Publisher;
+use crate::request_ids;
 use crate::search::Catalog;
-
-/// Request ids of commands the server itself issues (ticks, setup) have this bit set, so
-/// they never collide with client-chosen ids of the admin actor.
-pub const SYSTEM_REQUEST: u64 = 1 << 63;
 
 type Reader = Box<dyn FnOnce(&Engine) + Send>;
 /// Builds a command body against the current engine (decimal → ticks/lots conversion
@@ -37,8 +37,6 @@ type Reply = oneshot::Sender<Result<Outcome, ApiError>>;
 /// commands it issued (if any) to wait for before answering the admin.
 pub type PluginReply = oneshot::Sender<Result<PluginAnswer, ApiError>>;
 pub type PluginAnswer = (Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>);
-/// Sends e-mail notifications (account, subject, body) to the mailer.
-pub type Mailer = std::sync::mpsc::Sender<plugins::Message>;
 
 enum Input {
     Command { command: Command, reply: Option<Reply> },
@@ -80,8 +78,8 @@ impl Sequencer {
             .name("sequencer".into())
             .spawn(move || {
                 catalog.rebuild(&engine);
-                let mut state =
-                    State { engine, cursors, committer, fanout, catalog, events: Vec::new(), pushes: Vec::new(), config, next_expiry: expiry, plugins, mailer };
+                let publisher = Publisher::new(cursors);
+                let mut state = State { engine, publisher, committer, fanout, catalog, events: Vec::new(), config, next_expiry: expiry, plugins, mailer };
                 state.plugins.set_markets(&state.engine);
                 state.run(rx)
             })
@@ -150,18 +148,13 @@ impl Sequencer {
     }
 }
 
-pub fn shutting_down() -> ApiError {
-    ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down; reconnect shortly")
-}
-
 struct State {
     engine: Engine,
-    cursors: HashMap<u64, u64>,
+    publisher: Publisher,
     committer: Committer,
     fanout: Arc<Fanout>,
     catalog: Arc<Catalog>,
     events: Vec<Event>,
-    pushes: Vec<(Route, entrepot_protocol::PushEvent)>,
     config: SequencerConfig,
     next_expiry: Arc<AtomicU64>,
     plugins: Plugins,
@@ -187,7 +180,7 @@ impl State {
                     let _ = reply.send(self.plugins.host.notify(&event));
                 }
                 Input::Tick => {
-                    let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
+                    let request = request_ids::sequenced(self.engine.seq() + 1);
                     self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None)
                 }
                 Input::Shutdown => break,
@@ -247,7 +240,7 @@ impl State {
         let mut durable = None;
         let count = binds.len();
         for (i, (market, binding)) in binds.into_iter().enumerate() {
-            let request = RequestId(SYSTEM_REQUEST | (self.engine.seq() + 1));
+            let request = request_ids::sequenced(self.engine.seq() + 1);
             let reply = (i + 1 == count).then(|| {
                 let (tx, rx) = oneshot::channel();
                 durable = Some(rx);
@@ -265,90 +258,57 @@ impl State {
         let mut decisions = Vec::new();
         let mut rules = Recorder { inner: &mut self.plugins.host, decisions: &mut decisions };
         let outcome = self.engine.apply_with(ctx, &command, &mut self.events, &mut rules);
-        let rule_message = self.events.iter().find_map(|e| match e {
-            Event::RuleMessage { message, .. } => Some(message.clone()),
-            _ => None,
-        });
+        let rule_message = rule_message(&self.events);
 
-        self.pushes.clear();
-        for e in &self.events {
-            convert::pushes(&self.engine, e, &mut self.pushes);
-            if let Event::Bet(b) = e {
-                crate::betting::pushes(&self.engine, b, seq, &mut self.pushes);
-            }
-            if matches!(e, Event::MarketCreated { .. }) {
-                self.plugins.set_markets(&self.engine);
-            }
-        }
-        let (in_game, mail) = plugins::route(self.plugins.notifications(&self.engine, &self.events));
-        crate::betting::summaries(&self.engine, &self.events, seq, &mut self.pushes);
+        self.plugins.observe(&self.engine, &self.events);
+        let (notices, mail) = notify::route(notify::notifications(&mut self.plugins, &self.engine, &self.events));
         self.catalog.update(&self.engine, &self.events);
-        let group_ends = crate::betting::group_end_notices(&self.engine, &self.events);
-        for (account, subject, body) in in_game.into_iter().chain(group_ends) {
-            self.pushes.push((Route::Account(account), PushEvent::Notice { subject, body }));
-        }
+        let batch = self.publisher.collect(&self.engine, &self.events, seq, ctx.time, notices);
         for m in mail {
             let _ = self.mailer.send(m);
         }
-        let mut account_events = Vec::new();
-        let mut inbox = Vec::new();
-        let mut market_frames = Vec::new();
-        let mut topic_frames = Vec::new();
-        for (route, event) in self.pushes.drain(..) {
-            match route {
-                Route::Account(account) => {
-                    let cursor = self.cursors.entry(account).or_insert(0);
-                    *cursor += 1;
-                    // In-game notices are kept until read, under their cursor.
-                    if let PushEvent::Notice { subject, body } = &event {
-                        inbox.push((account, *cursor, crate::inbox::encode(subject, body, ctx.time)));
-                    }
-                    account_events.push((account, *cursor, encode(&Push { cursor: *cursor, event })));
-                }
-                Route::Market(market, cursor) => market_frames.push((market, cursor, encode(&Push { cursor, event }))),
-                Route::Topic(topic, cursor) => topic_frames.push((topic, cursor, encode(&Push { cursor, event }))),
-            }
-        }
         self.next_expiry.store(next_due(&self.engine), Ordering::Relaxed);
         let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine.snapshot()));
-        let fanout = self.fanout.clone();
+        let (fanout, frames) = (self.fanout.clone(), batch.frames);
         self.committer.submit(Job {
             seq,
             entry: Some(encode_state(&JournalEntry { ctx, command, decisions })),
-            account_events,
-            inbox,
+            account_events: batch.account_events,
+            inbox: batch.inbox,
             snapshot,
             done: Box::new(move |result, account_events| {
                 let durable = result.is_ok();
                 if let Some(reply) = reply {
-                    let _ = reply.send(match result {
-                        // A plugin's refusal carries the plugin's own words.
-                        Ok(()) if matches!(outcome, Outcome::Rejected(RejectReason::RuleRejected | RejectReason::BetRefused)) => {
-                            let Outcome::Rejected(reason) = outcome else { unreachable!() };
-                            Err(ApiError {
-                                code: ErrorCode::Rejected,
-                                reason: format!("{reason:?}"),
-                                message: rule_message.unwrap_or_else(|| reason.to_string()),
-                                retry_after_ms: None,
-                            })
-                        }
-                        Ok(()) => Ok(outcome),
-                        Err(e) => Err(ApiError::new(ErrorCode::Internal, format!("not durable: {e}"))),
-                    });
+                    let _ = reply.send(answer(result, outcome, rule_message));
                 }
                 if durable {
-                    for (account, cursor, frame) in account_events {
-                        fanout.publish_account(account, (cursor, Arc::new(frame)));
-                    }
-                    for (market, cursor, frame) in market_frames {
-                        fanout.publish_market(market, (cursor, Arc::new(frame)));
-                    }
-                    for (topic, cursor, frame) in topic_frames {
-                        fanout.publish_topic(topic, (cursor, Arc::new(frame)));
-                    }
+                    frames.publish(&fanout, account_events);
                 }
             }),
         });
+    }
+}
+
+/// The text of a plugin's refusal, if the command produced one.
+fn rule_message(events: &[Event]) -> Option<String> {
+    events.iter().find_map(|e| match e {
+        Event::RuleMessage { message, .. } => Some(message.clone()),
+        _ => None,
+    })
+}
+
+/// What the caller hears once the command's commit finished.
+fn answer(result: Result<(), String>, outcome: Outcome, rule_message: Option<String>) -> Result<Outcome, ApiError> {
+    match (result, outcome) {
+        // A plugin's refusal carries the plugin's own words.
+        (Ok(()), Outcome::Rejected(reason @ (RejectReason::RuleRejected | RejectReason::BetRefused))) => Err(ApiError {
+            code: ErrorCode::Rejected,
+            reason: format!("{reason:?}"),
+            message: rule_message.unwrap_or_else(|| reason.to_string()),
+            retry_after_ms: None,
+        }),
+        (Ok(()), outcome) => Ok(outcome),
+        (Err(e), _) => Err(ApiError::new(ErrorCode::Internal, format!("not durable: {e}"))),
     }
 }
 

@@ -5,25 +5,27 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entrepot_core::{AccountId, AssetId, AssetKind, AssetSpec, Body, Command, EngineConfig, MarketId, MarketPolicy, MarketSpec, RequestId};
+use entrepot_core::EngineConfig;
 use entrepot_store::{Committer, CommitterConfig, Store, ACCOUNT_CURSORS};
 use redb::{ReadableDatabase, ReadableTable};
 use entrepot_plugins::{Runtime, RuntimeConfig};
-use rust_decimal::Decimal;
 
 use crate::auth::Auth;
+use crate::clock::now_ms;
 use crate::config::Config;
-use crate::conn::{self, quota, Shared};
+use crate::demo;
 use crate::fanout::Fanout;
+use crate::handlers::accounts::open_account;
+use crate::handlers::admin::load_and_install;
 use crate::mail::{deliver, Backoff, Outbox, Transport};
+use crate::notify::spawn_mailer;
 use crate::plugins::{self, PluginOp, Plugins};
-use crate::sequencer::{Sequencer, SequencerConfig, SYSTEM_REQUEST};
-use crate::tls;
+use crate::sequencer::{Sequencer, SequencerConfig};
+use crate::session::{close, quota};
+use crate::state::Shared;
+use crate::{tls, transport};
 
 pub const ADMIN_EMAIL: &str = "admin@entrepot.local";
-
-/// The demo economy created on a fresh data directory: gold and a few raw materials.
-const DEMO_ITEMS: [&str; 6] = ["COPPER", "IRON", "WHEAT", "WOOD", "STONE", "LEATHER"];
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let cert = tls::load_or_create(&config)?;
@@ -82,10 +84,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         server_name: format!("entrepot/{}", env!("CARGO_PKG_VERSION")),
     });
     if fresh && config.demo_markets {
-        create_demo_economy(&shared).await?;
+        demo::create_economy(&shared).await?;
     }
     ensure_admin(&shared).await?;
     load_plugins(&shared).await?;
+    if fresh && config.demo_markets && config.demo_fixtures {
+        demo::create_fixtures(&shared).await?;
+    }
 
     let socket = entrepot_protocol::client::udp_socket(config.listen)?;
     let endpoint = quinn::Endpoint::new(quinn::EndpointConfig::default(), Some(tls::server_config(&cert, &config)?), socket, Arc::new(quinn::TokioRuntime))?;
@@ -102,7 +107,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     loop {
         tokio::select! {
             incoming = endpoint.accept() => match incoming {
-                Some(incoming) => { tokio::spawn(conn::serve_connection(shared.clone(), incoming)); }
+                Some(incoming) => { tokio::spawn(transport::serve_connection(shared.clone(), incoming)); }
                 None => break,
             },
             _ = &mut shutdown => break,
@@ -119,7 +124,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("stopped at seq {}, state hash {:016x}", engine.seq(), engine.state_hash());
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
-    endpoint.close(conn::close::SHUTDOWN.into(), b"server shutting down");
+    endpoint.close(close::SHUTDOWN.into(), b"server shutting down");
     tokio::time::timeout(Duration::from_secs(3), endpoint.wait_idle()).await.ok();
     Ok(())
 }
@@ -129,7 +134,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 async fn load_plugins(shared: &Arc<Shared>) -> anyhow::Result<()> {
     let dir = shared.config.plugins_dir();
     for manifest in plugins::manifests_in(&dir) {
-        let (plugin, infos) = plugins::load_and_install(shared, manifest).await?;
+        let (plugin, infos) = load_and_install(shared, manifest).await?;
         let (name, from_cache, ms) = (plugin.name().to_string(), plugin.from_cache(), plugin.load_time().as_secs_f64() * 1e3);
         let markets = infos.iter().find(|i| i.name == name).map(|i| i.markets.clone()).unwrap_or_default();
         println!("plugin {name} loaded ({ms:.1} ms{}), markets {markets:?}", if from_cache { ", from cache" } else { "" });
@@ -143,23 +148,6 @@ async fn load_plugins(shared: &Arc<Shared>) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Queues notifier e-mails in the outbox (addressed to the account's login), off the engine
-/// thread.
-fn spawn_mailer(auth: Arc<Auth>) -> crate::sequencer::Mailer {
-    let (tx, rx) = std::sync::mpsc::channel::<(u64, String, String)>();
-    std::thread::Builder::new()
-        .name("mailer".into())
-        .spawn(move || {
-            for (account, subject, body) in rx {
-                if let Err(e) = auth.mail_account(account, &subject, &body) {
-                    tracing::warn!(account, error = %e.message, "notification e-mail not queued");
-                }
-            }
-        })
-        .expect("spawn mailer");
-    tx
 }
 
 async fn shutdown_signal() {
@@ -180,7 +168,7 @@ async fn tick_expiries(shared: Arc<Shared>) {
     let mut interval = tokio::time::interval(Duration::from_millis(250));
     loop {
         interval.tick().await;
-        if shared.sequencer.next_expiry.load(Ordering::Relaxed) <= crate::auth::now_ms() {
+        if shared.sequencer.next_expiry.load(Ordering::Relaxed) <= now_ms() {
             shared.sequencer.tick().await;
         }
     }
@@ -198,36 +186,6 @@ fn load_cursors(store: &Store) -> anyhow::Result<HashMap<u64, u64>> {
     Ok(cursors)
 }
 
-async fn system(shared: &Shared, n: u64, body: Body) -> anyhow::Result<()> {
-    let cmd = Command { actor: AccountId::ADMIN, request: RequestId(SYSTEM_REQUEST | (1 << 60) | n), body };
-    let outcome = shared.sequencer.submit(cmd).await?;
-    if let entrepot_core::Outcome::Rejected(r) = outcome {
-        anyhow::bail!("setup command {n} rejected: {r}");
-    }
-    Ok(())
-}
-
-async fn create_demo_economy(shared: &Shared) -> anyhow::Result<()> {
-    let gold = AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency };
-    system(shared, 1, Body::CreateAsset(gold)).await?;
-    for (i, name) in DEMO_ITEMS.iter().enumerate() {
-        let id = i as u32 + 2;
-        system(shared, 10 + id as u64, Body::CreateAsset(AssetSpec { id: AssetId(id), symbol: (*name).into(), decimals: 0, kind: AssetKind::Item })).await?;
-        let spec = MarketSpec {
-            id: MarketId(i as u32 + 1),
-            symbol: format!("{name}/GOLD"),
-            base: AssetId(id),
-            quote: AssetId(1),
-            tick: Decimal::new(1, 2),
-            lot: Decimal::ONE,
-        };
-        let policy = MarketPolicy { maker_fee_bps: 10, taker_fee_bps: 20, ..Default::default() };
-        system(shared, 100 + id as u64, Body::CreateMarket { spec, policy }).await?;
-    }
-    println!("created the demo economy: GOLD and {} markets ({})", DEMO_ITEMS.len(), DEMO_ITEMS.join(", "));
-    Ok(())
-}
-
 /// Create the admin login on first start and print its password once.
 async fn ensure_admin(shared: &Arc<Shared>) -> anyhow::Result<()> {
     if shared.auth.user(ADMIN_EMAIL)?.is_some() {
@@ -238,7 +196,7 @@ async fn ensure_admin(shared: &Arc<Shared>) -> anyhow::Result<()> {
         rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(20).map(char::from).collect()
     });
     let (user, _) = shared.auth.signup(ADMIN_EMAIL, &password, true)?;
-    conn::open_account(shared, user.account).await?;
+    open_account(shared, user.account).await?;
     println!("admin login created (shown once): {ADMIN_EMAIL} / {password}");
     Ok(())
 }

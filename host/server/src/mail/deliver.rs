@@ -10,7 +10,7 @@ use lettre::message::{header::ContentType, Mailbox};
 use lettre::{Message, SmtpTransport, Transport as _};
 
 use super::outbox::{Mail, Outbox};
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 
 /// How many due mails one pass takes.
 const BATCH: usize = 64;

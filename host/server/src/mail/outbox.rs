@@ -14,7 +14,7 @@ use entrepot_store::Store;
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 
 const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_outbox");
 /// Versions before the delivery thread kept every mail here after writing it to the

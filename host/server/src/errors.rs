@@ -1,0 +1,24 @@
+//! The API errors the server answers with, built in one place.
+
+use entrepot_core::RejectReason;
+use entrepot_protocol::{ApiError, ErrorCode};
+
+pub fn err(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError::new(code, message)
+}
+
+/// An unexpected failure (a join error, a storage error) as an `Internal` error.
+pub fn internal(e: impl std::fmt::Display) -> ApiError {
+    err(ErrorCode::Internal, e.to_string())
+}
+
+/// An engine rejection: the reason's variant name and its text.
+pub fn rejected(reason: RejectReason) -> ApiError {
+    let name = format!("{reason:?}");
+    let name = name.split([' ', '(', '{']).next().unwrap_or_default().to_string();
+    ApiError { code: ErrorCode::Rejected, reason: name, message: reason.to_string(), retry_after_ms: None }
+}
+
+pub fn shutting_down() -> ApiError {
+    ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down; reconnect shortly")
+}
