@@ -12,19 +12,15 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, Pass
 use argon2::Argon2;
 use entrepot_protocol::{ApiError, ErrorCode};
 use rand::RngCore;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable};
+use entrepot_store::codec::{decode_row, encode_row};
+use entrepot_store::schema::{ACCOUNT_EMAIL, META, NEXT_ACCOUNT, SESSIONS, TOKENS, USERS};
 use entrepot_store::Store;
 
 use crate::clock::now_ms;
 use crate::mail::Outbox;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
-const ACCOUNT_EMAIL: TableDefinition<u64, &str> = TableDefinition::new("account_email");
-const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions");
-const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// First player account id; lower ids are reserved (0 = the system actor).
 const FIRST_ACCOUNT: u64 = 1_000;
@@ -72,12 +68,8 @@ pub struct Mailed {
     pub mail: u64,
 }
 
-fn enc<T: Serialize>(v: &T) -> Vec<u8> {
-    bincode::serde::encode_to_vec(v, bincode::config::standard()).expect("encode")
-}
-
 fn dec<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
-    bincode::serde::decode_from_slice(b, bincode::config::standard()).map(|(v, _)| v).map_err(internal)
+    decode_row(b).map_err(internal)
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -120,7 +112,7 @@ fn update_user(tx: &redb::WriteTransaction, email: &str, change: impl FnOnce(&mu
         None => return Err(ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")),
     };
     change(&mut user);
-    users.insert(email, enc(&user).as_slice()).map_err(internal)?;
+    users.insert(email, encode_row(&user).as_slice()).map_err(internal)?;
     Ok(user)
 }
 
@@ -219,10 +211,10 @@ impl Auth {
                 return Err(ApiError::new(ErrorCode::EmailTaken, "an account with this e-mail exists"));
             }
             let mut meta = tx.open_table(META).map_err(internal)?;
-            let account = meta.get("next_account").map_err(internal)?.map_or(FIRST_ACCOUNT, |v| v.value());
-            meta.insert("next_account", account + 1).map_err(internal)?;
+            let account = meta.get(NEXT_ACCOUNT).map_err(internal)?.map_or(FIRST_ACCOUNT, |v| v.value());
+            meta.insert(NEXT_ACCOUNT, account + 1).map_err(internal)?;
             let user = User { account, email: email.clone(), password_hash, confirmed: admin, admin };
-            users.insert(email.as_str(), enc(&user).as_slice()).map_err(internal)?;
+            users.insert(email.as_str(), encode_row(&user).as_slice()).map_err(internal)?;
             tx.open_table(ACCOUNT_EMAIL).map_err(internal)?.insert(account, email.as_str()).map_err(internal)?;
             user
         };
@@ -243,7 +235,7 @@ impl Auth {
 
     fn put_token(&self, tx: &redb::WriteTransaction, token: &str, email: &str, purpose: Purpose, ttl_ms: u64) -> Result<(), ApiError> {
         let t = Token { email: email.into(), purpose, expires_ms: now_ms() + ttl_ms };
-        tx.open_table(TOKENS).map_err(internal)?.insert(token_key(token).as_slice(), enc(&t).as_slice()).map_err(internal)?;
+        tx.open_table(TOKENS).map_err(internal)?.insert(token_key(token).as_slice(), encode_row(&t).as_slice()).map_err(internal)?;
         Ok(())
     }
 
@@ -315,7 +307,7 @@ impl Auth {
         let token = random_token();
         let session = Session { account, admin, expires_ms: now_ms() + self.session_ttl_ms };
         let tx = self.db().begin_write().map_err(internal)?;
-        tx.open_table(SESSIONS).map_err(internal)?.insert(token_key(&token).as_slice(), enc(&session).as_slice()).map_err(internal)?;
+        tx.open_table(SESSIONS).map_err(internal)?.insert(token_key(&token).as_slice(), encode_row(&session).as_slice()).map_err(internal)?;
         tx.commit().map_err(internal)?;
         Ok((token, session))
     }

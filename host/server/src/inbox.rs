@@ -4,7 +4,9 @@
 //! on the account stream, so a client can mark a pushed notice read by its cursor.
 
 use entrepot_protocol::{ApiError, ErrorCode, NotificationInfo};
-use entrepot_store::{Store, INBOX};
+use entrepot_store::codec::{decode_row, encode_row};
+use entrepot_store::schema::INBOX;
+use entrepot_store::Store;
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +24,11 @@ struct Stored {
 /// The inbox row of a new notice.
 pub fn encode(subject: &str, body: &str, created_ms: u64) -> Vec<u8> {
     let row = Stored { subject: subject.into(), body: body.into(), created_ms, read: false };
-    bincode::serde::encode_to_vec(&row, bincode::config::standard()).expect("encode")
+    encode_row(&row)
 }
 
 fn decode(bytes: &[u8]) -> Result<Stored, ApiError> {
-    bincode::serde::decode_from_slice(bytes, bincode::config::standard()).map(|(v, _)| v).map_err(internal)
+    decode_row(bytes).map_err(internal)
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -73,8 +75,7 @@ pub fn mark_read(store: &Store, account: u64, ids: Option<&[u64]>) -> Result<u64
             let found = table.get((account, id)).map_err(internal)?.map(|v| decode(v.value())).transpose()?;
             if let Some(mut n) = found.filter(|n| !n.read) {
                 n.read = true;
-                let bytes = bincode::serde::encode_to_vec(&n, bincode::config::standard()).expect("encode");
-                table.insert((account, id), bytes.as_slice()).map_err(internal)?;
+                table.insert((account, id), encode_row(&n).as_slice()).map_err(internal)?;
                 changed += 1;
             }
         }

@@ -187,7 +187,7 @@ impl State {
             }
         }
         // Everything applied so far goes into a final snapshot, after the last command.
-        let snapshot = encode_state(&self.engine.snapshot());
+        let snapshot = encode_state(&self.engine);
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         self.committer.submit(Job {
             seq: self.engine.seq(),
@@ -268,7 +268,7 @@ impl State {
             let _ = self.mailer.send(m);
         }
         self.next_expiry.store(next_due(&self.engine), Ordering::Relaxed);
-        let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine.snapshot()));
+        let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine));
         let (fanout, frames) = (self.fanout.clone(), batch.frames);
         self.committer.submit(Job {
             seq,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use entrepot_core::EngineConfig;
-use entrepot_store::{Committer, CommitterConfig, Store, ACCOUNT_CURSORS};
+use entrepot_store::schema::ACCOUNT_CURSORS;
+use entrepot_store::{Committer, CommitterConfig, Store};
 use redb::{ReadableDatabase, ReadableTable};
 use entrepot_plugins::{Runtime, RuntimeConfig};
 

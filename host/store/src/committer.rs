@@ -8,18 +8,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use redb::TableDefinition;
-
 use crate::journal::{put_snapshot, Store, StoreError};
-
-/// (account, cursor) → one encoded pushed event: the durable per-player event stream that
-/// a reconnecting client resumes from.
-pub const ACCOUNT_EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("account_events");
-/// account → the last cursor written to `ACCOUNT_EVENTS`.
-pub const ACCOUNT_CURSORS: TableDefinition<u64, u64> = TableDefinition::new("account_cursors");
-/// (account, id) → one encoded in-game notification, kept until the player reads it (the
-/// server's inbox; the id is the cursor of the notice on the account stream).
-pub const INBOX: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("inbox");
+use crate::schema::{ACCOUNT_CURSORS, ACCOUNT_EVENTS, INBOX};
 
 /// Runs after the job's batch is durable (or failed), getting back its account events.
 pub type Done = Box<dyn FnOnce(Result<(), String>, Vec<(u64, u64, Vec<u8>)>) + Send>;
@@ -29,11 +19,13 @@ pub type Done = Box<dyn FnOnce(Result<(), String>, Vec<(u64, u64, Vec<u8>)>) + S
 /// may carry an engine snapshot taken right after its command.
 pub struct Job {
     pub seq: u64,
+    /// The journal entry, as `journal::encode_entry` made it.
     pub entry: Option<Vec<u8>>,
     /// (account, cursor, encoded event)
     pub account_events: Vec<(u64, u64, Vec<u8>)>,
     /// (account, id, encoded notification) for `INBOX`, durable with the events.
     pub inbox: Vec<(u64, u64, Vec<u8>)>,
+    /// The engine as `snapshot::encode_engine` made it, after this job's command.
     pub snapshot: Option<Vec<u8>>,
     pub done: Done,
 }

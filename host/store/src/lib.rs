@@ -4,9 +4,22 @@
 //! journaled (command + the context it ran with) before anyone is told it happened;
 //! snapshots bound recovery time. Recovery = newest snapshot + replay of the journal after
 //! it, and because the engine is deterministic the state hash comes back identical.
+//!
+//! * [`schema`]: every table of the file (the server's too), key → value, who writes it.
+//! * [`codec`]: the one row encoding (bincode, standard config).
+//! * [`format`]: versions of the data directory and of journal/snapshot records.
+//! * [`journal`]: journal entries, [`Store`] (append, recover, verify).
+//! * [`snapshot`]: the one place engine snapshots are encoded and decoded.
+//! * [`committer`]: group commit.
 
+pub mod codec;
 pub mod committer;
+pub mod format;
 pub mod journal;
+pub mod schema;
+pub mod snapshot;
 
-pub use committer::{CommitStats, Committer, CommitterConfig, Job, ACCOUNT_CURSORS, ACCOUNT_EVENTS, INBOX};
+pub use committer::{CommitStats, Committer, CommitterConfig, Job};
 pub use journal::{JournalEntry, Recovered, Store, StoreError, VerifyReport};
+/// Also under [`schema`] (where new code should take them from).
+pub use schema::{ACCOUNT_CURSORS, ACCOUNT_EVENTS, INBOX};

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use entrepot_core::*;
 use entrepot_store::journal::encode;
+use entrepot_store::{codec, format, journal, schema, snapshot};
 use entrepot_store::*;
 use rust_decimal::Decimal;
 
@@ -57,7 +58,7 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
                 entry: Some(encode(&JournalEntry { ctx, command: cmd.clone(), decisions: Vec::new() })),
                 account_events: vec![(1, ctx.seq, vec![1, 2, 3])],
                 inbox: Vec::new(),
-                snapshot: (i == 1_500).then(|| encode(&engine.snapshot())),
+                snapshot: (i == 1_500).then(|| encode(&engine)),
                 done: Box::new(move |r, _| {
                     r.unwrap();
                     *acked.lock().unwrap() += 1;
@@ -84,4 +85,104 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
     assert_eq!(report.commands, cmds.len() as u64);
     assert_eq!(report.snapshots_checked, 2);
     assert_eq!(report.state_hash, format!("{:016x}", engine.state_hash()));
+}
+
+/// A small journal (and a snapshot at `snapshot_at`) through the committer; returns the engine.
+fn write(dir: &std::path::Path, n: usize, snapshot_at: u64) -> Engine {
+    let store = Arc::new(Store::open(dir).unwrap());
+    let committer = Committer::spawn(store, CommitterConfig::default());
+    let mut engine = Engine::default();
+    let mut events = Vec::new();
+    for (i, cmd) in commands().into_iter().take(n).enumerate() {
+        let ctx = Ctx { seq: i as u64 + 1, time: i as u64 };
+        engine.apply(ctx, &cmd, &mut events);
+        committer.submit(Job {
+            seq: ctx.seq,
+            entry: Some(journal::encode_entry(&JournalEntry { ctx, command: cmd, decisions: Vec::new() })),
+            account_events: Vec::new(),
+            inbox: Vec::new(),
+            snapshot: (ctx.seq == snapshot_at).then(|| snapshot::encode_engine(&engine)),
+            done: Box::new(|r, _| r.unwrap()),
+        });
+    }
+    committer.finish();
+    engine
+}
+
+/// Overwrite one raw record of `table`.
+fn poke(dir: &std::path::Path, table: redb::TableDefinition<u64, &[u8]>, seq: u64, bytes: &[u8]) {
+    let db = redb::Database::open(dir.join("entrepot.redb")).unwrap();
+    let tx = db.begin_write().unwrap();
+    tx.open_table(table).unwrap().insert(seq, bytes).unwrap();
+    tx.commit().unwrap();
+}
+
+fn raw(dir: &std::path::Path, table: redb::TableDefinition<u64, &[u8]>, seq: u64) -> Vec<u8> {
+    use redb::ReadableDatabase;
+    let db = redb::Database::open(dir.join("entrepot.redb")).unwrap();
+    let tx = db.begin_read().unwrap();
+    let t = tx.open_table(table).unwrap();
+    let v = t.get(seq).unwrap().unwrap().value().to_vec();
+    v
+}
+
+#[test]
+fn records_carry_their_format_version() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 50, 40);
+    assert_eq!(raw(dir.path(), schema::JOURNAL, 7)[..2], [format::MAGIC, journal::JOURNAL_VERSION]);
+    assert_eq!(raw(dir.path(), schema::SNAPSHOTS, 40)[..2], [format::MAGIC, snapshot::SNAPSHOT_VERSION]);
+}
+
+#[test]
+fn a_journal_entry_of_a_newer_version_is_refused_by_recover_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 50, 0);
+    let mut bytes = raw(dir.path(), schema::JOURNAL, 30);
+    bytes[1] = journal::JOURNAL_VERSION + 1;
+    poke(dir.path(), schema::JOURNAL, 30, &bytes);
+    let store = Store::open(dir.path()).unwrap();
+    let want = format!("journal entry at seq 30 has format version {}; this build reads version {}", journal::JOURNAL_VERSION + 1, journal::JOURNAL_VERSION);
+    let err = store.recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
+    assert_eq!(err, want);
+    assert_eq!(store.verify(EngineConfig::default()).unwrap_err(), want);
+}
+
+#[test]
+fn a_snapshot_of_a_newer_version_is_refused_by_recover_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 50, 40);
+    let mut bytes = raw(dir.path(), schema::SNAPSHOTS, 40);
+    bytes[1] = snapshot::SNAPSHOT_VERSION + 1;
+    poke(dir.path(), schema::SNAPSHOTS, 40, &bytes);
+    let store = Store::open(dir.path()).unwrap();
+    let want = format!("snapshot at seq 40 has format version {}; this build reads version {}", snapshot::SNAPSHOT_VERSION + 1, snapshot::SNAPSHOT_VERSION);
+    let err = store.recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
+    assert_eq!(err, want);
+    assert_eq!(store.verify(EngineConfig::default()).unwrap_err(), want);
+}
+
+#[test]
+fn a_snapshot_that_decodes_to_another_state_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = write(dir.path(), 50, 0);
+    let mut bytes = format::header(snapshot::SNAPSHOT_VERSION);
+    codec::encode_row_into(&(engine.state_hash() ^ 1, engine.snapshot()), &mut bytes);
+    poke(dir.path(), schema::SNAPSHOTS, 50, &bytes);
+    let err = Store::open(dir.path()).unwrap().recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
+    assert!(err.contains("corrupt record at seq 50") && err.contains("state hash"), "{err}");
+}
+
+#[test]
+fn a_data_directory_of_a_newer_layout_is_refused_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 5, 0);
+    {
+        let db = redb::Database::open(dir.path().join("entrepot.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(schema::META).unwrap().insert(schema::FORMAT_VERSION, format::STORE_FORMAT + 1).unwrap();
+        tx.commit().unwrap();
+    }
+    let err = Store::open(dir.path()).err().expect("refused").to_string();
+    assert!(err.contains(&format!("has format version {}; this build reads version {}", format::STORE_FORMAT + 1, format::STORE_FORMAT)), "{err}");
 }

@@ -10,18 +10,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
+use entrepot_store::codec::{decode_row, encode_row};
+use entrepot_store::schema::{LEGACY_OUTBOX, MAIL_OUTBOX as OUTBOX, META, NEXT_MAIL};
 use entrepot_store::Store;
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
-
-const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_outbox");
-/// Versions before the delivery thread kept every mail here after writing it to the
-/// maildir (so these were delivered); dropped at start.
-const LEGACY_OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
-/// The server's counters (shared with `auth`): `next_mail`.
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// One e-mail in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,12 +54,8 @@ impl Backoff {
     }
 }
 
-fn enc(mail: &Mail) -> Vec<u8> {
-    bincode::serde::encode_to_vec(mail, bincode::config::standard()).expect("encode")
-}
-
 fn dec(bytes: &[u8]) -> anyhow::Result<Mail> {
-    Ok(bincode::serde::decode_from_slice(bytes, bincode::config::standard()).context("outbox row")?.0)
+    decode_row(bytes).context("outbox row")
 }
 
 pub struct Outbox {
@@ -96,8 +87,8 @@ impl Outbox {
     /// `tx` is committed.
     pub fn queue(&self, tx: &WriteTransaction, to: &str, subject: &str, body: &str, hold_ms: u64) -> anyhow::Result<u64> {
         let mut meta = tx.open_table(META)?;
-        let id = meta.get("next_mail")?.map_or(1, |v| v.value());
-        meta.insert("next_mail", id + 1)?;
+        let id = meta.get(NEXT_MAIL)?.map_or(1, |v| v.value());
+        meta.insert(NEXT_MAIL, id + 1)?;
         let now = now_ms();
         let mail = Mail {
             id,
@@ -109,7 +100,7 @@ impl Outbox {
             next_attempt_ms: now + hold_ms,
             last_error: None,
         };
-        tx.open_table(OUTBOX)?.insert(id, enc(&mail).as_slice())?;
+        tx.open_table(OUTBOX)?.insert(id, encode_row(&mail).as_slice())?;
         Ok(id)
     }
 
@@ -126,7 +117,7 @@ impl Outbox {
                     mail.body = body;
                 }
                 mail.next_attempt_ms = mail.next_attempt_ms.min(now_ms());
-                table.insert(id, enc(&mail).as_slice())?;
+                table.insert(id, encode_row(&mail).as_slice())?;
             }
         }
         tx.commit()?;
@@ -177,7 +168,7 @@ impl Outbox {
             mail.attempts = mail.attempts.saturating_add(1);
             mail.next_attempt_ms = now + self.backoff.delay_ms(mail.attempts);
             mail.last_error = Some(error.chars().take(500).collect());
-            table.insert(id, enc(&mail).as_slice())?;
+            table.insert(id, encode_row(&mail).as_slice())?;
             mail
         };
         tx.commit()?;
