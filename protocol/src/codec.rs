@@ -8,11 +8,8 @@ use serde::{de::DeserializeOwned, Serialize};
 /// Largest payload accepted, in bytes (announced in `Welcome`).
 pub const MAX_FRAME: usize = 1 << 20;
 
-const CONFIG: bincode::config::Configuration<
-    bincode::config::LittleEndian,
-    bincode::config::Varint,
-    bincode::config::Limit<MAX_FRAME>,
-> = bincode::config::standard().with_limit::<MAX_FRAME>();
+const CONFIG: bincode::config::Configuration<bincode::config::LittleEndian, bincode::config::Varint, bincode::config::Limit<MAX_FRAME>> =
+    bincode::config::standard().with_limit::<MAX_FRAME>();
 
 /// Why bytes are not a valid frame.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -50,8 +47,7 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
     if payload.len() > MAX_FRAME {
         return Err(FrameError::TooLarge(payload.len()));
     }
-    let (message, used) =
-        bincode::serde::decode_from_slice(payload, CONFIG).map_err(|e| FrameError::Malformed(e.to_string()))?;
+    let (message, used) = bincode::serde::decode_from_slice(payload, CONFIG).map_err(|e| FrameError::Malformed(e.to_string()))?;
     if used != payload.len() {
         return Err(FrameError::TrailingBytes(payload.len() - used));
     }

@@ -69,14 +69,14 @@ fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
     TRACKING.with(|t| t.set(true));
     let out = f();
     TRACKING.with(|t| t.set(false));
-    (out, LARGEST.with(|l| l.get()))
+    (out, LARGEST.with(std::cell::Cell::get))
 }
 
 /// Run `f` (inside [`largest_allocation`]) and return the bytes it allocated in all.
 fn total_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
     TOTAL.with(|l| l.set(0));
     let out = f();
-    (out, TOTAL.with(|l| l.get()))
+    (out, TOTAL.with(std::cell::Cell::get))
 }
 
 /// Feed a payload to every message decoder and check what they allocate. bincode reserves
@@ -190,24 +190,24 @@ fn market_info() -> impl Strategy<Value = MarketInfo> {
 }
 
 fn asset_info() -> impl Strategy<Value = AssetInfo> {
-    (any::<u32>(), text(), prop_oneof![Just(AssetKind::Currency), Just(AssetKind::Item)], any::<u8>())
-        .prop_map(|(asset, symbol, kind, decimals)| AssetInfo { asset, symbol, kind, decimals })
+    (any::<u32>(), text(), prop_oneof![Just(AssetKind::Currency), Just(AssetKind::Item)], any::<u8>()).prop_map(|(asset, symbol, kind, decimals)| AssetInfo {
+        asset,
+        symbol,
+        kind,
+        decimals,
+    })
 }
 
 fn market_policy() -> impl Strategy<Value = MarketPolicyInfo> {
-    let stp = prop_oneof![
-        Just(SelfTradePrevention::CancelNewest),
-        Just(SelfTradePrevention::CancelOldest),
-        Just(SelfTradePrevention::CancelBoth)
-    ];
+    let stp = prop_oneof![Just(SelfTradePrevention::CancelNewest), Just(SelfTradePrevention::CancelOldest), Just(SelfTradePrevention::CancelBoth)];
     let buy_limit = proptest::option::of((decimal(), id()).prop_map(|(quantity, window_ms)| BuyLimitInfo { quantity, window_ms }));
-    (
-        (any::<u32>(), any::<u32>(), any::<u32>(), decimal()),
-        (decimal(), decimal(), decimal(), any::<u32>()),
-        (buy_limit, stp, proptest::option::of(text())),
-    )
+    ((any::<u32>(), any::<u32>(), any::<u32>(), decimal()), (decimal(), decimal(), decimal(), any::<u32>()), (buy_limit, stp, proptest::option::of(text())))
         .prop_map(
-            |((market, maker_fee_bps, taker_fee_bps, listing_fee), (min_quantity, max_quantity, max_price, max_open_orders), (buy_limit, self_trade, rules))| {
+            |(
+                (market, maker_fee_bps, taker_fee_bps, listing_fee),
+                (min_quantity, max_quantity, max_price, max_open_orders),
+                (buy_limit, self_trade, rules),
+            )| {
                 MarketPolicyInfo {
                     market,
                     maker_fee_bps,
@@ -257,8 +257,13 @@ fn request() -> impl Strategy<Value = Request> {
         Just(Request::Logout),
         text().prop_map(|email| Request::RequestPasswordReset { email }),
         (text(), text(), text()).prop_map(|(email, token, new_password)| Request::ResetPassword { email, token, new_password }),
-        (any::<u32>(), side(), order_type(), tif(), any::<bool>())
-            .prop_map(|(market, side, order, tif, post_only)| Request::Place(PlaceOrder { market, side, order, tif, post_only })),
+        (any::<u32>(), side(), order_type(), tif(), any::<bool>()).prop_map(|(market, side, order, tif, post_only)| Request::Place(PlaceOrder {
+            market,
+            side,
+            order,
+            tif,
+            post_only
+        })),
         id().prop_map(|order| Request::Cancel { order }),
         (id(), decimal(), decimal()).prop_map(|(order, price, quantity)| Request::Modify { order, price, quantity }),
         proptest::option::of(any::<u32>()).prop_map(|market| Request::CancelAll { market }),
@@ -308,7 +313,13 @@ fn response() -> impl Strategy<Value = Response> {
         id().prop_map(|cursor| Response::Subscribed { cursor }),
         id().prop_map(|account| Response::Account { account }),
         proptest::collection::vec(
-            (id(), text(), text(), id(), any::<bool>()).prop_map(|(id, subject, body, created_ms, read)| NotificationInfo { id, subject, body, created_ms, read }),
+            (id(), text(), text(), id(), any::<bool>()).prop_map(|(id, subject, body, created_ms, read)| NotificationInfo {
+                id,
+                subject,
+                body,
+                created_ms,
+                read
+            }),
             0..3,
         )
         .prop_map(Response::Notifications),
@@ -319,7 +330,12 @@ fn response() -> impl Strategy<Value = Response> {
 }
 
 fn api_error() -> impl Strategy<Value = ApiError> {
-    (error_code(), text(), text(), proptest::option::of(id())).prop_map(|(code, reason, message, retry_after_ms)| ApiError { code, reason, message, retry_after_ms })
+    (error_code(), text(), text(), proptest::option::of(id())).prop_map(|(code, reason, message, retry_after_ms)| ApiError {
+        code,
+        reason,
+        message,
+        retry_after_ms,
+    })
 }
 
 fn done_reason() -> impl Strategy<Value = DoneReason> {
@@ -329,17 +345,26 @@ fn done_reason() -> impl Strategy<Value = DoneReason> {
 /// Every push variant.
 fn push_event() -> impl Strategy<Value = PushEvent> {
     prop_oneof![
-        (id(), any::<u32>(), side(), proptest::option::of(decimal()), decimal())
-            .prop_map(|(order, market, side, price, quantity)| PushEvent::OrderAccepted { order, market, side, price, quantity }),
+        (id(), any::<u32>(), side(), proptest::option::of(decimal()), decimal()).prop_map(|(order, market, side, price, quantity)| PushEvent::OrderAccepted {
+            order,
+            market,
+            side,
+            price,
+            quantity
+        }),
         (id(), decimal(), decimal()).prop_map(|(order, price, quantity)| PushEvent::OrderModified { order, price, quantity }),
-        (id(), id(), any::<u32>(), side(), decimal(), decimal(), decimal(), any::<bool>()).prop_map(
-            |(order, trade, market, side, price, quantity, fee, maker)| PushEvent::Fill { order, trade, market, side, price, quantity, fee, maker }
-        ),
+        (id(), id(), any::<u32>(), side(), decimal(), decimal(), decimal(), any::<bool>())
+            .prop_map(|(order, trade, market, side, price, quantity, fee, maker)| PushEvent::Fill { order, trade, market, side, price, quantity, fee, maker }),
         (id(), done_reason(), decimal()).prop_map(|(order, reason, filled)| PushEvent::OrderDone { order, reason, filled }),
         (any::<u32>(), decimal(), decimal()).prop_map(|(asset, available, locked)| PushEvent::Balance { asset, available, locked }),
         (any::<u32>(), side(), decimal(), decimal()).prop_map(|(market, side, price, quantity)| PushEvent::BookLevel { market, side, price, quantity }),
-        (any::<u32>(), id(), decimal(), decimal(), side())
-            .prop_map(|(market, trade, price, quantity, taker_side)| PushEvent::Trade { market, trade, price, quantity, taker_side }),
+        (any::<u32>(), id(), decimal(), decimal(), side()).prop_map(|(market, trade, price, quantity, taker_side)| PushEvent::Trade {
+            market,
+            trade,
+            price,
+            quantity,
+            taker_side
+        }),
         text().prop_map(|reason| PushEvent::Closing { reason }),
     ]
 }
@@ -358,11 +383,7 @@ fn push() -> impl Strategy<Value = Push> {
 
 /// A complete valid frame of any kind.
 fn valid_frame() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        request_frame().prop_map(|f| encode(&f)),
-        response_frame().prop_map(|f| encode(&f)),
-        push().prop_map(|f| encode(&f)),
-    ]
+    prop_oneof![request_frame().prop_map(|f| encode(&f)), response_frame().prop_map(|f| encode(&f)), push().prop_map(|f| encode(&f)),]
 }
 
 // ---- strategies for hostile bytes ---------------------------------------------------------------

@@ -137,10 +137,7 @@ fn vectors() -> Vec<(&'static str, Msg)> {
         ("resume", req(3, Request::Resume { session: "9f8e".into() })),
         ("place_limit", req(300, place(1, Side::Buy, OrderType::Limit { price: d("12.34"), quantity: d("5") }, TimeInForce::Gtc, false))),
         ("placed", ok(300, Response::Placed { order: 7 })),
-        (
-            "place_gtd_post_only",
-            req(70_000, place(3, Side::Sell, OrderType::Limit { price: d("0.5"), quantity: d("100") }, TimeInForce::Gtd(JAN_2026), true)),
-        ),
+        ("place_gtd_post_only", req(70_000, place(3, Side::Sell, OrderType::Limit { price: d("0.5"), quantity: d("100") }, TimeInForce::Gtd(JAN_2026), true))),
         ("place_market", req(4, place(2, Side::Sell, OrderType::Market { quantity: d("3") }, TimeInForce::Ioc, false))),
         ("place_budget", req(5, place(2, Side::Buy, OrderType::MarketBudget { budget: d("100.50") }, TimeInForce::Fok, false))),
         ("cancel", req(1 << 40, Request::Cancel { order: 42 })),
@@ -202,29 +199,11 @@ fn vectors() -> Vec<(&'static str, Msg)> {
         ("rejected", err(301, ErrorCode::Rejected, "InsufficientFunds", "insufficient funds: need 6170, have 500", None)),
         ("rate_limited", err(15, ErrorCode::RateLimited, "", "too many requests", Some(250))),
         ("bad_frame", err(0, ErrorCode::BadFrame, "", "malformed message: UnexpectedEnd { additional: 1 }", None)),
-        (
-            "push_order_accepted",
-            push(1, PushEvent::OrderAccepted { order: 7, market: 1, side: Side::Buy, price: Some(d("12.34")), quantity: d("5") }),
-        ),
-        (
-            "push_order_accepted_market",
-            push(2, PushEvent::OrderAccepted { order: 8, market: 2, side: Side::Sell, price: None, quantity: d("3") }),
-        ),
+        ("push_order_accepted", push(1, PushEvent::OrderAccepted { order: 7, market: 1, side: Side::Buy, price: Some(d("12.34")), quantity: d("5") })),
+        ("push_order_accepted_market", push(2, PushEvent::OrderAccepted { order: 8, market: 2, side: Side::Sell, price: None, quantity: d("3") })),
         (
             "push_fill",
-            push(
-                3,
-                PushEvent::Fill {
-                    order: 7,
-                    trade: 99,
-                    market: 1,
-                    side: Side::Buy,
-                    price: d("12.34"),
-                    quantity: d("5"),
-                    fee: d("0.13"),
-                    maker: false,
-                },
-            ),
+            push(3, PushEvent::Fill { order: 7, trade: 99, market: 1, side: Side::Buy, price: d("12.34"), quantity: d("5"), fee: d("0.13"), maker: false }),
         ),
         ("push_order_done", push(4, PushEvent::OrderDone { order: 7, reason: DoneReason::Filled, filled: d("5") })),
         ("push_balance", push(5, PushEvent::Balance { asset: 1, available: d("938.17"), locked: d("0") })),
@@ -401,7 +380,8 @@ fn samples() -> spec::Spec {
         taker_fee_bps: 20,
         status: MarketStatus::Open,
     };
-    let order = PlaceOrder { market: 1, side: Side::Buy, order: OrderType::Limit { price: d("1.5"), quantity: d("2") }, tif: TimeInForce::Gtc, post_only: false };
+    let order =
+        PlaceOrder { market: 1, side: Side::Buy, order: OrderType::Limit { price: d("1.5"), quantity: d("2") }, tif: TimeInForce::Gtc, post_only: false };
     let api_error = ApiError { code: ErrorCode::Rejected, reason: "InsufficientFunds".into(), message: "no".into(), retry_after_ms: Some(5) };
     let mut all = spec::Spec::default();
     let mut add = |s: spec::Spec| {
@@ -536,13 +516,7 @@ fn samples() -> spec::Spec {
         Response::Leaderboard { group: 7, standings: vec![standing()], ended: false },
         Response::Groups(vec![group_info()]),
         Response::Imported { fixtures: 3 },
-        Response::Notifications(vec![NotificationInfo {
-            id: 3,
-            subject: "Order filled".into(),
-            body: "5 IRON at 12.50".into(),
-            created_ms: 1,
-            read: false,
-        }]),
+        Response::Notifications(vec![NotificationInfo { id: 3, subject: "Order filled".into(), body: "5 IRON at 12.50".into(), created_ms: 1, read: false }]),
         Response::MarkedRead { count: 1 },
         Response::Assets(vec![AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 }]),
         Response::MarketPolicies(vec![MarketPolicyInfo {
@@ -725,11 +699,7 @@ mod enum_samples {
         vec![TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Gtd(1)]
     }
     pub fn order_type() -> Vec<OrderType> {
-        vec![
-            OrderType::Limit { price: d("1"), quantity: d("2") },
-            OrderType::Market { quantity: d("2") },
-            OrderType::MarketBudget { budget: d("3") },
-        ]
+        vec![OrderType::Limit { price: d("1"), quantity: d("2") }, OrderType::Market { quantity: d("2") }, OrderType::MarketBudget { budget: d("3") }]
     }
     pub fn market_status() -> Vec<MarketStatus> {
         vec![MarketStatus::Open, MarketStatus::Halted, MarketStatus::Closed]

@@ -21,9 +21,7 @@ wit_bindgen::generate!({
     },
 });
 
-pub use self::exports::entrepot::plugin::bet::{
-    BetSpec, EventResult, Guest, Outcome, ParticipantScore, Ratio,
-};
+pub use self::exports::entrepot::plugin::bet::{BetSpec, EventResult, Guest, Outcome, ParticipantScore, Ratio};
 
 /// The two participants of a two-sided fixture (home first), for bet types that need one:
 /// exactly two distinct, non-empty names, neither of them `"draw"`. The error names

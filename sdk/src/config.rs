@@ -198,10 +198,7 @@ mod tests {
     #[test]
     fn errors_name_the_key_and_the_type() {
         let cfg = table();
-        assert_eq!(
-            cfg.get::<u64>("absent").unwrap_err().to_string(),
-            "config key `absent` is missing from the manifest's [config] table"
-        );
+        assert_eq!(cfg.get::<u64>("absent").unwrap_err().to_string(), "config key `absent` is missing from the manifest's [config] table");
         let invalid = cfg.get_or::<u64>("bad", 1).unwrap_err().to_string();
         assert_eq!(invalid, "config key `bad` = \"ten\" is not a valid u64: invalid digit found in string");
     }

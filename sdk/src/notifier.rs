@@ -21,7 +21,6 @@ wit_bindgen::generate!({
 });
 
 pub use self::exports::entrepot::plugin::notify::{
-    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset,
-    PriceAlert,
+    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset, PriceAlert,
 };
 pub use crate::types::Side;

@@ -142,9 +142,7 @@ pub fn take_logs() -> Vec<LogLine> {
 ///
 /// Panics if the facts are inconsistent (a tick-value that is not whole): it is for tests.
 pub fn market(market: u32, symbol: &str, tick: &str, lot: &str, quote_decimals: u8, base_decimals: u8) -> MarketInfo {
-    let parse = |what: &str, text: &str| -> Decimal {
-        decimal::parse(text).unwrap_or_else(|e| panic!("testing::market: {what}: {e}"))
-    };
+    let parse = |what: &str, text: &str| -> Decimal { decimal::parse(text).unwrap_or_else(|e| panic!("testing::market: {what}: {e}")) };
     let minor_units = Decimal::from(10u64.pow(u32::from(quote_decimals)));
     let tick_value = parse("tick", tick) * parse("lot", lot) * minor_units;
     assert!(tick_value.fract().is_zero(), "testing::market: tick x lot = {tick_value} quote minor units is not whole");
@@ -155,8 +153,7 @@ pub fn market(market: u32, symbol: &str, tick: &str, lot: &str, quote_decimals: 
         lot: lot.to_owned(),
         quote_decimals,
         base_decimals,
-        tick_value: u64::try_from(tick_value.mantissa() / 10i128.pow(tick_value.scale()))
-            .expect("testing::market: tick-value does not fit u64"),
+        tick_value: u64::try_from(tick_value.mantissa() / 10i128.pow(tick_value.scale())).expect("testing::market: tick-value does not fit u64"),
     }
 }
 

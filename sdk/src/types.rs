@@ -4,8 +4,7 @@
 use std::fmt;
 
 pub use crate::market_rules::entrepot::plugin::types::{
-    AccountView, Fees, Listing, LogLevel, MarketInfo, MarketStatus, MarketView, OrderCheck, Side,
-    Trade, Verdict,
+    AccountView, Fees, Listing, LogLevel, MarketInfo, MarketStatus, MarketView, OrderCheck, Side, Trade, Verdict,
 };
 
 impl Side {
@@ -91,14 +90,7 @@ mod tests {
 
     #[test]
     fn trade_names_buyer_and_seller() {
-        let trade = Trade {
-            price: 1,
-            quantity: 1,
-            notional: 1,
-            taker_side: Side::Sell,
-            maker_account: 7,
-            taker_account: 9,
-        };
+        let trade = Trade { price: 1, quantity: 1, notional: 1, taker_side: Side::Sell, maker_account: 7, taker_account: 9 };
         assert_eq!((trade.buyer(), trade.seller()), (7, 9));
         assert_eq!(Side::Buy.opposite(), Side::Sell);
         assert_eq!(Side::Sell.to_string(), "sell");

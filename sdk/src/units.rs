@@ -239,10 +239,7 @@ mod tests {
     #[test]
     fn off_step_values_are_refused_not_rounded() {
         let iron = testing::market(1, "IRON", "0.01", "1", 2, 0);
-        assert_eq!(
-            iron.price_to_ticks(d("12.345")).unwrap_err().to_string(),
-            "price 12.345 is not a multiple of the tick 0.01"
-        );
+        assert_eq!(iron.price_to_ticks(d("12.345")).unwrap_err().to_string(), "price 12.345 is not a multiple of the tick 0.01");
         assert_eq!(iron.quantity_to_lots(d("1.5")).unwrap_err().to_string(), "quantity 1.5 is not a multiple of the lot 1");
         assert_eq!(iron.quote_to_minor(d("1.234")).unwrap_err().to_string(), "amount 1.234 is not a multiple of the minor unit 0.01");
         assert_eq!(iron.price_to_ticks(d("-1")).unwrap_err().to_string(), "price -1 is negative");

@@ -34,11 +34,7 @@ const GOLD: AssetId = AssetId(1);
 const ITEMS: [(&str, u64); 4] = [("COPPER", 250), ("IRON", 900), ("WHEAT", 120), ("WOOD", 80)];
 
 fn arg(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number")))
-        .unwrap_or(default)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(|v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number"))).unwrap_or(default)
 }
 
 fn main() {
@@ -55,14 +51,8 @@ fn main() {
     for (i, (name, _)) in ITEMS.iter().enumerate() {
         let asset = AssetId(10 + i as u32);
         sim.apply(admin, Body::CreateAsset(AssetSpec { id: asset, symbol: (*name).into(), decimals: 0, kind: AssetKind::Item }));
-        let spec = MarketSpec {
-            id: MarketId(1 + i as u32),
-            symbol: format!("{name}/GOLD"),
-            base: asset,
-            quote: GOLD,
-            tick: Decimal::new(1, 2),
-            lot: Decimal::ONE,
-        };
+        let spec =
+            MarketSpec { id: MarketId(1 + i as u32), symbol: format!("{name}/GOLD"), base: asset, quote: GOLD, tick: Decimal::new(1, 2), lot: Decimal::ONE };
         sim.apply(admin, Body::CreateMarket { spec, policy });
     }
     let starting_gold = 10_000_000; // 100,000.00 gold
@@ -120,7 +110,7 @@ fn main() {
                     let m = (market.0 - 1) as usize;
                     trades[m] += 1;
                     volume[m] += quantity;
-                    notional[m] += price as u128 * quantity as u128;
+                    notional[m] += u128::from(price) * u128::from(quantity);
                     last[m] = price;
                 }
                 _ => {}
@@ -146,7 +136,11 @@ fn main() {
     wealth.sort_unstable();
     let pct = |p: usize| wealth[(wealth.len() - 1) * p / 100] as f64 / 100.0;
     println!("gold per trader: p10 {:.2}  median {:.2}  p90 {:.2}  (started with {:.2})", pct(10), pct(50), pct(90), starting_gold as f64 / 100.0);
-    println!("gold removed by fees (sink): {:.2}; rejected orders: {rejected}; resting orders: {}", sim.engine.fee_sink(GOLD) as f64 / 100.0, sim.engine.resting_orders());
+    println!(
+        "gold removed by fees (sink): {:.2}; rejected orders: {rejected}; resting orders: {}",
+        sim.engine.fee_sink(GOLD) as f64 / 100.0,
+        sim.engine.resting_orders()
+    );
     match sim.engine.check_invariants() {
         Ok(()) => println!("ledger conserved; state hash {:016x}", sim.engine.state_hash()),
         Err(e) => {

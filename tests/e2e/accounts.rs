@@ -143,7 +143,7 @@ async fn assets_and_market_policies_describe_the_economy() {
     };
     assert_eq!(e.reason, "InsufficientFunds", "{e}");
     let have: u64 = e.message.rsplit("have ").next().unwrap().trim().parse().unwrap();
-    assert_eq!(rust_decimal::Decimal::new(have as i64, gold.decimals as u32), available, "{e}");
+    assert_eq!(rust_decimal::Decimal::new(have as i64, u32::from(gold.decimals)), available, "{e}");
 }
 
 /// Starting cash reaches every player in every configured asset, whatever the asset ids:

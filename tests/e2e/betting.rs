@@ -15,9 +15,7 @@ use entrepot_protocol::*;
 
 /// Where `cargo xtask plugins` staged the compiled plugins.
 fn staged() -> PathBuf {
-    std::env::var_os("ENTREPOT_PLUGIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| binary().parent().and_then(Path::parent).expect("target dir").join("plugins"))
+    std::env::var_os("ENTREPOT_PLUGIN_DIR").map(PathBuf::from).unwrap_or_else(|| binary().parent().and_then(Path::parent).expect("target dir").join("plugins"))
 }
 
 /// Install the bundled bet-type plugins as an operator would: copy them into `<data>/plugins`.

@@ -178,7 +178,14 @@ async fn the_escape_plugin_reaches_no_file_and_no_network() {
 async fn hot_reload_under_load_loses_no_order_and_replay_matches() {
     let dir = tempfile::tempdir().unwrap();
     // "rules" alternates between two different builds: each reload is new code.
-    let manifest = install(dir.path(), "rules", "broker-fee", "market-rules", &[1], "broker_fee_bps = 10\nmin_broker_fee = 0\nrelist_fee_bps = 0\nsales_tax_bps = 10\nband_bps = 5000");
+    let manifest = install(
+        dir.path(),
+        "rules",
+        "broker-fee",
+        "market-rules",
+        &[1],
+        "broker_fee_bps = 10\nmin_broker_fee = 0\nrelist_fee_bps = 0\nsales_tax_bps = 10\nband_bps = 5000",
+    );
     let wasm = manifest.with_extension("wasm");
     let mut server = Server::start(dir.path());
     let admin = server.admin().await;

@@ -103,9 +103,7 @@ async fn confirmation_and_reset_mails_arrive_over_smtp_and_their_tokens_work() {
 
     let c = server.client().await;
     let email = "zoe@example.com";
-    let Response::SignedUp { account } = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap() else {
-        panic!()
-    };
+    let Response::SignedUp { account } = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap() else { panic!() };
     let token = server.mail_token_in(&relay.dir, email);
     let (_, mail) = mails_to(&relay.dir, email).pop().unwrap();
     let from = mail.lines().find(|l| l.starts_with("From: ")).unwrap_or_default();

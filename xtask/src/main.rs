@@ -105,8 +105,6 @@ fn main() {
             println!("{}", staged.display());
         }
         Some("new-plugin") => new_plugin::main(&rest),
-        _ => fail(
-            "usage: cargo xtask <run|test|bench <suite> [--quick]|sim|plugins|new-plugin <name> --world <world> [--dir <path>]> [args]",
-        ),
+        _ => fail("usage: cargo xtask <run|test|bench <suite> [--quick]|sim|plugins|new-plugin <name> --world <world> [--dir <path>]> [args]"),
     }
 }

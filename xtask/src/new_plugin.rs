@@ -63,11 +63,7 @@ fn create(name: &str, world: &'static str, dir: Option<PathBuf>) -> Result<PathB
         Some(_) => cargo_toml(name, world, "entrepot-sdk.workspace = true", ""),
         None => cargo_toml(name, world, &format!("entrepot-sdk = {{ path = {:?} }}", sdk.display().to_string()), STANDALONE),
     };
-    let files = [
-        ("Cargo.toml", cargo_toml),
-        ("plugin.toml", manifest(name, world)),
-        ("src/lib.rs", lib_rs(name, world)),
-    ];
+    let files = [("Cargo.toml", cargo_toml), ("plugin.toml", manifest(name, world)), ("src/lib.rs", lib_rs(name, world))];
     fs::create_dir_all(dir.join("src")).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (file, text) in files {
         fs::write(dir.join(file), text).map_err(|e| format!("{file}: {e}"))?;

@@ -21,8 +21,7 @@ pub fn build_and_stage() -> PathBuf {
     build.arg(root.join("plugins/Cargo.toml")).arg("--target-dir").arg(&target);
     run(build);
     let staged = target.join("plugins");
-    stage(&root.join("plugins"), &target.join(WASM_TARGET).join("release"), &staged)
-        .unwrap_or_else(|e| fail(&format!("staging plugins: {e}")));
+    stage(&root.join("plugins"), &target.join(WASM_TARGET).join("release"), &staged).unwrap_or_else(|e| fail(&format!("staging plugins: {e}")));
     staged
 }
 
@@ -59,8 +58,8 @@ fn stage(workspace: &Path, built: &Path, staged: &Path) -> Result<(), String> {
         let name = toml_string(&manifest, None, "name")
             .filter(|n| is_plugin_name(n))
             .ok_or_else(|| format!("{}: `name` must be lowercase letters, digits and '-'", manifest_path.display()))?;
-        let package = toml_string(&read(&member.join("Cargo.toml"))?, Some("package"), "name")
-            .ok_or_else(|| format!("{}: no [package] name", member.display()))?;
+        let package =
+            toml_string(&read(&member.join("Cargo.toml"))?, Some("package"), "name").ok_or_else(|| format!("{}: no [package] name", member.display()))?;
         if let Some(other) = names.insert(name.clone(), member.clone()) {
             return Err(format!("plugin name {name:?} is used by both {} and {}", other.display(), member.display()));
         }
@@ -82,11 +81,7 @@ fn stage(workspace: &Path, built: &Path, staged: &Path) -> Result<(), String> {
 /// Workspace members that carry a `plugin.toml` (the SDK, for one, does not).
 fn plugin_members(workspace: &Path) -> Result<Vec<PathBuf>, String> {
     let manifest = read(&workspace.join("Cargo.toml"))?;
-    Ok(workspace_members(&manifest)
-        .into_iter()
-        .map(|m| workspace.join(m))
-        .filter(|dir| dir.join("plugin.toml").is_file())
-        .collect())
+    Ok(workspace_members(&manifest).into_iter().map(|m| workspace.join(m)).filter(|dir| dir.join("plugin.toml").is_file()).collect())
 }
 
 /// The strings of the `members = [...]` array of a workspace manifest.
@@ -123,8 +118,7 @@ pub fn toml_string(text: &str, table: Option<&str>, key: &str) -> Option<String>
 }
 
 pub fn is_plugin_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    name.starts_with(|c: char| c.is_ascii_lowercase()) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn read(path: &Path) -> Result<String, String> {

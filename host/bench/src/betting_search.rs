@@ -68,7 +68,11 @@ fn query(names: &[String], rng: &mut XorShift64Star) -> String {
         // The whole name, or its first two or three tokens.
         6..=8 => {
             let k = (2 + rng.below(2) as usize).min(toks.len());
-            if rng.below(2) == 0 { toks.join(" ") } else { toks[..k].join(" ") }
+            if rng.below(2) == 0 {
+                toks.join(" ")
+            } else {
+                toks[..k].join(" ")
+            }
         }
         // Two tokens, the second cut short.
         9..=11 => {
@@ -85,7 +89,11 @@ fn query(names: &[String], rng: &mut XorShift64Star) -> String {
                 typo = edit(typo, rng);
             }
             let typo = String::from_utf8_lossy(&typo).into_owned();
-            if rng.below(2) == 0 { typo } else { format!("{} {}", pick(rng), typo) }
+            if rng.below(2) == 0 {
+                typo
+            } else {
+                format!("{} {}", pick(rng), typo)
+            }
         }
         // A miss.
         _ => (0..(3 + rng.below(6))).map(|_| (b'q' + rng.below(10) as u8) as char).collect(),
@@ -107,4 +115,3 @@ fn edit(mut t: Vec<u8>, rng: &mut XorShift64Star) -> Vec<u8> {
     }
     t
 }
-

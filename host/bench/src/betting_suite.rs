@@ -118,7 +118,15 @@ fn fixture_spec(f: usize) -> FixtureSpec {
     if f.is_multiple_of(EXCHANGE_EVERY) {
         markets.push(market(BetMode::Exchange));
     }
-    FixtureSpec { id: FixtureId(f as u64 + 1), name: format!("{home} v {away}"), participants: vec![home, away], currency: GOLD, opens_at: None, starts_at: FAR, markets }
+    FixtureSpec {
+        id: FixtureId(f as u64 + 1),
+        name: format!("{home} v {away}"),
+        participants: vec![home, away],
+        currency: GOLD,
+        opens_at: None,
+        starts_at: FAR,
+        markets,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -136,7 +144,10 @@ fn placements(d: &mut Driver, specs: &[FixtureSpec], sizes: &Sizes, parlays: boo
     let exchange_fixtures: Vec<usize> = (0..specs.len()).step_by(EXCHANGE_EVERY).collect();
     let leg = |r: &mut XorShift64, f: usize| {
         let s = r.range(0, 2) as u16;
-        Leg { selection: SelectionRef { fixture: specs[f].id, market: 0, selection: s }, odds: specs[f].markets[0].selections[s as usize].odds.expect("fixed odds") }
+        Leg {
+            selection: SelectionRef { fixture: specs[f].id, market: 0, selection: s },
+            odds: specs[f].markets[0].selections[s as usize].odds.expect("fixed odds"),
+        }
     };
     while out.len() < sizes.bets {
         let who = r.range(0, sizes.players - 1);
@@ -189,7 +200,12 @@ fn result_for(r: &mut XorShift64, spec: &FixtureSpec) -> EventResult {
 /// The spec one bet on `sel` hands its bet-type plugin (what the engine builds per selection).
 fn bet_spec(spec: &FixtureSpec, sel: SelectionRef) -> BetSpec {
     let market = &spec.markets[sel.market as usize];
-    BetSpec { participants: spec.participants.clone(), selection: market.selections[sel.selection as usize].name.clone(), line: None, params: market.params.clone() }
+    BetSpec {
+        participants: spec.participants.clone(),
+        selection: market.selections[sel.selection as usize].name.clone(),
+        line: None,
+        params: market.params.clone(),
+    }
 }
 
 pub fn run(quick: bool) {
@@ -214,7 +230,14 @@ pub fn run(quick: bool) {
     for p in 0..sizes.players {
         let group = GroupId((p % GROUPS) as u32 + 1);
         let body = if p < GROUPS {
-            BetCommand::CreateGroup(GroupSpec { id: group, name: format!("League {}", group.0), starting_cash: 1_000_000_000, starts_at: 0, ends_at: FAR, open: true })
+            BetCommand::CreateGroup(GroupSpec {
+                id: group,
+                name: format!("League {}", group.0),
+                starting_cash: 1_000_000_000,
+                starts_at: 0,
+                ends_at: FAR,
+                open: true,
+            })
         } else {
             BetCommand::Join { group }
         };
@@ -257,8 +280,13 @@ pub fn run(quick: bool) {
         d.must(AccountId::ADMIN, Body::Bet(BetCommand::SetFixtureStatus { fixture: spec.id, status: FixtureStatus::Closed }));
     }
     let mut r = XorShift64::new(0x05E7_71E5);
-    let settles: Vec<Command> =
-        specs.iter().map(|spec| { let result = result_for(&mut r, spec); d.command(AccountId::ADMIN, Body::Bet(BetCommand::ReportResult { fixture: spec.id, result })) }).collect();
+    let settles: Vec<Command> = specs
+        .iter()
+        .map(|spec| {
+            let result = result_for(&mut r, spec);
+            d.command(AccountId::ADMIN, Body::Bet(BetCommand::ReportResult { fixture: spec.id, result }))
+        })
+        .collect();
     let expected = accepted[Kind::Main as usize] + accepted[Kind::Group as usize] + accepted[Kind::Parlay as usize] + matched;
     let mut settled: Vec<(BetId, BetOutcome)> = Vec::with_capacity(expected);
     let mut settling_decisions = 0usize;
@@ -336,10 +364,10 @@ pub fn run(quick: bool) {
     );
     println!();
     let mut table = Table::new(&["measure", "value", "target"]);
-    table.row(vec!["placement (commands/s)".into(), format!("{bets_per_sec:.0}"), "".into()]);
+    table.row(vec!["placement (commands/s)".into(), format!("{bets_per_sec:.0}"), String::new()]);
     table.row(vec!["settlement (bets settled/s)".into(), format!("{settles_per_sec:.0}"), format!("≥ {TARGET_SETTLES:.0}")]);
-    table.row(vec!["naive: one plugin call per bet (bets/s)".into(), format!("{naive_per_sec:.0}"), "".into()]);
-    table.row(vec!["settlement vs naive".into(), format!("{ratio:.1}×"), "".into()]);
+    table.row(vec!["naive: one plugin call per bet (bets/s)".into(), format!("{naive_per_sec:.0}"), String::new()]);
+    table.row(vec!["settlement vs naive".into(), format!("{ratio:.1}×"), String::new()]);
     table.row(vec![format!("search names (build {:.0} ms)", search.build_ms), search.names.to_string(), format!("{TARGET_NAMES}")]);
     table.row(vec![format!("search p50 µs ({} queries)", search.queries), format!("{:.1}", search.p50_us), format!("≤ {TARGET_P50_US:.0}")]);
     table.row(vec!["search p99 µs".into(), format!("{:.1}", search.p99_us), format!("≤ {TARGET_P99_US:.0}")]);

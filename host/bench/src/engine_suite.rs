@@ -6,8 +6,8 @@ use std::time::Instant;
 use hdrhistogram::Histogram;
 
 use crate::alloc;
-use crate::report::{self, Table};
 use crate::peers::{Contender, Lobster, OurBook, OurEngine, RustOrderBook};
+use crate::report::{self, Table};
 use crate::stream::{self, Op, PREFILL};
 
 /// Each contender runs the whole stream this many times (fresh each time); the best run counts.

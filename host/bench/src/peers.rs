@@ -1,7 +1,10 @@
 //! The contenders of the engine suite behind one trait: our book alone, our full engine,
 //! and the crates.io peer order books `lobster` and `rust-order-book`.
 
-use entrepot_core::{self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Command, Ctx, Engine, Event, MarketId, MarketPolicy, MarketSpec, OrderId, RejectReason, RequestId};
+use entrepot_core::{
+    self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Command, Ctx, Engine, Event, MarketId, MarketPolicy, MarketSpec, OrderId, RejectReason,
+    RequestId,
+};
 use rust_decimal::Decimal;
 
 use crate::stream::{Op, Side};
@@ -197,15 +200,15 @@ impl Contender for Lobster {
     fn apply(&mut self, op: &Op) -> u64 {
         match *op {
             Op::Limit { id, side, price, qty } => {
-                lobster_traded(self.0.execute(lobster::OrderType::Limit { id: id as u128, side: lobster_side(side), qty, price }))
+                lobster_traded(self.0.execute(lobster::OrderType::Limit { id: u128::from(id), side: lobster_side(side), qty, price }))
             }
             Op::Cancel { id } => {
-                self.0.execute(lobster::OrderType::Cancel { id: id as u128 });
+                self.0.execute(lobster::OrderType::Cancel { id: u128::from(id) });
                 0
             }
             Op::Market { side, qty } => {
                 // Market orders need ids too; keep them out of the limit id range.
-                lobster_traded(self.0.execute(lobster::OrderType::Market { id: u64::MAX as u128 + 1, side: lobster_side(side), qty }))
+                lobster_traded(self.0.execute(lobster::OrderType::Market { id: u128::from(u64::MAX) + 1, side: lobster_side(side), qty }))
             }
         }
     }

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use entrepot_core::rules::{AccountView, MarketView, OrderCheck, TradeFacts};
 use entrepot_core::rules::Rules;
+use entrepot_core::rules::{AccountView, MarketView, OrderCheck, TradeFacts};
 use entrepot_core::{AccountId, MarketId, Side};
 use entrepot_plugins::{Plugin, PluginHost, Runtime, RuntimeConfig};
 use hdrhistogram::Histogram;

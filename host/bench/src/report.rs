@@ -10,7 +10,7 @@ pub struct Table {
 impl Table {
     pub fn new(header: &[&str]) -> Self {
         let mut t = Table { widths: vec![0; header.len()], rows: Vec::new() };
-        t.row(header.iter().map(|h| h.to_string()).collect());
+        t.row(header.iter().map(std::string::ToString::to_string).collect());
         t
     }
 

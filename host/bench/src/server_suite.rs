@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entrepot_core::{self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Ctx, MarketId, MarketPolicy, MarketSpec, OrderId, OrderKind, OrderRequest, RequestId};
+use entrepot_core::{
+    self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Ctx, MarketId, MarketPolicy, MarketSpec, OrderId, OrderKind, OrderRequest, RequestId,
+};
 use entrepot_protocol::client::{endpoint, read_frame, write_frame, Client};
 use entrepot_protocol::*;
 use entrepot_seeded::{Rng, XorShift64};
@@ -63,11 +65,7 @@ struct Process {
 impl Process {
     fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
     }
 }
 
@@ -140,10 +138,7 @@ async fn players(addr: SocketAddr, fingerprint: &str, n: usize) -> Vec<String> {
             panic!("signup")
         };
         for (asset, amount) in [(1, "100000000"), (2, "100000000")] {
-            admin
-                .call(Request::Admin(AdminRequest::Mint { account, asset, amount: amount.parse().expect("amount") }))
-                .await
-                .expect("mint");
+            admin.call(Request::Admin(AdminRequest::Mint { account, asset, amount: amount.parse().expect("amount") })).await.expect("mint");
         }
         tokens.push(c.login(&email, PASSWORD).await.expect("login").0);
     }
@@ -288,7 +283,12 @@ pub async fn echo_server(addr: SocketAddr) -> anyhow::Result<()> {
                     // Echo every frame back as a response of the same size class.
                     while let Ok(Some(frame)) = read_frame::<RequestFrame>(&mut recv).await {
                         let response = match frame.request {
-                            Request::Hello(_) => Ok(Response::Welcome(Welcome { version: PROTOCOL_VERSION, server: "echo".into(), capabilities: vec![], max_frame: MAX_FRAME as u32 })),
+                            Request::Hello(_) => Ok(Response::Welcome(Welcome {
+                                version: PROTOCOL_VERSION,
+                                server: "echo".into(),
+                                capabilities: vec![],
+                                max_frame: MAX_FRAME as u32,
+                            })),
                             _ => Ok(Response::Placed { order: frame.id }),
                         };
                         if write_frame(&mut send, &ResponseFrame { id: frame.id, result: response }).await.is_err() {
@@ -330,7 +330,14 @@ fn recovery(dir: &Path, commands: u64) -> (f64, f64) {
         Body::CreateAsset(AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }),
         Body::CreateAsset(AssetSpec { id: AssetId(2), symbol: "COPPER".into(), decimals: 0, kind: AssetKind::Item }),
         Body::CreateMarket {
-            spec: MarketSpec { id: MarketId(1), symbol: "COPPER/GOLD".into(), base: AssetId(2), quote: AssetId(1), tick: Decimal::new(1, 2), lot: Decimal::ONE },
+            spec: MarketSpec {
+                id: MarketId(1),
+                symbol: "COPPER/GOLD".into(),
+                base: AssetId(2),
+                quote: AssetId(1),
+                tick: Decimal::new(1, 2),
+                lot: Decimal::ONE,
+            },
             policy: MarketPolicy { maker_fee_bps: 10, taker_fee_bps: 20, ..Default::default() },
         },
     ];
@@ -362,7 +369,13 @@ fn recovery(dir: &Path, commands: u64) -> (f64, f64) {
                 };
                 resting.push(next_order);
                 next_order += 1;
-                Body::Place(OrderRequest { market: MarketId(1), side, kind: OrderKind::Limit { price, quantity: 1 + (x >> 24) % 50 }, tif: core::TimeInForce::Gtc, post_only: false })
+                Body::Place(OrderRequest {
+                    market: MarketId(1),
+                    side,
+                    kind: OrderKind::Limit { price, quantity: 1 + (x >> 24) % 50 },
+                    tif: core::TimeInForce::Gtc,
+                    post_only: false,
+                })
             }
         };
         seq += 1;
@@ -394,7 +407,10 @@ pub fn run(quick: bool) {
     let p = Params::new(quick);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let tmp = tempfile::tempdir().expect("tempdir");
-    println!("suite server: {} connections over {} accounts, {} requests in flight per connection, {} s per measurement", p.connections, p.accounts, p.window, p.seconds);
+    println!(
+        "suite server: {} connections over {} accounts, {} requests in flight per connection, {} s per measurement",
+        p.connections, p.accounts, p.window, p.seconds
+    );
     println!("load: each connection pipelines limit orders (bids below 5.00, asks above) and cancels of its own resting orders, 50/50");
 
     // 1. The real server.
@@ -442,8 +458,22 @@ pub fn run(quick: bool) {
     let q = |h: &Histogram<u64>, x: f64| h.value_at_quantile(x) as f64 / 1e6;
     println!();
     println!("{:<34} {:>14} {:>10} {:>10} {:>10}", "measurement", "per second", "p50 ms", "p99 ms", "p99.9 ms");
-    println!("{:<34} {:>14.0} {:>10.2} {:>10.2} {:>10.2}", "entrepot durable orders+cancels", orders_per_sec, q(&load.hist, 0.5), q(&load.hist, 0.99), q(&load.hist, 0.999));
-    println!("{:<34} {:>14.0} {:>10.2} {:>10.2} {:>10.2}", "quinn echo (transport ceiling)", echo_per_sec, q(&echo_load.hist, 0.5), q(&echo_load.hist, 0.99), q(&echo_load.hist, 0.999));
+    println!(
+        "{:<34} {:>14.0} {:>10.2} {:>10.2} {:>10.2}",
+        "entrepot durable orders+cancels",
+        orders_per_sec,
+        q(&load.hist, 0.5),
+        q(&load.hist, 0.99),
+        q(&load.hist, 0.999)
+    );
+    println!(
+        "{:<34} {:>14.0} {:>10.2} {:>10.2} {:>10.2}",
+        "quinn echo (transport ceiling)",
+        echo_per_sec,
+        q(&echo_load.hist, 0.5),
+        q(&echo_load.hist, 0.99),
+        q(&echo_load.hist, 0.999)
+    );
     println!("{:<34} {:>14.0}", "redb batched durable inserts", redb_per_sec);
     println!(
         "recovery: {} commands replayed in {:.2} s ({:.2} M/s; written in {:.1} s){}",
@@ -454,11 +484,7 @@ pub fn run(quick: bool) {
         if p.recovery_commands == 10_000_000 { String::new() } else { format!("; 10M extrapolated: {recovery_10m:.2} s") }
     );
     println!("memory per idle connection: {:.1} KiB ({} connections)", rss_idle, p.idle_connections);
-    println!(
-        "ratios: vs quic echo {:.2}, vs redb ceiling {:.2}",
-        orders_per_sec / echo_per_sec,
-        orders_per_sec / redb_per_sec
-    );
+    println!("ratios: vs quic echo {:.2}, vs redb ceiling {:.2}", orders_per_sec / echo_per_sec, orders_per_sec / redb_per_sec);
     println!(
         "RESULT suite=server orders_per_sec={:.0} p99_ms={:.2} vs_quic_echo={:.2} vs_redb={:.2} recovery_s_10m={:.2} kib_per_conn={:.1}",
         orders_per_sec,

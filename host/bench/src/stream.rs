@@ -17,9 +17,19 @@ pub enum Side {
 #[derive(Clone, Copy, Debug)]
 pub enum Op {
     /// `id` counts limit orders from 1.
-    Limit { id: u64, side: Side, price: u64, qty: u64 },
-    Cancel { id: u64 },
-    Market { side: Side, qty: u64 },
+    Limit {
+        id: u64,
+        side: Side,
+        price: u64,
+        qty: u64,
+    },
+    Cancel {
+        id: u64,
+    },
+    Market {
+        side: Side,
+        qty: u64,
+    },
 }
 
 pub const PREFILL: usize = 10_000;

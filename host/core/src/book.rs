@@ -90,7 +90,7 @@ impl Hasher for IdHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         }
     }
     fn write_u64(&mut self, n: u64) {
@@ -98,7 +98,7 @@ impl Hasher for IdHasher {
         self.0 = x ^ (x >> 29);
     }
     fn write_u32(&mut self, n: u32) {
-        self.write_u64(n as u64)
+        self.write_u64(u64::from(n));
     }
 }
 
@@ -337,13 +337,7 @@ impl<T> Book<T> {
     /// Plain price-time matching of an incoming order against `side`'s opposite, with no
     /// accounts: trades at resting prices up to `limit` (None = market) and returns the
     /// lots traded. `on_fill(maker_id, price, lots)` sees every fill.
-    pub fn match_against(
-        &mut self,
-        taker_side: Side,
-        limit: Option<u64>,
-        mut quantity: u64,
-        mut on_fill: impl FnMut(u64, u64, u64),
-    ) -> u64 {
+    pub fn match_against(&mut self, taker_side: Side, limit: Option<u64>, mut quantity: u64, mut on_fill: impl FnMut(u64, u64, u64)) -> u64 {
         let maker_side = taker_side.opposite();
         let start = quantity;
         while quantity > 0 {

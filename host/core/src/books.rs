@@ -12,7 +12,7 @@ use crate::book::{Book, IdMap, Resting};
 use crate::command::{Side, TimeInForce};
 use crate::event::RejectReason;
 use crate::ids::{AccountIx, AssetIx, Lots, MarketId, MarketIx, Minor, OrderId, Ticks};
-use crate::market::{PluginBinding, BuyLimit, MarketPolicy, MarketSpec, MarketStatus};
+use crate::market::{BuyLimit, MarketPolicy, MarketSpec, MarketStatus, PluginBinding};
 use crate::units::MarketUnits;
 
 type R<T> = Result<T, RejectReason>;

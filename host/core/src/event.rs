@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::betting::{BetEvent, BetId, Odds};
 use crate::command::{Side, TimeInForce};
 use crate::ids::{AccountId, AssetId, MarketId, OrderId, RequestId, TradeId};
-use crate::betting::{BetEvent, BetId, Odds};
 use crate::market::MarketStatus;
 
 /// One record of what a command did. A command's events come in the order described in

@@ -242,9 +242,7 @@ impl<'a> Replay<'a> {
     }
 
     fn next(&mut self, hook: &str) -> &'a Decision {
-        self.decisions
-            .next()
-            .unwrap_or_else(|| panic!("journal replay: no recorded decision for {hook}; the journal does not match the engine"))
+        self.decisions.next().unwrap_or_else(|| panic!("journal replay: no recorded decision for {hook}; the journal does not match the engine"))
     }
 }
 

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::betting::{FixtureId, GroupId, OddsWindow, SelectionRef};
 use crate::betting::state::{Bet, Betting, Fixture, Group, Timer, WindowState};
+use crate::betting::{FixtureId, GroupId, OddsWindow, SelectionRef};
 use crate::book::Book;
 use crate::books::{Books, Expiry, Market, OrderData, Seat};
 use crate::command::Side;
@@ -20,7 +20,7 @@ use crate::dedup::{Dedup, Remembered};
 use crate::engine::{Engine, EngineConfig};
 use crate::ids::{AccountIx, AssetIx, Lots, MarketIx, Minor, Ticks};
 use crate::ledger::{Account, Asset, Balance, Ledger};
-use crate::market::{PluginBinding, MarketPolicy, MarketSpec, MarketStatus};
+use crate::market::{MarketPolicy, MarketSpec, MarketStatus, PluginBinding};
 use crate::units::MarketUnits;
 
 /// The engine's logical state at one sequence number.
@@ -157,9 +157,18 @@ impl Engine {
         let assets = ledger
             .assets()
             .iter()
-            .map(|x| AssetRow { spec: x.spec.clone(), minted: x.minted, burned: x.burned, fee_sink: x.fee_sink, bet_escrow: x.bet_escrow, house: x.house, debt: x.debt })
+            .map(|x| AssetRow {
+                spec: x.spec.clone(),
+                minted: x.minted,
+                burned: x.burned,
+                fee_sink: x.fee_sink,
+                bet_escrow: x.bet_escrow,
+                house: x.house,
+                debt: x.debt,
+            })
             .collect();
-        let accounts = ledger.accounts().iter().map(|a| AccountRow { id: a.id, balances: a.balances.iter().map(|b| (b.available, b.locked)).collect() }).collect();
+        let accounts =
+            ledger.accounts().iter().map(|a| AccountRow { id: a.id, balances: a.balances.iter().map(|b| (b.available, b.locked)).collect() }).collect();
         let markets = self
             .books
             .markets

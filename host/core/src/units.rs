@@ -13,9 +13,7 @@ pub fn to_minor_units(value: Decimal, decimals: u8) -> Result<u64, RejectReason>
     if value.is_sign_negative() && !value.is_zero() {
         return Err(RejectReason::OutOfRange);
     }
-    let scaled = value
-        .checked_mul(Decimal::from(10u64.checked_pow(decimals as u32).ok_or(RejectReason::OutOfRange)?))
-        .ok_or(RejectReason::OutOfRange)?;
+    let scaled = value.checked_mul(Decimal::from(10u64.checked_pow(u32::from(decimals)).ok_or(RejectReason::OutOfRange)?)).ok_or(RejectReason::OutOfRange)?;
     if !scaled.fract().is_zero() {
         return Err(RejectReason::AmountPrecision);
     }
@@ -24,7 +22,7 @@ pub fn to_minor_units(value: Decimal, decimals: u8) -> Result<u64, RejectReason>
 
 /// The inverse of [`to_minor_units`].
 pub fn from_minor_units(units: u64, decimals: u8) -> Decimal {
-    Decimal::from_i128_with_scale(units as i128, decimals as u32).normalize()
+    Decimal::from_i128_with_scale(i128::from(units), u32::from(decimals)).normalize()
 }
 
 /// A market's steps in both forms: decimals for people, integers for the engine.
@@ -55,8 +53,7 @@ impl MarketUnits {
         }
         let lot_units = to_minor_units(spec.lot, base_decimals).map_err(|_| invalid(InvalidMarket::LotNotWhole))?;
         let tick_lot = spec.tick.checked_mul(spec.lot).ok_or(invalid(InvalidMarket::TickLotNotWhole))?;
-        let tick_value =
-            to_minor_units(tick_lot, quote_decimals).map_err(|_| invalid(InvalidMarket::TickLotNotWhole))?;
+        let tick_value = to_minor_units(tick_lot, quote_decimals).map_err(|_| invalid(InvalidMarket::TickLotNotWhole))?;
         Ok(MarketUnits { tick: spec.tick, lot: spec.lot, base_decimals, quote_decimals, tick_value, lot_units })
     }
 
@@ -96,7 +93,7 @@ impl MarketUnits {
 
     /// Quote minor units of `lots` at `ticks`, or None on overflow.
     pub fn notional(&self, ticks: u64, lots: u64) -> Option<u64> {
-        let n = ticks as u128 * lots as u128 * self.tick_value as u128;
+        let n = u128::from(ticks) * u128::from(lots) * u128::from(self.tick_value);
         u64::try_from(n).ok()
     }
 

@@ -234,7 +234,11 @@ fn odds_changes_exposure_and_closed_markets_are_refused_clearly() {
     assert_eq!(w.bet(BOB, 100, single(F2, 0, "1.6")), Outcome::Rejected(RejectReason::UnknownFixture));
     assert_eq!(w.bet(BOB, 200_000, single(F1, 0, "2.2")), Outcome::Rejected(RejectReason::ExposureLimit { max_stake: 0 }));
     w.time = 60_000;
-    assert_eq!(w.bet(BOB, 100, single(F1, 0, "2.2")), Outcome::Rejected(RejectReason::BettingClosed(FixtureStatus::InPlay)), "no in-play betting on this market");
+    assert_eq!(
+        w.bet(BOB, 100, single(F1, 0, "2.2")),
+        Outcome::Rejected(RejectReason::BettingClosed(FixtureStatus::InPlay)),
+        "no in-play betting on this market"
+    );
 }
 
 #[test]
@@ -306,7 +310,10 @@ fn settlement_without_a_plugin_changes_nothing_and_can_be_retried() {
     assert_eq!(w.gold(ALICE), 101_500);
     // A refusing bet type explains itself when the fixture is created.
     w.rules.refuse = Some("pick a participant".into());
-    assert_eq!(w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F2, BetMode::Fixed { exposure_limit: 1 }, 60_000)))), Outcome::Rejected(RejectReason::BetRefused));
+    assert_eq!(
+        w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F2, BetMode::Fixed { exposure_limit: 1 }, 60_000)))),
+        Outcome::Rejected(RejectReason::BetRefused)
+    );
     assert!(w.events.iter().any(|e| matches!(e, Event::RuleMessage { message, .. } if message.contains("pick a participant"))));
 }
 
@@ -342,7 +349,14 @@ fn exchange_backs_meet_lays_and_settle_between_players() {
     assert_eq!(w.gold(BOB), 96_000);
     assert_eq!(w.engine.exchange_depth(sel(F1, 0), BackLay::Lay), vec![(odds("3"), 2_000)]);
     let back = placed(w.bet(ALICE, 1_000, ex(BackLay::Back, "2.5", false)));
-    let matched: Vec<_> = w.events.iter().filter_map(|e| match e { Event::Bet(BetEvent::BetMatched { order, stake, odds, .. }) => Some((*order, *stake, *odds)), _ => None }).collect();
+    let matched: Vec<_> = w
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Bet(BetEvent::BetMatched { order, stake, odds, .. }) => Some((*order, *stake, *odds)),
+            _ => None,
+        })
+        .collect();
     assert_eq!(matched, vec![(lay, 1_000, odds("3")), (back, 1_000, odds("3"))]);
     assert_eq!(w.engine.exchange_depth(sel(F1, 0), BackLay::Lay), vec![(odds("3"), 1_000)]);
     // Carol's back at 3.5 does not cross and rests; it lapses at in-play, Bob's persists.
@@ -387,7 +401,14 @@ fn groups_have_their_own_cash_roles_and_leaderboards() {
     assert_eq!(equity, vec![(BOB, 65_000, 3_000), (ALICE, 50_000, 0), (CAROL, 30_000, -4_000)]);
     w.time = 100_000;
     w.admin(Body::Tick);
-    let ended = w.events.iter().find_map(|e| match e { Event::Bet(BetEvent::GroupEnded { standings, .. }) => Some(standings.clone()), _ => None }).unwrap();
+    let ended = w
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Bet(BetEvent::GroupEnded { standings, .. }) => Some(standings.clone()),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!(ended[0].account, BOB);
     assert_eq!(w.engine.standings(g).unwrap(), ended, "standings are frozen");
     w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F2, BetMode::Fixed { exposure_limit: HOUSE_LIMIT }, 600_000))));
@@ -406,7 +427,14 @@ fn odds_windows_aggregate_five_minutes_of_prices() {
     assert!(w.engine.odds_windows(sel(F1, 0)).0.is_empty());
     w.time = 300_000;
     w.admin(bet_cmd(BetCommand::SetOdds { selection: sel(F1, 0), odds: Some(odds("2.6")) }));
-    let closed = w.events.iter().find_map(|e| match e { Event::Bet(BetEvent::OddsWindow(x)) if x.selection == sel(F1, 0) => Some(*x), _ => None }).unwrap();
+    let closed = w
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Bet(BetEvent::OddsWindow(x)) if x.selection == sel(F1, 0) => Some(*x),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!((closed.start, closed.end, closed.count), (0, 300_000, 4));
     assert_eq!((closed.average, closed.min, closed.max), (odds("2.35"), odds("2.2"), odds("2.5")));
     let (history, open) = w.engine.odds_windows(sel(F1, 0));
@@ -444,7 +472,10 @@ fn random_mixes_keep_every_invariant() {
         let mut rng = XorShift64::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut next = |n: u64| rng.below(n);
         let g = GroupId(1);
-        w.run(ALICE, bet_cmd(BetCommand::CreateGroup(GroupSpec { id: g, name: "g".into(), starting_cash: 100_000, starts_at: 0, ends_at: 10_000_000, open: true })));
+        w.run(
+            ALICE,
+            bet_cmd(BetCommand::CreateGroup(GroupSpec { id: g, name: "g".into(), starting_cash: 100_000, starts_at: 0, ends_at: 10_000_000, open: true })),
+        );
         for a in [BOB, CAROL] {
             w.run(a, bet_cmd(BetCommand::Join { group: g }));
         }
@@ -461,7 +492,10 @@ fn random_mixes_keep_every_invariant() {
             let stake = (1 + next(20)) * 100;
             let kind = match next(4) {
                 0 => single(if next(2) == 0 { F1 } else { F2 }, next(2) as u16, "1.5"),
-                1 => BetKind::Parlay(vec![Leg { selection: sel(F1, next(2) as u16), odds: odds("1.5") }, Leg { selection: sel(F2, next(2) as u16), odds: odds("1.5") }]),
+                1 => BetKind::Parlay(vec![
+                    Leg { selection: sel(F1, next(2) as u16), odds: odds("1.5") },
+                    Leg { selection: sel(F2, next(2) as u16), odds: odds("1.5") },
+                ]),
                 _ => BetKind::Exchange {
                     leg: Leg { selection: sel(ex, next(2) as u16), odds: odds(prices[next(5) as usize]) },
                     side: if next(2) == 0 { BackLay::Back } else { BackLay::Lay },
@@ -499,7 +533,17 @@ impl World {
 fn a_snapshot_mid_season_restores_every_bet() {
     let season = |restore: bool| {
         let mut w = World::new();
-        w.run(ALICE, bet_cmd(BetCommand::CreateGroup(GroupSpec { id: GroupId(1), name: "g".into(), starting_cash: 100_000, starts_at: 0, ends_at: 10_000_000, open: true })));
+        w.run(
+            ALICE,
+            bet_cmd(BetCommand::CreateGroup(GroupSpec {
+                id: GroupId(1),
+                name: "g".into(),
+                starting_cash: 100_000,
+                starts_at: 0,
+                ends_at: 10_000_000,
+                open: true,
+            })),
+        );
         w.run(BOB, bet_cmd(BetCommand::Join { group: GroupId(1) }));
         w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F1, BetMode::Fixed { exposure_limit: HOUSE_LIMIT }, 60_000))));
         w.admin(bet_cmd(BetCommand::CreateFixture(fixture(F2, BetMode::Exchange, 60_000))));

@@ -60,7 +60,7 @@ impl Stats {
         if let Body::Place(OrderRequest { kind: OrderKind::Limit { .. }, .. }) = cmd.body {
             if events.iter().any(|e| matches!(e, Event::OrderAccepted { .. })) {
                 self.limit_accepted += 1;
-                self.limit_crossed += events.iter().any(|e| matches!(e, Event::Trade { .. })) as usize;
+                self.limit_crossed += usize::from(events.iter().any(|e| matches!(e, Event::Trade { .. })));
             }
         }
         if events.iter().any(|e| matches!(e, Event::Trade { .. })) {
@@ -87,10 +87,7 @@ impl Stats {
                 }
                 Event::OrderDone { reason, .. } => *self.done.entry(format!("{reason:?}")).or_default() += 1,
                 Event::OrderModified { kept_priority, .. } => {
-                    *self
-                        .trading
-                        .entry(if *kept_priority { "(modify kept)" } else { "(modify requeued)" })
-                        .or_default() += 1
+                    *self.trading.entry(if *kept_priority { "(modify kept)" } else { "(modify requeued)" }).or_default() += 1;
                 }
                 _ => {}
             }
@@ -99,15 +96,7 @@ impl Stats {
 }
 
 /// Renders both event lists side by side, marking the first difference.
-fn describe_mismatch(
-    seed: u64,
-    i: usize,
-    ctx: Ctx,
-    cmd: &Command,
-    engine: &[Event],
-    model: &[Event],
-    previous: &VecDeque<(Ctx, Command)>,
-) -> String {
+fn describe_mismatch(seed: u64, i: usize, ctx: Ctx, cmd: &Command, engine: &[Event], model: &[Event], previous: &VecDeque<(Ctx, Command)>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "MISMATCH seed={seed} command_index={i} ctx={ctx:?}");
     let _ = writeln!(s, "previous commands:");

@@ -39,8 +39,8 @@ impl Books {
                 Event::MarketCreated { market } => {
                     self.markets.insert(market);
                 }
-                Event::Minted { asset, amount, .. } => *self.supply.entry(asset).or_default() += amount as i128,
-                Event::Burned { asset, amount, .. } => *self.supply.entry(asset).or_default() -= amount as i128,
+                Event::Minted { asset, amount, .. } => *self.supply.entry(asset).or_default() += i128::from(amount),
+                Event::Burned { asset, amount, .. } => *self.supply.entry(asset).or_default() -= i128::from(amount),
                 _ => {}
             }
         }
@@ -52,11 +52,10 @@ fn check(engine: &Engine, model: &model::Model, books: &Books) -> Result<(), Str
     engine.check_invariants().map_err(|e| format!("check_invariants: {e}"))?;
     let needed = model.escrow_by_owner();
     for &asset in &books.assets {
-        let mut total: i128 = engine.fee_sink(asset) as i128;
+        let mut total: i128 = i128::from(engine.fee_sink(asset));
         for &acc in &books.accounts {
-            let (available, locked) =
-                engine.balance(acc, asset).ok_or_else(|| format!("no balance for account {acc} asset {asset}"))?;
-            total += available as i128 + locked as i128;
+            let (available, locked) = engine.balance(acc, asset).ok_or_else(|| format!("no balance for account {acc} asset {asset}"))?;
+            total += i128::from(available) + i128::from(locked);
             let need = needed.get(&(acc, asset)).copied().unwrap_or(0);
             if locked != need {
                 return Err(format!("account {acc} asset {asset}: locked {locked}, open orders need {need}"));

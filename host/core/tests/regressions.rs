@@ -20,22 +20,9 @@ impl W {
     /// GOLD (2 decimals) / CU (0 decimals), tick 0.01 and lot 1: tick_value = lot_units = 1.
     fn new(policy: MarketPolicy) -> W {
         let mut w = W { e: Engine::new(EngineConfig::default()), n: 0 };
-        w.ok(
-            AccountId::ADMIN,
-            Body::CreateAsset(AssetSpec { id: GOLD, symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }),
-        );
-        w.ok(
-            AccountId::ADMIN,
-            Body::CreateAsset(AssetSpec { id: CU, symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }),
-        );
-        let spec = MarketSpec {
-            id: MKT,
-            symbol: "CU/GOLD".into(),
-            base: CU,
-            quote: GOLD,
-            tick: Decimal::new(1, 2),
-            lot: Decimal::ONE,
-        };
+        w.ok(AccountId::ADMIN, Body::CreateAsset(AssetSpec { id: GOLD, symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }));
+        w.ok(AccountId::ADMIN, Body::CreateAsset(AssetSpec { id: CU, symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }));
+        let spec = MarketSpec { id: MKT, symbol: "CU/GOLD".into(), base: CU, quote: GOLD, tick: Decimal::new(1, 2), lot: Decimal::ONE };
         w.ok(AccountId::ADMIN, Body::CreateMarket { spec, policy });
         for a in [ALICE, BOB] {
             w.ok(AccountId::ADMIN, Body::OpenAccount { account: a });
@@ -48,11 +35,7 @@ impl W {
     fn run(&mut self, actor: AccountId, body: Body) -> Vec<Event> {
         self.n += 1;
         let mut out = Vec::new();
-        self.e.apply(
-            Ctx { seq: self.n, time: 1_000 + self.n },
-            &Command { actor, request: RequestId(self.n), body },
-            &mut out,
-        );
+        self.e.apply(Ctx { seq: self.n, time: 1_000 + self.n }, &Command { actor, request: RequestId(self.n), body }, &mut out);
         out
     }
 
@@ -65,13 +48,7 @@ impl W {
     fn bid(&mut self, price: u64, quantity: u64) -> OrderId {
         let out = self.ok(
             ALICE,
-            Body::Place(OrderRequest {
-                market: MKT,
-                side: Side::Buy,
-                kind: OrderKind::Limit { price, quantity },
-                tif: TimeInForce::Gtc,
-                post_only: false,
-            }),
+            Body::Place(OrderRequest { market: MKT, side: Side::Buy, kind: OrderKind::Limit { price, quantity }, tif: TimeInForce::Gtc, post_only: false }),
         );
         out.iter().find_map(|e| if let Event::OrderAccepted { order, .. } = e { Some(*order) } else { None }).unwrap()
     }
@@ -87,29 +64,17 @@ fn fees(maker: u32, taker: u32) -> MarketPolicy {
 }
 
 fn ioc_sell(w: &mut W, price: u64, quantity: u64) -> Vec<Event> {
-    w.run(
-        BOB,
-        Body::Place(OrderRequest {
-            market: MKT,
-            side: Side::Sell,
-            kind: OrderKind::Limit { price, quantity },
-            tif: TimeInForce::Ioc,
-            post_only: false,
-        }),
-    )
+    w.run(BOB, Body::Place(OrderRequest { market: MKT, side: Side::Sell, kind: OrderKind::Limit { price, quantity }, tif: TimeInForce::Ioc, post_only: false }))
 }
 
 fn done_of(out: &[Event]) -> Vec<(OrderId, DoneReason)> {
-    out.iter()
-        .filter_map(|e| if let Event::OrderDone { order, reason, .. } = e { Some((*order, *reason)) } else { None })
-        .collect()
+    out.iter().filter_map(|e| if let Event::OrderDone { order, reason, .. } = e { Some((*order, *reason)) } else { None }).collect()
 }
 
 /// Sum of gold over both players and the fee sink, in u128 so a wrapped balance shows.
 fn gold_total(w: &W) -> u128 {
-    let players: u128 =
-        [ALICE, BOB].iter().map(|a| w.e.balance(*a, GOLD).map_or(0, |(x, y)| x as u128 + y as u128)).sum();
-    players + w.e.fee_sink(GOLD) as u128
+    let players: u128 = [ALICE, BOB].iter().map(|a| w.e.balance(*a, GOLD).map_or(0, |(x, y)| u128::from(x) + u128::from(y))).sum();
+    players + u128::from(w.e.fee_sink(GOLD))
 }
 
 /// B1/B2: a fee cut re-escrows resting bids, returning the surplus at once (it used to stay
@@ -167,11 +132,7 @@ fn fee_raise_then_reduce_in_place() {
     w.e.check_invariants().unwrap();
 }
 
-fn own_ask_then_budget_buy(
-    stp: SelfTradePrevention,
-    buy_limit: Option<BuyLimit>,
-    budget: u64,
-) -> (OrderId, Vec<Event>) {
+fn own_ask_then_budget_buy(stp: SelfTradePrevention, buy_limit: Option<BuyLimit>, budget: u64) -> (OrderId, Vec<Event>) {
     let mut w = W::new(MarketPolicy { buy_limit, self_trade: stp, ..Default::default() });
     let own = w.ok(
         ALICE,
@@ -183,8 +144,7 @@ fn own_ask_then_budget_buy(
             post_only: false,
         }),
     );
-    let own =
-        own.iter().find_map(|e| if let Event::OrderAccepted { order, .. } = e { Some(*order) } else { None }).unwrap();
+    let own = own.iter().find_map(|e| if let Event::OrderAccepted { order, .. } = e { Some(*order) } else { None }).unwrap();
     w.ok(
         BOB,
         Body::Place(OrderRequest {

@@ -26,14 +26,7 @@ impl World {
         let mut w = World { engine: Engine::default(), seq: 0, time: 1_000, request: 0 };
         w.admin(Body::CreateAsset(AssetSpec { id: GOLD, symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }));
         w.admin(Body::CreateAsset(AssetSpec { id: CU, symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }));
-        let spec = MarketSpec {
-            id: MKT,
-            symbol: "CU/GOLD".into(),
-            base: CU,
-            quote: GOLD,
-            tick: Decimal::new(1, 2),
-            lot: Decimal::ONE,
-        };
+        let spec = MarketSpec { id: MKT, symbol: "CU/GOLD".into(), base: CU, quote: GOLD, tick: Decimal::new(1, 2), lot: Decimal::ONE };
         w.admin(Body::CreateMarket { spec, policy });
         for acc in [ALICE, BOB, CAROL] {
             w.admin(Body::OpenAccount { account: acc });
@@ -117,7 +110,7 @@ fn fees(maker: u32, taker: u32) -> MarketPolicy {
 fn resting_orders_escrow_funds_and_items() {
     let mut w = World::new(fees(10, 20));
     w.limit(ALICE, Side::Buy, 1_000, 10); // 10 copper at 10.00 gold
-    // 10 × 1000 cents = 10000, plus the higher fee rate (20 bps) = 20.
+                                          // 10 × 1000 cents = 10000, plus the higher fee rate (20 bps) = 20.
     assert_eq!(w.gold(ALICE), (1_000_000 - 10_020, 10_020));
     w.limit(BOB, Side::Sell, 1_100, 7);
     assert_eq!(w.cu(BOB), (993, 7));
@@ -162,11 +155,7 @@ fn price_time_priority() {
 #[case::gtc(TimeInForce::Gtc, None, Some(2))]
 #[case::ioc(TimeInForce::Ioc, Some(DoneReason::Unfilled), None)]
 #[case::gtd(TimeInForce::Gtd(60_000), None, Some(2))]
-fn time_in_force_of_a_partly_filled_bid(
-    #[case] tif: TimeInForce,
-    #[case] taker_done: Option<DoneReason>,
-    #[case] rests: Option<u64>,
-) {
+fn time_in_force_of_a_partly_filled_bid(#[case] tif: TimeInForce, #[case] taker_done: Option<DoneReason>, #[case] rests: Option<u64>) {
     let mut w = World::new(MarketPolicy::default());
     w.limit(BOB, Side::Sell, 1_000, 3);
     let out = w.order(ALICE, Side::Buy, OrderKind::Limit { price: 1_000, quantity: 5 }, tif);
@@ -212,13 +201,7 @@ fn good_till_date_expires_when_time_passes() {
 fn post_only_never_takes() {
     let mut w = World::new(MarketPolicy::default());
     w.limit(BOB, Side::Sell, 1_000, 3);
-    let req = |price| OrderRequest {
-        market: MKT,
-        side: Side::Buy,
-        kind: OrderKind::Limit { price, quantity: 1 },
-        tif: TimeInForce::Gtc,
-        post_only: true,
-    };
+    let req = |price| OrderRequest { market: MKT, side: Side::Buy, kind: OrderKind::Limit { price, quantity: 1 }, tif: TimeInForce::Gtc, post_only: true };
     assert_eq!(rejection(&w.run(ALICE, Body::Place(req(1_000)))), Some(RejectReason::PostOnlyWouldTrade));
     assert!(accepted(&w.run(ALICE, Body::Place(req(999)))).is_some());
 }
@@ -272,10 +255,7 @@ fn modify_and_time_priority(#[case] price: u64, #[case] quantity: u64, #[case] k
     let first = w.limit(ALICE, Side::Sell, 1_000, 3);
     let second = w.limit(CAROL, Side::Sell, 1_000, 3);
     let out = w.run(ALICE, Body::Modify { order: first, price, quantity });
-    assert!(
-        matches!(out[0], Event::OrderModified { kept_priority, .. } if kept_priority == kept),
-        "{out:?}"
-    );
+    assert!(matches!(out[0], Event::OrderModified { kept_priority, .. } if kept_priority == kept), "{out:?}");
     assert_eq!(w.cu(ALICE), (1_000 - quantity, quantity), "ask escrow follows the quantity");
     // Lift the best-priced lot: who is first in line?
     let out = w.order(BOB, Side::Buy, OrderKind::Limit { price: 1_001, quantity: 1 }, TimeInForce::Ioc);
@@ -324,12 +304,7 @@ fn cancels_release_everything() {
 #[case::cancel_newest(SelfTradePrevention::CancelNewest, vec![(1_000, 2)], 1, false)]
 #[case::cancel_oldest(SelfTradePrevention::CancelOldest, vec![], 1, true)]
 #[case::cancel_both(SelfTradePrevention::CancelBoth, vec![(1_000, 1)], 2, false)]
-fn self_trade_prevention(
-    #[case] mode: SelfTradePrevention,
-    #[case] asks_left: Vec<(u64, u64)>,
-    #[case] self_trade_dones: usize,
-    #[case] traded: bool,
-) {
+fn self_trade_prevention(#[case] mode: SelfTradePrevention, #[case] asks_left: Vec<(u64, u64)>, #[case] self_trade_dones: usize, #[case] traded: bool) {
     let mut w = World::new(MarketPolicy { self_trade: mode, ..Default::default() });
     w.limit(ALICE, Side::Sell, 1_000, 1); // Alice's own ask is first in line
     w.limit(CAROL, Side::Sell, 1_000, 1);

@@ -61,8 +61,7 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 6] =
-        [FaultKind::Trap, FaultKind::OutOfFuel, FaultKind::Deadline, FaultKind::Memory, FaultKind::HostCalls, FaultKind::Output];
+    pub const ALL: [FaultKind; 6] = [FaultKind::Trap, FaultKind::OutOfFuel, FaultKind::Deadline, FaultKind::Memory, FaultKind::HostCalls, FaultKind::Output];
 }
 
 impl std::fmt::Display for FaultKind {

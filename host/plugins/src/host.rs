@@ -223,8 +223,7 @@ impl PluginHost {
     /// Tell every market-rules plugin that a market's status changed (informational; a
     /// plugin filters on the market id). Faults are counted like any other.
     pub fn market_status_changed(&mut self, market: u32, status: entrepot_core::MarketStatus) {
-        let names: Vec<String> =
-            self.slots.iter().filter(|(_, s)| s.plugin.world() == World::MarketRules).map(|(name, _)| name.clone()).collect();
+        let names: Vec<String> = self.slots.iter().filter(|(_, s)| s.plugin.world() == World::MarketRules).map(|(name, _)| name.clone()).collect();
         let status = types::market_status(status);
         for name in names {
             let _ = self.invoke(
@@ -280,11 +279,8 @@ impl PluginHost {
     }
 
     fn index_bet_types(&mut self) {
-        self.bet_types = self
-            .slots
-            .iter()
-            .flat_map(|(name, slot)| slot.plugin.manifest.applies.bet_types.iter().map(move |b| (b.clone(), name.clone())))
-            .collect();
+        self.bet_types =
+            self.slots.iter().flat_map(|(name, slot)| slot.plugin.manifest.applies.bet_types.iter().map(move |b| (b.clone(), name.clone()))).collect();
     }
 
     /// The slot for a rules call: installed, a market-rules plugin, and the very code the
@@ -314,13 +310,7 @@ impl Slot {
             self.recent_faults.pop_front();
         }
         if self.recent_faults.len() >= QUARANTINE_FAULTS {
-            let reason = format!(
-                "{} faults within {} s, the last: {} ({})",
-                self.recent_faults.len(),
-                QUARANTINE_WINDOW.as_secs(),
-                fault.kind,
-                fault.detail
-            );
+            let reason = format!("{} faults within {} s, the last: {} ({})", self.recent_faults.len(), QUARANTINE_WINDOW.as_secs(), fault.kind, fault.detail);
             tracing::warn!(plugin = %name, reason = %reason, "plugin quarantined until it is reloaded or removed");
             metrics.quarantined();
             self.quarantine = Some(reason);

@@ -37,8 +37,8 @@ pub use metrics::{FaultCounts, PluginMetrics};
 pub use plugin::Plugin;
 pub use runtime::{Runtime, RuntimeConfig, MAX_WASM_STACK};
 pub use types::{
-    AccountConfirmation, AccountCreated, BetOutcome, BetSettled, BetSpec, BetStatus, Channel, EventKind, EventResult, MarketInfo, Notification,
-    NotifyEvent, OrderFilled, ParticipantScore, PasswordReset, PriceAlert,
+    AccountConfirmation, AccountCreated, BetOutcome, BetSettled, BetSpec, BetStatus, Channel, EventKind, EventResult, MarketInfo, Notification, NotifyEvent,
+    OrderFilled, ParticipantScore, PasswordReset, PriceAlert,
 };
 
 #[cfg(test)]

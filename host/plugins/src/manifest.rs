@@ -99,7 +99,7 @@ impl Limits {
             ("fuel", self.fuel, Limits::MAX.fuel),
             ("memory_bytes", self.memory_bytes, Limits::MAX.memory_bytes),
             ("deadline_ms", self.deadline_ms, Limits::MAX.deadline_ms),
-            ("host_calls", self.host_calls as u64, Limits::MAX.host_calls as u64),
+            ("host_calls", u64::from(self.host_calls), u64::from(Limits::MAX.host_calls)),
             ("output_bytes", self.output_bytes, Limits::MAX.output_bytes),
         ];
         for (key, value, max) in fields {
@@ -177,10 +177,7 @@ impl Manifest {
         let raw: RawManifest = toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_owned()))?;
 
         if !is_plugin_name(&raw.name) {
-            return Err(invalid(format!(
-                "name {:?} must start with a lowercase letter and hold only lowercase letters, digits and '-'",
-                raw.name
-            )));
+            return Err(invalid(format!("name {:?} must start with a lowercase letter and hold only lowercase letters, digits and '-'", raw.name)));
         }
         if raw.version.trim().is_empty() {
             return Err(invalid("version must not be empty".into()));
@@ -189,11 +186,7 @@ impl Manifest {
             return Err(PluginError::WitVersion { path: path.to_owned(), name: raw.name, found: raw.wit });
         }
         let world = World::parse(&raw.world).ok_or_else(|| {
-            invalid(format!(
-                "unknown world {:?}; supported worlds of {SUPPORTED_WIT} are: {}",
-                raw.world,
-                World::ALL.map(World::as_str).join(", ")
-            ))
+            invalid(format!("unknown world {:?}; supported worlds of {SUPPORTED_WIT} are: {}", raw.world, World::ALL.map(World::as_str).join(", ")))
         })?;
         raw.limits.check().map_err(invalid)?;
 
@@ -211,7 +204,7 @@ impl Manifest {
         if world == World::BetType && applies.bet_types.is_empty() {
             return Err(invalid("a bet-type plugin must name its bet types: [applies] bet_types = [\"...\"]".into()));
         }
-        if applies.bet_types.iter().any(|b| b.is_empty()) {
+        if applies.bet_types.iter().any(std::string::String::is_empty) {
             return Err(invalid("[applies] bet_types must not contain an empty name".into()));
         }
         let buy_window_ms = raw.rules.and_then(|r| r.buy_window_ms);
@@ -226,12 +219,7 @@ impl Manifest {
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Float(f) => f.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
-                other => {
-                    return Err(invalid(format!(
-                        "[config] {key} is a {}; only strings, integers, floats and booleans are allowed",
-                        other.type_str()
-                    )))
-                }
+                other => return Err(invalid(format!("[config] {key} is a {}; only strings, integers, floats and booleans are allowed", other.type_str()))),
             };
             config.push((key, text));
         }
@@ -251,9 +239,7 @@ impl Manifest {
 }
 
 fn is_plugin_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.len() <= 64
+    name.starts_with(|c: char| c.is_ascii_lowercase()) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && name.len() <= 64
 }
 
 #[cfg(test)]
@@ -284,7 +270,10 @@ mod tests {
     #[test]
     fn clear_errors() {
         let cases = [
-            (format!("{BASE}world = \"market-maker\"\n"), "unknown world \"market-maker\"; supported worlds of entrepot:plugin@0.1.0 are: market-rules, bet-type, notifier"),
+            (
+                format!("{BASE}world = \"market-maker\"\n"),
+                "unknown world \"market-maker\"; supported worlds of entrepot:plugin@0.1.0 are: market-rules, bet-type, notifier",
+            ),
             (BASE.replace("0.1.0\"\n", "0.2.0\"\n") + "world = \"notifier\"\n", "targets WIT package \"entrepot:plugin@0.2.0\""),
             (format!("{BASE}world = \"notifier\"\ncolour = 1\n"), "unknown field `colour`"),
             (format!("{BASE}world = \"notifier\"\n[limits]\nfuel = \"lots\"\n"), "invalid type"),

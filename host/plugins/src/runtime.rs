@@ -97,16 +97,11 @@ impl Runtime {
     pub fn new(config: RuntimeConfig) -> Result<Runtime, PluginError> {
         let engine_err = |e: wasmtime::Error| PluginError::Engine(format!("{e:#}"));
         let mut wasm = Config::new();
-        wasm.wasm_component_model(true)
-            .consume_fuel(true)
-            .epoch_interruption(true)
-            .max_wasm_stack(MAX_WASM_STACK)
-            .cranelift_opt_level(OptLevel::Speed);
+        wasm.wasm_component_model(true).consume_fuel(true).epoch_interruption(true).max_wasm_stack(MAX_WASM_STACK).cranelift_opt_level(OptLevel::Speed);
         let engine = Engine::new(&wasm).map_err(engine_err)?;
         let linker = sandbox::linker(&engine).map_err(engine_err)?;
         if let Some(dir) = &config.cache_dir {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| PluginError::Engine(format!("cannot create the plugin cache directory {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| PluginError::Engine(format!("cannot create the plugin cache directory {}: {e}", dir.display())))?;
         }
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -147,8 +142,7 @@ impl Runtime {
         };
         let config = manifest.config.clone().into();
         let mut plugin = Plugin { manifest, hash, pre, config, load_time: Duration::ZERO, from_cache };
-        Live::new(&plugin, Arc::default(), self.inner.epoch_tick)
-            .map_err(|fault| PluginError::Instantiate { name: name.clone(), message: fault.detail })?;
+        Live::new(&plugin, Arc::default(), self.inner.epoch_tick).map_err(|fault| PluginError::Instantiate { name: name.clone(), message: fault.detail })?;
         plugin.load_time = start.elapsed();
         tracing::info!(
             plugin = %name,
@@ -236,10 +230,7 @@ impl Drop for Ticker {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime")
-            .field("cache_dir", &self.inner.cache_dir)
-            .field("epoch_tick", &self.inner.epoch_tick)
-            .finish_non_exhaustive()
+        f.debug_struct("Runtime").field("cache_dir", &self.inner.cache_dir).field("epoch_tick", &self.inner.epoch_tick).finish_non_exhaustive()
     }
 }
 
@@ -249,12 +240,7 @@ mod tests {
 
     fn epoch_threads() -> usize {
         std::fs::read_dir("/proc/self/task")
-            .map(|tasks| {
-                tasks
-                    .flatten()
-                    .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "entrepot-epoch"))
-                    .count()
-            })
+            .map(|tasks| tasks.flatten().filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "entrepot-epoch")).count())
             .unwrap_or(0)
     }
 

@@ -177,9 +177,7 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreData>> {
     // Replace the monotonic clock's timers (which sleep on the host for real) by timers
     // that are due at once; `now` comes from the frozen clock in the ctx either way.
     linker.allow_shadowing(true);
-    wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<StoreData, FrozenTimers>(&mut linker, |d| {
-        Timers { table: &mut d.table }
-    })?;
+    wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<StoreData, FrozenTimers>(&mut linker, |d| Timers { table: &mut d.table })?;
     linker.allow_shadowing(false);
     MarketRules::add_to_linker::<StoreData, HasSelf<StoreData>>(&mut linker, |d| d)?;
     Ok(linker)
@@ -251,13 +249,13 @@ struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Capture {
     fn push(&self, bytes: &[u8]) {
-        let mut buf = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buf = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let room = CAPTURE_BYTES.saturating_sub(buf.len());
         buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 

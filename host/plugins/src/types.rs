@@ -266,7 +266,14 @@ pub(crate) fn trade(t: &TradeFacts) -> wit::Trade {
 }
 
 pub(crate) fn listing(l: &Listing) -> wit::Listing {
-    wit::Listing { account: l.account.0, side: side(l.side), price: l.price, quantity: l.quantity, notional: l.notional, modifies: l.modifies.map(|m| (m.price, m.quantity)) }
+    wit::Listing {
+        account: l.account.0,
+        side: side(l.side),
+        price: l.price,
+        quantity: l.quantity,
+        notional: l.notional,
+        modifies: l.modifies.map(|m| (m.price, m.quantity)),
+    }
 }
 
 pub(crate) fn fees_back(f: wit::Fees) -> Fees {
@@ -348,16 +355,12 @@ pub(crate) fn notify_event(e: &NotifyEvent) -> wit_notify::Event {
             price: p.price.clone(),
             rising: p.rising,
         }),
-        NotifyEvent::AccountConfirmation(c) => wit_notify::Event::AccountConfirmation(wit_notify::AccountConfirmation {
-            account: c.account,
-            email: c.email.clone(),
-            token: c.token.clone(),
-        }),
-        NotifyEvent::PasswordReset(r) => wit_notify::Event::PasswordReset(wit_notify::PasswordReset {
-            account: r.account,
-            email: r.email.clone(),
-            token: r.token.clone(),
-        }),
+        NotifyEvent::AccountConfirmation(c) => {
+            wit_notify::Event::AccountConfirmation(wit_notify::AccountConfirmation { account: c.account, email: c.email.clone(), token: c.token.clone() })
+        }
+        NotifyEvent::PasswordReset(r) => {
+            wit_notify::Event::PasswordReset(wit_notify::PasswordReset { account: r.account, email: r.email.clone(), token: r.token.clone() })
+        }
         NotifyEvent::BetStatus(b) => wit_notify::Event::BetStatus(wit_notify::BetStatus {
             account: b.account,
             bet: b.bet,

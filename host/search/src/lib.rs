@@ -207,14 +207,7 @@ impl Default for SearchIndex {
 impl SearchIndex {
     /// An empty index.
     pub fn new() -> SearchIndex {
-        SearchIndex {
-            docs: Vec::new(),
-            meta: Vec::new(),
-            ids: HashMap::new(),
-            base: Base::empty(),
-            delta: BTreeMap::new(),
-            pending: 0,
-        }
+        SearchIndex { docs: Vec::new(), meta: Vec::new(), ids: HashMap::new(), base: Base::empty(), delta: BTreeMap::new(), pending: 0 }
     }
 
     /// Bulk load: builds the base directly (no delta). A key given twice keeps its last
@@ -353,13 +346,7 @@ impl SearchIndex {
             .into_iter()
             .map(|s| {
                 let doc = self.docs[s.id as usize].as_ref().expect("live id");
-                Hit {
-                    key: doc.key,
-                    name: doc.name.to_string(),
-                    kind: s.kind,
-                    edits: s.edits,
-                    popularity: s.popularity,
-                }
+                Hit { key: doc.key, name: doc.name.to_string(), kind: s.kind, edits: s.edits, popularity: s.popularity }
             })
             .collect()
     }
@@ -458,9 +445,7 @@ impl SearchIndex {
                 MatchKind::Fuzzy
             } else if c.prefix {
                 MatchKind::Prefix
-            } else if m.len as usize == query_norm.len()
-                && *self.docs[c.id as usize].as_ref().expect("live id").norm == *query_norm
-            {
+            } else if m.len as usize == query_norm.len() && *self.docs[c.id as usize].as_ref().expect("live id").norm == *query_norm {
                 MatchKind::ExactName
             } else {
                 MatchKind::ExactTokens
@@ -531,11 +516,7 @@ impl SearchIndex {
             return;
         }
         let iter: Box<dyn Iterator<Item = (&'a Box<str>, &'a Vec<u32>)> + '_> = match from {
-            Some(f) => Box::new(
-                self.delta
-                    .range::<str, _>((Bound::Included(f), Bound::Unbounded))
-                    .take_while(move |(k, _)| k.starts_with(f)),
-            ),
+            Some(f) => Box::new(self.delta.range::<str, _>((Bound::Included(f), Bound::Unbounded)).take_while(move |(k, _)| k.starts_with(f))),
             None => Box::new(self.delta.iter()),
         };
         for (k, ids) in iter {

@@ -59,7 +59,7 @@ fn typo_finds() {
     assert_eq!(keys(&idx, "mithrl ingot"), [mk(2)]);
     assert_eq!(keys(&idx, "nortshyre"), [ev(1)]); // two edits in a 9-char token
     assert!(keys(&idx, "drg").is_empty()); // short tokens get no typos
-    // A whole (non-last) token does not match as a prefix.
+                                           // A whole (non-last) token does not match as a prefix.
     assert!(keys(&idx, "drag scale").is_empty());
 }
 

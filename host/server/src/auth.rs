@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use entrepot_protocol::{ApiError, ErrorCode};
-use rand::RngCore;
-use redb::{Database, ReadableDatabase, ReadableTable};
 use entrepot_store::codec::{decode_row, encode_row};
 use entrepot_store::schema::{ACCOUNT_EMAIL, META, NEXT_ACCOUNT, SESSIONS, TOKENS, USERS};
 use entrepot_store::Store;
+use rand::RngCore;
+use redb::{Database, ReadableDatabase, ReadableTable};
 
 use crate::clock::now_ms;
 use crate::mail::Outbox;
@@ -130,7 +130,7 @@ impl Lockout {
             let elapsed = since.elapsed();
             if n >= limit && elapsed < self.window {
                 let mut e = ApiError::new(ErrorCode::LockedOut, "too many failed logins; try again later");
-                e.retry_after_ms = Some((self.window - elapsed).as_millis() as u64);
+                e.retry_after_ms = Some(self.window.checked_sub(elapsed).unwrap().as_millis() as u64);
                 return Err(e);
             }
         }
@@ -288,9 +288,9 @@ impl Auth {
         self.lockout.check(&account_key, self.lockout.failures)?;
         self.lockout.check(&ip_key, self.lockout.failures * 4)?;
         let user = self.user(&email)?;
-        let ok = user.as_ref().is_some_and(|u| {
-            PasswordHash::new(&u.password_hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        });
+        let ok = user
+            .as_ref()
+            .is_some_and(|u| PasswordHash::new(&u.password_hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()));
         let Some(user) = user.filter(|_| ok) else {
             self.lockout.fail(account_key);
             self.lockout.fail(ip_key);
@@ -317,9 +317,7 @@ impl Auth {
         let tx = self.db().begin_read().map_err(internal)?;
         let t = tx.open_table(SESSIONS).map_err(internal)?;
         let found: Option<Session> = t.get(token_key(token).as_slice()).map_err(internal)?.map(|v| dec(v.value())).transpose()?;
-        found
-            .filter(|s| s.expires_ms > now_ms())
-            .ok_or_else(|| ApiError::new(ErrorCode::NotAuthenticated, "unknown or expired session"))
+        found.filter(|s| s.expires_ms > now_ms()).ok_or_else(|| ApiError::new(ErrorCode::NotAuthenticated, "unknown or expired session"))
     }
 
     /// Replace a session token with a fresh one (same account, new expiry).
@@ -364,7 +362,7 @@ impl Auth {
             let stale: Vec<Vec<u8>> = sessions
                 .iter()
                 .map_err(internal)?
-                .filter_map(|r| r.ok())
+                .filter_map(std::result::Result::ok)
                 .filter(|(_, v)| dec::<Session>(v.value()).is_ok_and(|s| s.account == user.account))
                 .map(|(k, _)| k.value().to_vec())
                 .collect();

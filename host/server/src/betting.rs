@@ -108,7 +108,9 @@ pub fn place_in(e: &Engine, p: &wire::PlaceBet) -> Result<Body, RejectReason> {
     let kind = match &p.kind {
         wire::BetKind::Single { selection, odds } => bet::BetKind::Single(leg(*selection, *odds)?),
         wire::BetKind::Parlay { legs } => bet::BetKind::Parlay(legs.iter().map(|(s, o)| leg(*s, *o)).collect::<Result<_, _>>()?),
-        wire::BetKind::Exchange { selection, odds, side, persist } => bet::BetKind::Exchange { leg: leg(*selection, *odds)?, side: side_in(*side), persist: *persist },
+        wire::BetKind::Exchange { selection, odds, side, persist } => {
+            bet::BetKind::Exchange { leg: leg(*selection, *odds)?, side: side_in(*side), persist: *persist }
+        }
     };
     let wallet = p.group.map_or(bet::Wallet::Main, |g| bet::Wallet::Group(GroupId(g)));
     Ok(Body::Bet(bet::BetCommand::Place(bet::BetRequest { wallet, stake, kind })))
@@ -157,7 +159,11 @@ fn fixture_def_out(e: &Engine, s: &bet::FixtureSpec) -> wire::FixtureDef {
                 bet_type: m.bet_type.clone(),
                 line: m.line.clone(),
                 params: m.params.clone(),
-                selections: m.selections.iter().map(|x| wire::SelectionDef { name: x.name.clone(), line: x.line.clone(), odds: x.odds.map(Odds::to_decimal) }).collect(),
+                selections: m
+                    .selections
+                    .iter()
+                    .map(|x| wire::SelectionDef { name: x.name.clone(), line: x.line.clone(), odds: x.odds.map(Odds::to_decimal) })
+                    .collect(),
                 exchange: m.mode == bet::BetMode::Exchange,
                 exposure_limit: match m.mode {
                     bet::BetMode::Fixed { exposure_limit } => from_minor_units(exposure_limit, decimals),
@@ -254,7 +260,7 @@ pub fn profile(e: &Engine, account: AccountId) -> wire::ProfileInfo {
             open_stake: amount_out(e, asset, open),
             profit: {
                 let decimals = e.asset(asset).map_or(0, |a| a.decimals);
-                Decimal::from_i128_with_scale(profit, decimals as u32).normalize()
+                Decimal::from_i128_with_scale(profit, u32::from(decimals)).normalize()
             },
             owed: amount_out(e, asset, owed),
         })
@@ -285,7 +291,14 @@ fn standings_out(e: &Engine, g: u32, rows: &[bet::Standing]) -> Vec<wire::Standi
     let cash = |x| amount_out(e, group_asset(g), x);
     rows.iter()
         .enumerate()
-        .map(|(i, s)| wire::StandingInfo { rank: i as u32 + 1, account: s.account.0, cash: cash(s.cash), open_stake: cash(s.open_stake), equity: cash(s.equity), roi_bps: s.roi_bps })
+        .map(|(i, s)| wire::StandingInfo {
+            rank: i as u32 + 1,
+            account: s.account.0,
+            cash: cash(s.cash),
+            open_stake: cash(s.open_stake),
+            equity: cash(s.equity),
+            roi_bps: s.roi_bps,
+        })
         .collect()
 }
 
@@ -321,12 +334,21 @@ pub fn group_body(r: &wire::GroupRequest) -> Option<Result<Body, RejectReason>> 
                 Ok(x) => x,
                 Err(e) => return Some(Err(e)),
             };
-            bet::BetCommand::CreateGroup(bet::GroupSpec { id: g(d.group), name: d.name.clone(), starting_cash, starts_at: d.starts_at, ends_at: d.ends_at, open: d.open })
+            bet::BetCommand::CreateGroup(bet::GroupSpec {
+                id: g(d.group),
+                name: d.name.clone(),
+                starting_cash,
+                starts_at: d.starts_at,
+                ends_at: d.ends_at,
+                open: d.open,
+            })
         }
         wire::GroupRequest::Invite { group, account } => bet::BetCommand::Invite { group: g(*group), account: AccountId(*account) },
         wire::GroupRequest::Join { group } => bet::BetCommand::Join { group: g(*group) },
         wire::GroupRequest::Leave { group } => bet::BetCommand::Leave { group: g(*group) },
-        wire::GroupRequest::SetRole { group, account, role } => bet::BetCommand::SetRole { group: g(*group), account: AccountId(*account), role: role_in(*role) },
+        wire::GroupRequest::SetRole { group, account, role } => {
+            bet::BetCommand::SetRole { group: g(*group), account: AccountId(*account), role: role_in(*role) }
+        }
         wire::GroupRequest::Info { .. } | wire::GroupRequest::Leaderboard { .. } | wire::GroupRequest::Mine => return None,
     };
     Some(Ok(Body::Bet(command)))
@@ -362,7 +384,7 @@ pub fn pushes(e: &Engine, event: &BetEvent, seq: u64, out: &mut Vec<(Route, wire
         }
         BetEvent::OrderClosed { order, .. } => bet_push(*order, out),
         BetEvent::FixtureChanged { fixture, status } => {
-            out.push((Route::Topic(wire::Topic::Fixture(fixture.0), seq), wire::PushEvent::FixtureChanged { fixture: fixture.0, status: status_out(*status) }))
+            out.push((Route::Topic(wire::Topic::Fixture(fixture.0), seq), wire::PushEvent::FixtureChanged { fixture: fixture.0, status: status_out(*status) }));
         }
         BetEvent::OddsChanged { selection, odds } => out.push((
             Route::Topic(wire::Topic::Fixture(selection.fixture.0), seq),

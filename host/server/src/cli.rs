@@ -138,7 +138,9 @@ pub enum OrderCmd {
         #[arg(long)]
         post_only: bool,
     },
-    Cancel { order: u64 },
+    Cancel {
+        order: u64,
+    },
     List,
 }
 
@@ -281,7 +283,21 @@ async fn markets(target: &Target) -> anyhow::Result<()> {
     print(target.json, serde_json::Value::Array(rows), || {
         println!(
             "{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8} {:>11} {:>8} {:>12} {:>14} {:>5} {:<16} {:<12} {:<10}",
-            "id", "symbol", "tick", "lot", "maker bps", "taker bps", "status", "listing fee", "min qty", "max qty", "max price", "slots", "buy limit", "self-trade", "rules"
+            "id",
+            "symbol",
+            "tick",
+            "lot",
+            "maker bps",
+            "taker bps",
+            "status",
+            "listing fee",
+            "min qty",
+            "max qty",
+            "max price",
+            "slots",
+            "buy limit",
+            "self-trade",
+            "rules"
         );
         for m in &ms {
             let (fee, min, max, price, slots, limit, stp, rules) = match policy(m.market) {
@@ -299,7 +315,21 @@ async fn markets(target: &Target) -> anyhow::Result<()> {
             };
             println!(
                 "{:>6} {:<16} {:>8} {:>6} {:>9} {:>9} {:<8} {:>11} {:>8} {:>12} {:>14} {:>5} {:<16} {:<12} {:<10}",
-                m.market, m.symbol, m.tick, m.lot, m.maker_fee_bps, m.taker_fee_bps, format!("{:?}", m.status), fee, min, max, price, slots, limit, stp, rules
+                m.market,
+                m.symbol,
+                m.tick,
+                m.lot,
+                m.maker_fee_bps,
+                m.taker_fee_bps,
+                format!("{:?}", m.status),
+                fee,
+                min,
+                max,
+                price,
+                slots,
+                limit,
+                stp,
+                rules
             );
         }
     });
@@ -327,23 +357,38 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
         ClientCmd::Assets { target } => {
             let client = connect(&target).await?;
             let assets = client.assets().await?;
-            print(target.json, serde_json::to_value(assets.iter().map(|a| json!({"asset": a.asset, "symbol": a.symbol, "kind": format!("{:?}", a.kind), "decimals": a.decimals})).collect::<Vec<_>>())?, || {
-                println!("{:>6} {:<16} {:<9} {:>8}", "id", "symbol", "kind", "decimals");
-                for a in &assets {
-                    println!("{:>6} {:<16} {:<9} {:>8}", a.asset, a.symbol, format!("{:?}", a.kind), a.decimals);
-                }
-            });
+            print(
+                target.json,
+                serde_json::to_value(
+                    assets
+                        .iter()
+                        .map(|a| json!({"asset": a.asset, "symbol": a.symbol, "kind": format!("{:?}", a.kind), "decimals": a.decimals}))
+                        .collect::<Vec<_>>(),
+                )?,
+                || {
+                    println!("{:>6} {:<16} {:<9} {:>8}", "id", "symbol", "kind", "decimals");
+                    for a in &assets {
+                        println!("{:>6} {:<16} {:<9} {:>8}", a.asset, a.symbol, format!("{:?}", a.kind), a.decimals);
+                    }
+                },
+            );
             Ok(())
         }
         ClientCmd::Balance { target } => {
             let client = connect_logged_in(&target).await?;
             let balances = client.balances().await?;
-            print(target.json, serde_json::to_value(balances.iter().map(|b| json!({"asset": b.asset, "symbol": b.symbol, "available": b.available, "locked": b.locked})).collect::<Vec<_>>())?, || {
-                println!("{:<10} {:>16} {:>16}", "asset", "available", "locked");
-                for b in &balances {
-                    println!("{:<10} {:>16} {:>16}", b.symbol, b.available, b.locked);
-                }
-            });
+            print(
+                target.json,
+                serde_json::to_value(
+                    balances.iter().map(|b| json!({"asset": b.asset, "symbol": b.symbol, "available": b.available, "locked": b.locked})).collect::<Vec<_>>(),
+                )?,
+                || {
+                    println!("{:<10} {:>16} {:>16}", "asset", "available", "locked");
+                    for b in &balances {
+                        println!("{:<10} {:>16} {:>16}", b.symbol, b.available, b.locked);
+                    }
+                },
+            );
             Ok(())
         }
         ClientCmd::Notifications { all, limit, mark_read, mark_all_read, target } => {
@@ -354,11 +399,19 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
                 return Ok(());
             }
             let list = client.notifications(!all, limit).await?;
-            print(target.json, serde_json::to_value(list.iter().map(|n| json!({"id": n.id, "subject": n.subject, "body": n.body, "created_ms": n.created_ms, "read": n.read})).collect::<Vec<_>>())?, || {
-                for n in &list {
-                    println!("{:>6} {} {}\n       {}", n.id, if n.read { " " } else { "*" }, n.subject, n.body);
-                }
-            });
+            print(
+                target.json,
+                serde_json::to_value(
+                    list.iter()
+                        .map(|n| json!({"id": n.id, "subject": n.subject, "body": n.body, "created_ms": n.created_ms, "read": n.read}))
+                        .collect::<Vec<_>>(),
+                )?,
+                || {
+                    for n in &list {
+                        println!("{:>6} {} {}\n       {}", n.id, if n.read { " " } else { "*" }, n.subject, n.body);
+                    }
+                },
+            );
             Ok(())
         }
         ClientCmd::Admin { cmd, target } => admin(cmd, &target).await,
@@ -371,7 +424,7 @@ async fn account(cmd: AccountCmd, target: &Target) -> anyhow::Result<()> {
         AccountCmd::Signup { email, password } => {
             let Response::SignedUp { account } = client.call(Request::Signup { email, password }).await? else { bail!("unexpected response") };
             print(target.json, json!({"account": account}), || {
-                println!("signed up as account {account}; confirm with the token in the e-mail (see <data-dir>/mail/new without an SMTP relay)")
+                println!("signed up as account {account}; confirm with the token in the e-mail (see <data-dir>/mail/new without an SMTP relay)");
             });
         }
         AccountCmd::Confirm { email, token } => {
@@ -442,9 +495,7 @@ async fn admin(cmd: AdminCmd, target: &Target) -> anyhow::Result<()> {
         AdminCmd::CreateMarket { market, symbol, base, quote, tick, lot, maker_fee_bps, taker_fee_bps } => {
             AdminRequest::CreateMarket(MarketInfo { market, symbol, base, quote, tick, lot, maker_fee_bps, taker_fee_bps, status: MarketStatus::Open })
         }
-        AdminCmd::Halt { market, resume } => {
-            AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } }
-        }
+        AdminCmd::Halt { market, resume } => AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } },
         AdminCmd::Plugin { cmd } => return plugin(&client, cmd, target).await,
         AdminCmd::Fixture { cmd } => fixture_request(cmd)?,
     };
@@ -497,11 +548,18 @@ async fn plugin(client: &Client, cmd: PluginCmd, target: &Target) -> anyhow::Res
         Response::Plugins(p) => p,
         _ => Vec::new(),
     };
-    let value = serde_json::to_value(plugins.iter().map(|p| json!({
-        "name": p.name, "version": p.version, "world": p.world, "hash": p.hash, "markets": p.markets,
-        "quarantined": p.quarantined, "calls": p.calls, "p50_ns": p.p50_ns, "p99_ns": p.p99_ns,
-        "fuel_used": p.fuel_used, "faults": p.faults, "quarantines": p.quarantines,
-    })).collect::<Vec<_>>())?;
+    let value = serde_json::to_value(
+        plugins
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name, "version": p.version, "world": p.world, "hash": p.hash, "markets": p.markets,
+                    "quarantined": p.quarantined, "calls": p.calls, "p50_ns": p.p50_ns, "p99_ns": p.p99_ns,
+                    "fuel_used": p.fuel_used, "faults": p.faults, "quarantines": p.quarantines,
+                })
+            })
+            .collect::<Vec<_>>(),
+    )?;
     print(target.json, value, || {
         if plugins.is_empty() {
             println!("done");

@@ -75,9 +75,7 @@ pub fn order_in(engine: &Engine, o: &wire::PlaceOrder) -> Result<core::OrderRequ
             core::OrderKind::Limit { price: units.price_to_ticks(price)?, quantity: units.quantity_to_lots(quantity)? }
         }
         wire::OrderType::Market { quantity } => core::OrderKind::Market(core::MarketSize::Quantity(units.quantity_to_lots(quantity)?)),
-        wire::OrderType::MarketBudget { budget } => {
-            core::OrderKind::Market(core::MarketSize::Budget(to_minor_units(budget, units.quote_decimals)?))
-        }
+        wire::OrderType::MarketBudget { budget } => core::OrderKind::Market(core::MarketSize::Budget(to_minor_units(budget, units.quote_decimals)?)),
     };
     Ok(core::OrderRequest { market, side: side_in(o.side), kind, tif: tif_in(o.tif), post_only: o.post_only })
 }
@@ -119,10 +117,9 @@ pub fn pushes(engine: &Engine, event: &Event, out: &mut Vec<(Route, wire::PushEv
                 quantity: qty(market, quantity),
             },
         )),
-        Event::OrderModified { order, account, market, price: p, quantity, .. } => out.push((
-            Route::Account(account.0),
-            wire::PushEvent::OrderModified { order: order.0, price: price(market, p), quantity: qty(market, quantity) },
-        )),
+        Event::OrderModified { order, account, market, price: p, quantity, .. } => {
+            out.push((Route::Account(account.0), wire::PushEvent::OrderModified { order: order.0, price: price(market, p), quantity: qty(market, quantity) }));
+        }
         Event::Trade { trade, market, price: p, quantity, maker_order, maker_account, taker_order, taker_account, taker_side, maker_fee, taker_fee } => {
             let (px, q, quote) = (price(market, p), qty(market, quantity), quote(market));
             let fill = |order: core::OrderId, side, fee, maker| wire::PushEvent::Fill {
@@ -142,17 +139,12 @@ pub fn pushes(engine: &Engine, event: &Event, out: &mut Vec<(Route, wire::PushEv
                 wire::PushEvent::Trade { market: market.0, trade: trade.0, price: px, quantity: q, taker_side: side_out(taker_side) },
             ));
         }
-        Event::OrderDone { order, account, market, reason, filled, .. } => out.push((
-            Route::Account(account.0),
-            wire::PushEvent::OrderDone { order: order.0, reason: done_out(reason), filled: qty(market, filled) },
-        )),
+        Event::OrderDone { order, account, market, reason, filled, .. } => {
+            out.push((Route::Account(account.0), wire::PushEvent::OrderDone { order: order.0, reason: done_out(reason), filled: qty(market, filled) }));
+        }
         Event::Balance { account, asset, available, locked } => out.push((
             Route::Account(account.0),
-            wire::PushEvent::Balance {
-                asset: asset.0,
-                available: amount_out(engine, asset, available),
-                locked: amount_out(engine, asset, locked),
-            },
+            wire::PushEvent::Balance { asset: asset.0, available: amount_out(engine, asset, available), locked: amount_out(engine, asset, locked) },
         )),
         Event::BookLevel { market, side, price: p, quantity, seq } => out.push((
             Route::Market(market.0, seq),
@@ -161,7 +153,6 @@ pub fn pushes(engine: &Engine, event: &Event, out: &mut Vec<(Route, wire::PushEv
         _ => {}
     }
 }
-
 
 pub fn asset_kind_out(k: core::AssetKind) -> wire::AssetKind {
     match k {

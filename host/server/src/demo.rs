@@ -38,7 +38,8 @@ pub async fn create_economy(shared: &Shared) -> anyhow::Result<()> {
     system(shared, 1, Body::CreateAsset(gold)).await?;
     for (i, name) in DEMO_ITEMS.iter().enumerate() {
         let id = i as u32 + 2;
-        system(shared, 10 + id as u64, Body::CreateAsset(AssetSpec { id: AssetId(id), symbol: (*name).into(), decimals: 0, kind: AssetKind::Item })).await?;
+        system(shared, 10 + u64::from(id), Body::CreateAsset(AssetSpec { id: AssetId(id), symbol: (*name).into(), decimals: 0, kind: AssetKind::Item }))
+            .await?;
         let spec = MarketSpec {
             id: MarketId(i as u32 + 1),
             symbol: format!("{name}/GOLD"),
@@ -48,7 +49,7 @@ pub async fn create_economy(shared: &Shared) -> anyhow::Result<()> {
             lot: Decimal::ONE,
         };
         let policy = MarketPolicy { maker_fee_bps: 10, taker_fee_bps: 20, ..Default::default() };
-        system(shared, 100 + id as u64, Body::CreateMarket { spec, policy }).await?;
+        system(shared, 100 + u64::from(id), Body::CreateMarket { spec, policy }).await?;
     }
     println!("created the demo economy: GOLD and {} markets ({})", DEMO_ITEMS.len(), DEMO_ITEMS.join(", "));
     Ok(())

@@ -70,14 +70,14 @@ impl Fanout {
     }
 
     pub fn publish_topic(&self, topic: entrepot_protocol::Topic, item: Item) {
-        publish(&self.topics, topic, item)
+        publish(&self.topics, topic, item);
     }
 
     pub fn publish_account(&self, account: u64, item: Item) {
-        publish(&self.accounts, account, item)
+        publish(&self.accounts, account, item);
     }
 
     pub fn publish_market(&self, market: u32, item: Item) {
-        publish(&self.markets, market, item)
+        publish(&self.markets, market, item);
     }
 }

@@ -5,34 +5,34 @@
 // ARCHITECTURE.md, "The server").
 // 1. entry points
 mod cli;
-mod server;
 mod demo;
+mod server;
 // 2. connections
-mod transport;
 mod handlers;
-mod subscriptions;
 mod session;
+mod subscriptions;
+mod transport;
 // 3. shared state and the engine thread
-mod state;
-mod sequencer;
-mod publish;
 mod notify;
 mod plugins;
+mod publish;
+mod sequencer;
+mod state;
 // 4. conversions and services
-mod queries;
+mod auth;
 mod betting;
 mod convert;
-mod search;
 mod fanout;
-mod auth;
 mod inbox;
 mod mail;
+mod queries;
+mod search;
 // 5. foundations
-mod request_ids;
-mod errors;
 mod clock;
-mod tls;
 mod config;
+mod errors;
+mod request_ids;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

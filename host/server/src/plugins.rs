@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::Arc;
+use std::sync::Mutex;
 
 use entrepot_core::{Engine, Event, MarketId};
 use entrepot_plugins::{MarketInfo, Plugin, PluginHost, PluginStatus, Runtime, World};
@@ -21,9 +21,16 @@ use entrepot_protocol::{ApiError, ErrorCode, PluginInfo};
 pub enum PluginOp {
     /// Install (or replace) a loaded plugin and bind markets to it: those its manifest
     /// lists plus those already bound to its name.
-    Install { plugin: Arc<Plugin> },
-    Unload { name: String },
-    Bind { market: MarketId, name: Option<String> },
+    Install {
+        plugin: Arc<Plugin>,
+    },
+    Unload {
+        name: String,
+    },
+    Bind {
+        market: MarketId,
+        name: Option<String>,
+    },
     List,
 }
 

@@ -31,13 +31,7 @@ pub fn markets(engine: &Engine) -> Vec<MarketInfo> {
 pub fn book(e: &Engine, market: u32, depth: u32) -> Result<Response, ApiError> {
     let id = MarketId(market);
     let units = e.market_units(id).ok_or_else(|| err(ErrorCode::NotFound, "unknown market"))?;
-    let side = |s| {
-        e.depth(id, s)
-            .into_iter()
-            .take(depth.clamp(1, 1000) as usize)
-            .map(|(p, q)| (units.ticks_to_price(p), units.lots_to_quantity(q)))
-            .collect()
-    };
+    let side = |s| e.depth(id, s).into_iter().take(depth.clamp(1, 1000) as usize).map(|(p, q)| (units.ticks_to_price(p), units.lots_to_quantity(q))).collect();
     Ok(Response::Book(BookInfo { market, bids: side(core::Side::Buy), asks: side(core::Side::Sell), seq: e.book_seq(id).unwrap_or(0) }))
 }
 
@@ -103,9 +97,7 @@ pub fn market_policies(engine: &Engine) -> Result<Response, ApiError> {
                 max_quantity: convert::steps_out(spec.lot, policy.max_quantity),
                 max_price: convert::steps_out(spec.tick, policy.max_price),
                 max_open_orders: policy.max_open_orders,
-                buy_limit: policy
-                    .buy_limit
-                    .map(|b| BuyLimitInfo { quantity: convert::steps_out(spec.lot, b.quantity), window_ms: b.window_ms }),
+                buy_limit: policy.buy_limit.map(|b| BuyLimitInfo { quantity: convert::steps_out(spec.lot, b.quantity), window_ms: b.window_ms }),
                 self_trade: convert::self_trade_out(policy.self_trade),
                 rules: engine.rules_binding(spec.id).map(|b| b.name.clone()),
             })

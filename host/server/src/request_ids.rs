@@ -58,7 +58,7 @@ enum Kind {
 }
 
 fn tagged(kind: Kind, field: u64) -> Option<RequestId> {
-    (field <= FIELD_MAX).then(|| RequestId(SERVER | ((kind as u64) << TAG_SHIFT) | field))
+    (field <= FIELD_MAX).then_some(RequestId(SERVER | ((kind as u64) << TAG_SHIFT) | field))
 }
 
 /// A command the engine thread issues itself (a `Tick`, the `BindRules` of a plugin
@@ -79,7 +79,7 @@ pub fn open_account(account: u64) -> Option<RequestId> {
 
 /// The starting cash of `asset` minted to `account` when its e-mail is confirmed.
 pub fn starting_cash(account: u64, asset: u32) -> Option<RequestId> {
-    (account <= MAX_CASH_ACCOUNT).then(|| RequestId(SERVER | STARTING_CASH | (account << 32) | asset as u64))
+    (account <= MAX_CASH_ACCOUNT).then(|| RequestId(SERVER | STARTING_CASH | (account << 32) | u64::from(asset)))
 }
 
 /// Fixture `index` of the fixtures file imported by the client request `request`: a re-sent

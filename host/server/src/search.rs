@@ -23,8 +23,12 @@ const MAX_HITS: u32 = 50;
 impl Catalog {
     /// Index everything the engine holds (at start, after recovery).
     pub fn rebuild(&self, engine: &Engine) {
-        let markets = engine.markets().into_iter().map(|entrepot_core::MarketInfo { spec, .. }| (DocKey { kind: DocKind::Market, id: spec.id.0 as u64 }, spec.symbol.clone(), 0));
-        let fixtures = engine.fixtures().into_iter().map(|(id, name, _)| (DocKey { kind: DocKind::Event, id: id.0 }, name.to_string(), engine.fixture_bets(id)));
+        let markets = engine
+            .markets()
+            .into_iter()
+            .map(|entrepot_core::MarketInfo { spec, .. }| (DocKey { kind: DocKind::Market, id: u64::from(spec.id.0) }, spec.symbol.clone(), 0));
+        let fixtures =
+            engine.fixtures().into_iter().map(|(id, name, _)| (DocKey { kind: DocKind::Event, id: id.0 }, name.to_string(), engine.fixture_bets(id)));
         let docs: Vec<(DocKey, String, u64)> = markets.chain(fixtures).collect();
         *self.index.write().expect("catalog lock") = SearchIndex::build_from(docs);
     }
@@ -35,14 +39,14 @@ impl Catalog {
         for e in events {
             let (key, name, popularity) = match e {
                 Event::MarketCreated { market } => match engine.market_spec(*market) {
-                    Some(spec) => (DocKey { kind: DocKind::Market, id: market.0 as u64 }, Some(spec.symbol.clone()), 0),
+                    Some(spec) => (DocKey { kind: DocKind::Market, id: u64::from(market.0) }, Some(spec.symbol.clone()), 0),
                     None => continue,
                 },
                 Event::Trade { market, .. } => {
                     let mut trades = self.trades.write().expect("catalog lock");
                     let count = trades.entry(market.0).or_default();
                     *count += 1;
-                    (DocKey { kind: DocKind::Market, id: market.0 as u64 }, None, *count)
+                    (DocKey { kind: DocKind::Market, id: u64::from(market.0) }, None, *count)
                 }
                 Event::Bet(BetEvent::FixtureCreated { fixture }) => match engine.fixture(*fixture) {
                     Some(f) => (DocKey { kind: DocKind::Event, id: fixture.0 }, Some(f.spec.name), 0),

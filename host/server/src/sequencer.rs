@@ -181,7 +181,7 @@ impl State {
                 }
                 Input::Tick => {
                     let request = request_ids::sequenced(self.engine.seq() + 1);
-                    self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None)
+                    self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None);
                 }
                 Input::Shutdown => break,
             }
@@ -317,4 +317,3 @@ fn answer(result: Result<(), String>, outcome: Outcome, rule_message: Option<Str
 fn next_due(engine: &Engine) -> u64 {
     engine.next_timer().unwrap_or(u64::MAX)
 }
-

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use entrepot_core::EngineConfig;
+use entrepot_plugins::{Runtime, RuntimeConfig};
 use entrepot_store::schema::ACCOUNT_CURSORS;
 use entrepot_store::{Committer, CommitterConfig, Store};
 use redb::{ReadableDatabase, ReadableTable};
-use entrepot_plugins::{Runtime, RuntimeConfig};
 
 use crate::auth::Auth;
 use crate::clock::now_ms;
@@ -45,11 +45,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let fanout = Arc::new(Fanout::default());
     let committer = Committer::spawn(
         store.clone(),
-        CommitterConfig {
-            max_batch: config.commit_max_batch,
-            max_wait: Duration::from_micros(config.commit_max_wait_us),
-            ..Default::default()
-        },
+        CommitterConfig { max_batch: config.commit_max_batch, max_wait: Duration::from_micros(config.commit_max_wait_us), ..Default::default() },
     );
     // Mail: the outbox is read back as it was; the delivery thread starts on what is due.
     let outbox = Outbox::open(store.clone(), Backoff { max_ms: config.mail_retry_max_ms, ..Default::default() })?;

@@ -98,12 +98,7 @@ pub fn hello(shared: &Shared, conn: &Conn, request: Request) -> Result<Response,
         return Err(e);
     }
     conn.hello.store(true, Ordering::Release);
-    Ok(Response::Welcome(Welcome {
-        version: PROTOCOL_VERSION,
-        server: shared.server_name.clone(),
-        capabilities: capabilities(),
-        max_frame: MAX_FRAME as u32,
-    }))
+    Ok(Response::Welcome(Welcome { version: PROTOCOL_VERSION, server: shared.server_name.clone(), capabilities: capabilities(), max_frame: MAX_FRAME as u32 }))
 }
 
 /// Remember a fresh session on the connection and answer with it.

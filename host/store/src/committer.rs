@@ -58,10 +58,7 @@ pub struct Committer {
 impl Committer {
     pub fn spawn(store: Arc<Store>, config: CommitterConfig) -> Committer {
         let (sender, receiver) = sync_channel(config.queue);
-        let thread = std::thread::Builder::new()
-            .name("journal".into())
-            .spawn(move || run(&store, config, receiver))
-            .expect("spawn journal thread");
+        let thread = std::thread::Builder::new().name("journal".into()).spawn(move || run(&store, config, receiver)).expect("spawn journal thread");
         Committer { sender: Some(sender), thread: Some(thread) }
     }
 
@@ -106,7 +103,7 @@ fn run(store: &Store, config: CommitterConfig, receiver: Receiver<Job>) -> Commi
                     }
                     match receiver.recv_timeout(left) {
                         Ok(job) => batch.push(job),
-                        Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
+                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
                     }
                 }
             }

@@ -2,16 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use entrepot_core::rules::Replay;
 use entrepot_core::rules::Decision;
+use entrepot_core::rules::Replay;
 use entrepot_core::{Command, Ctx, Engine, EngineConfig, Event};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{decode_row, encode_row_into};
 use crate::format::{self, STORE_FORMAT};
-pub use crate::schema::{JOURNAL, SNAPSHOTS};
 use crate::schema::{FORMAT_VERSION, META};
+pub use crate::schema::{JOURNAL, SNAPSHOTS};
 use crate::snapshot::{decode_engine, encode_engine};
 
 /// The journal entry version this build writes. It reads every version up to it:
@@ -164,7 +164,11 @@ impl Store {
                 Some(found) if found == STORE_FORMAT => {}
                 _ => {
                     if journal_len > 0 {
-                        tracing::info!(from = found.unwrap_or(0), to = STORE_FORMAT, "data directory upgraded to the current layout (old records are kept as they are)");
+                        tracing::info!(
+                            from = found.unwrap_or(0),
+                            to = STORE_FORMAT,
+                            "data directory upgraded to the current layout (old records are kept as they are)"
+                        );
                     }
                     meta.insert(FORMAT_VERSION, STORE_FORMAT)?;
                 }
@@ -185,11 +189,7 @@ impl Store {
 
     /// Write journal entries (already encoded, keyed by seq) plus whatever `extra` adds,
     /// in one durable transaction.
-    pub fn append(
-        &self,
-        entries: &[(u64, Vec<u8>)],
-        extra: impl FnOnce(&WriteTransaction) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    pub fn append(&self, entries: &[(u64, Vec<u8>)], extra: impl FnOnce(&WriteTransaction) -> Result<(), StoreError>) -> Result<(), StoreError> {
         let mut tx = self.db.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         {
@@ -228,11 +228,7 @@ impl Store {
     /// A snapshot of an older version than this build reads is skipped (recovery starts
     /// from an older snapshot, or from the empty engine and the journal from seq 1); one of
     /// a newer version, or an older one the journal cannot do without, is an error.
-    pub fn recover(
-        &self,
-        config: EngineConfig,
-        mut on_replay: impl FnMut(&JournalEntry, &[Event]),
-    ) -> Result<Recovered, StoreError> {
+    pub fn recover(&self, config: EngineConfig, mut on_replay: impl FnMut(&JournalEntry, &[Event])) -> Result<Recovered, StoreError> {
         let (mut engine, snapshot_seq) = self.newest_snapshot(config)?;
         const BATCH: usize = 4096;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, JournalEntry)>, StoreError>>(8);

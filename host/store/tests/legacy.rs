@@ -47,16 +47,35 @@ pub fn commands() -> Vec<Command> {
         RequestId(n)
     };
     let mut v = vec![
-        Command { actor: admin, request: next(), body: Body::CreateAsset(AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }) },
-        Command { actor: admin, request: next(), body: Body::CreateAsset(AssetSpec { id: AssetId(2), symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }) },
-        Command { actor: admin, request: next(), body: Body::CreateAsset(AssetSpec { id: AssetId(3), symbol: "IRON".into(), decimals: 0, kind: AssetKind::Item }) },
+        Command {
+            actor: admin,
+            request: next(),
+            body: Body::CreateAsset(AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }),
+        },
+        Command {
+            actor: admin,
+            request: next(),
+            body: Body::CreateAsset(AssetSpec { id: AssetId(2), symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }),
+        },
+        Command {
+            actor: admin,
+            request: next(),
+            body: Body::CreateAsset(AssetSpec { id: AssetId(3), symbol: "IRON".into(), decimals: 0, kind: AssetKind::Item }),
+        },
     ];
     for (m, base) in [(1u32, 2u32), (2, 3)] {
         v.push(Command {
             actor: admin,
             request: next(),
             body: Body::CreateMarket {
-                spec: MarketSpec { id: MarketId(m), symbol: format!("M{m}/GOLD"), base: AssetId(base), quote: AssetId(1), tick: Decimal::new(1, 2), lot: Decimal::ONE },
+                spec: MarketSpec {
+                    id: MarketId(m),
+                    symbol: format!("M{m}/GOLD"),
+                    base: AssetId(base),
+                    quote: AssetId(1),
+                    tick: Decimal::new(1, 2),
+                    lot: Decimal::ONE,
+                },
                 policy: MarketPolicy { maker_fee_bps: 10, taker_fee_bps: 20, ..Default::default() },
             },
         });
@@ -64,7 +83,10 @@ pub fn commands() -> Vec<Command> {
     v.push(Command {
         actor: admin,
         request: next(),
-        body: Body::BindRules { market: MarketId(2), binding: Some(PluginBinding { name: "scripted".into(), version: "0.1.0".into(), hash: [7; 32], buy_window_ms: None }) },
+        body: Body::BindRules {
+            market: MarketId(2),
+            binding: Some(PluginBinding { name: "scripted".into(), version: "0.1.0".into(), hash: [7; 32], buy_window_ms: None }),
+        },
     });
     for a in 1..=4u64 {
         v.push(Command { actor: admin, request: next(), body: Body::OpenAccount { account: AccountId(a) } });
@@ -77,7 +99,7 @@ pub fn commands() -> Vec<Command> {
         i += 1;
         let actor = AccountId(1 + i % 4);
         let market = MarketId(1 + (i as u32 / 3) % 2);
-        let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
+        let side = if i.is_multiple_of(2) { Side::Buy } else { Side::Sell };
         let body = match i % 11 {
             0 => Body::Cancel { order: OrderId(i / 2) },
             5 => Body::Place(OrderRequest { market, side, kind: OrderKind::Market(MarketSize::Quantity(1 + i % 3)), tif: TimeInForce::Ioc, post_only: false }),

@@ -4,20 +4,35 @@ use std::sync::{Arc, Mutex};
 
 use entrepot_core::*;
 use entrepot_store::journal::encode;
-use entrepot_store::{codec, format, journal, schema, snapshot};
 use entrepot_store::*;
+use entrepot_store::{codec, format, journal, schema, snapshot};
 use rust_decimal::Decimal;
 
 fn commands() -> Vec<Command> {
     let admin = AccountId::ADMIN;
     let mut v = vec![
-        Command { actor: admin, request: RequestId(1), body: Body::CreateAsset(AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }) },
-        Command { actor: admin, request: RequestId(2), body: Body::CreateAsset(AssetSpec { id: AssetId(2), symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }) },
+        Command {
+            actor: admin,
+            request: RequestId(1),
+            body: Body::CreateAsset(AssetSpec { id: AssetId(1), symbol: "GOLD".into(), decimals: 2, kind: AssetKind::Currency }),
+        },
+        Command {
+            actor: admin,
+            request: RequestId(2),
+            body: Body::CreateAsset(AssetSpec { id: AssetId(2), symbol: "CU".into(), decimals: 0, kind: AssetKind::Item }),
+        },
         Command {
             actor: admin,
             request: RequestId(3),
             body: Body::CreateMarket {
-                spec: MarketSpec { id: MarketId(1), symbol: "CU/GOLD".into(), base: AssetId(2), quote: AssetId(1), tick: Decimal::new(1, 2), lot: Decimal::ONE },
+                spec: MarketSpec {
+                    id: MarketId(1),
+                    symbol: "CU/GOLD".into(),
+                    base: AssetId(2),
+                    quote: AssetId(1),
+                    tick: Decimal::new(1, 2),
+                    lot: Decimal::ONE,
+                },
                 policy: MarketPolicy { maker_fee_bps: 10, taker_fee_bps: 20, ..Default::default() },
             },
         },
@@ -33,7 +48,13 @@ fn commands() -> Vec<Command> {
         v.push(Command {
             actor: AccountId(1 + i % 4),
             request: RequestId(1_000 + i),
-            body: Body::Place(OrderRequest { market: MarketId(1), side, kind: OrderKind::Limit { price, quantity: 1 + i % 5 }, tif: TimeInForce::Gtc, post_only: false }),
+            body: Body::Place(OrderRequest {
+                market: MarketId(1),
+                side,
+                kind: OrderKind::Limit { price, quantity: 1 + i % 5 },
+                tif: TimeInForce::Gtc,
+                post_only: false,
+            }),
         });
     }
     v

@@ -13,9 +13,7 @@
 
 use entrepot_sdk::bps;
 use entrepot_sdk::config::{Config, ConfigError};
-use entrepot_sdk::market_rules::{
-    AccountView, Fees, Guest, Listing, MarketStatus, MarketView, OrderCheck, Side, Trade, Verdict,
-};
+use entrepot_sdk::market_rules::{AccountView, Fees, Guest, Listing, MarketStatus, MarketView, OrderCheck, Side, Trade, Verdict};
 
 pub struct BrokerFee;
 
@@ -95,11 +93,7 @@ mod tests {
     use entrepot_sdk::testing::Harness;
 
     fn eve() -> Harness {
-        Harness::new()
-            .config("broker_fee_bps", 300)
-            .config("min_broker_fee", 100)
-            .config("relist_fee_bps", 50)
-            .config("sales_tax_bps", 750)
+        Harness::new().config("broker_fee_bps", 300).config("min_broker_fee", 100).config("relist_fee_bps", 50).config("sales_tax_bps", 750)
     }
 
     fn listing(notional: u64, modifies: Option<(u64, u64)>) -> Listing {

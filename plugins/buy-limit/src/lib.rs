@@ -34,11 +34,7 @@ static LIMITS: entrepot_sdk::config::Cached<Limits> = entrepot_sdk::config::Cach
 
 impl Limits {
     pub fn from_config(config: &Config) -> Result<Limits, ConfigError> {
-        Ok(Limits {
-            limit: config.get("limit")?,
-            window_ms: config.get_or("window_ms", 4 * 60 * 60 * 1000)?,
-            slots: config.get_or("slots", 8)?,
-        })
+        Ok(Limits { limit: config.get("limit")?, window_ms: config.get_or("window_ms", 4 * 60 * 60 * 1000)?, slots: config.get_or("slots", 8)? })
     }
 
     fn load() -> Limits {
@@ -52,10 +48,7 @@ impl Limits {
     pub fn check(&self, market: &MarketView, account: &AccountView, order: &OrderCheck) -> Verdict {
         let new_resting_order = order.rests && order.modifies.is_none();
         if self.slots > 0 && new_resting_order && account.open_orders >= self.slots {
-            return Verdict::reject(format!(
-                "all {} of your order slots in this market are in use; cancel an order to free one",
-                self.slots
-            ));
+            return Verdict::reject(format!("all {} of your order slots in this market are in use; cancel an order to free one", self.slots));
         }
         if order.side == Side::Buy {
             return self.check_buy(market, account, order);
@@ -85,10 +78,7 @@ impl Limits {
             return Verdict::Accept;
         }
         let what = if order.quantity == 0 { "this market buy could take" } else { "this order asks for" };
-        Verdict::reject(format!(
-            "buy limit: {what} {wanted} lots but only {left} of your {} are left ({bought} bought, {resting} bidding){resets}",
-            self.limit
-        ))
+        Verdict::reject(format!("buy limit: {what} {wanted} lots but only {left} of your {} are left ({bought} bought, {resting} bidding){resets}", self.limit))
     }
 
     /// Milliseconds until the account's window ends, if one is running.
@@ -103,9 +93,7 @@ impl Limits {
 /// never sends: then the budget counts as unbounded).
 fn market_buy_bound(market: &MarketView, budget: u64) -> Option<u64> {
     let ask = market.best_ask?;
-    let per_lot = entrepot_sdk::market::info(market.market)
-        .and_then(|info| info.notional(ask, 1))
-        .filter(|cost| *cost > 0);
+    let per_lot = entrepot_sdk::market::info(market.market).and_then(|info| info.notional(ask, 1)).filter(|cost| *cost > 0);
     Some(per_lot.map_or(u64::MAX, |cost| budget / cost))
 }
 
@@ -137,11 +125,7 @@ mod tests {
     const HOUR: u64 = 60 * 60 * 1000;
 
     fn ge() -> Harness {
-        Harness::new()
-            .config("limit", 100)
-            .config("window_ms", 4 * HOUR)
-            .config("slots", 2)
-            .market(testing::market(1, "ORE/GP", "1", "1", 0, 0))
+        Harness::new().config("limit", 100).config("window_ms", 4 * HOUR).config("slots", 2).market(testing::market(1, "ORE/GP", "1", "1", 0, 0))
     }
 
     fn view(now_ms: u64) -> MarketView {
@@ -163,9 +147,7 @@ mod tests {
         assert!(check(HOUR, acct, testing::limit(Side::Buy, 10, 10)).is_accept());
         assert_eq!(
             check(HOUR, acct, testing::limit(Side::Buy, 10, 11)),
-            Verdict::Reject(
-                "buy limit: this order asks for 11 lots but only 10 of your 100 are left (60 bought, 30 bidding); the window resets in 3h".into()
-            )
+            Verdict::Reject("buy limit: this order asks for 11 lots but only 10 of your 100 are left (60 bought, 30 bidding); the window resets in 3h".into())
         );
     }
 
@@ -214,9 +196,10 @@ mod tests {
     fn zero_slots_means_unlimited_and_fees_are_zero() {
         let _host = ge().config("slots", 0);
         assert!(check(0, account(0, None, 0, 500), testing::limit(Side::Sell, 1, 1)).is_accept());
-        assert_eq!(BuyLimit::trade_fees(view(0), Trade {
-            price: 1, quantity: 1, notional: 1, taker_side: Side::Buy, maker_account: 1, taker_account: 2,
-        }), Fees::ZERO);
+        assert_eq!(
+            BuyLimit::trade_fees(view(0), Trade { price: 1, quantity: 1, notional: 1, taker_side: Side::Buy, maker_account: 1, taker_account: 2 }),
+            Fees::ZERO
+        );
     }
 
     #[test]

@@ -20,8 +20,7 @@
 
 use entrepot_sdk::config::Config;
 use entrepot_sdk::notifier::{
-    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled,
-    PasswordReset, PriceAlert, Side,
+    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset, PriceAlert, Side,
 };
 
 pub struct MailNotifier;
@@ -98,10 +97,7 @@ pub fn order_filled(fill: &OrderFilled) -> Message {
     Message {
         account: fill.account,
         summary: format!("{subject}. {open}"),
-        details: format!(
-            "Your order {} on {} {verb} {} {item} at {price} each.\n{open}",
-            fill.order, fill.symbol, fill.quantity
-        ),
+        details: format!("Your order {} on {} {verb} {} {item} at {price} each.\n{open}", fill.order, fill.symbol, fill.quantity),
         subject,
     }
 }
@@ -216,12 +212,7 @@ pub fn notify(settings: &Settings, event: &Event) -> Vec<Notification> {
     };
     let mut out = Vec::with_capacity(2);
     if settings.in_game {
-        out.push(Notification {
-            channel: Channel::InGame,
-            account: message.account,
-            subject: message.subject.clone(),
-            body: message.summary.clone(),
-        });
+        out.push(Notification { channel: Channel::InGame, account: message.account, subject: message.subject.clone(), body: message.summary.clone() });
     }
     if settings.email {
         out.push(Notification {
@@ -362,14 +353,8 @@ mod tests {
 
     #[test]
     fn voided_bets_return_the_stake() {
-        let msg = bet_settled(&BetSettled {
-            account: 1,
-            bet: 2,
-            event_name: "Final".into(),
-            selection: "draw".into(),
-            result: "void".into(),
-            payout: "10".into(),
-        });
+        let msg =
+            bet_settled(&BetSettled { account: 1, bet: 2, event_name: "Final".into(), selection: "draw".into(), result: "void".into(), payout: "10".into() });
         assert_eq!(msg.details, "Your bet 2 on draw in Final has been voided.\nYour stake of 10 has been returned.");
     }
 }

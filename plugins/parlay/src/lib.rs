@@ -138,11 +138,7 @@ pub fn leg_multiplier(text: &str) -> Result<(u128, u128), String> {
             match parsed {
                 Some((_, 0)) => return Err(format!("leg {text:?}: a multiplier's denominator cannot be 0")),
                 Some((num, den)) => (u128::from(num), u128::from(den)),
-                None => {
-                    return Err(format!(
-                        "leg {text:?}: the outcome must be win, lose, push, void, half-win, half-lose or multiplier:<num>/<den>"
-                    ))
-                }
+                None => return Err(format!("leg {text:?}: the outcome must be win, lose, push, void, half-win, half-lose or multiplier:<num>/<den>")),
             }
         }
     })
@@ -195,10 +191,7 @@ pub fn settle(legs: &[(u128, u128)]) -> Outcome {
         Some(Ratio { numerator: 0, .. }) => Outcome::Lose,
         Some(ratio) => Outcome::Multiplier(ratio),
         None => {
-            entrepot_sdk::log::warn(&format!(
-                "parlay: the exact return multiplier of these {} legs does not fit a u64 ratio; voiding",
-                legs.len()
-            ));
+            entrepot_sdk::log::warn(&format!("parlay: the exact return multiplier of these {} legs does not fit a u64 ratio; voiding", legs.len()));
             Outcome::Void
         }
     }
@@ -226,12 +219,7 @@ mod tests {
     use entrepot_sdk::types::LogLevel;
 
     fn spec(params: &[(&str, &str)]) -> BetSpec {
-        BetSpec {
-            participants: vec![],
-            selection: SELECTION.into(),
-            line: None,
-            params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
+        BetSpec { participants: vec![], selection: SELECTION.into(), line: None, params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
     }
 
     fn events(ids: &[&str]) -> BetSpec {
@@ -259,9 +247,15 @@ mod tests {
         assert_eq!(err(events(&["e1"])), "a parlay needs at least 2 legs, not 1");
         assert_eq!(err(events(&[])), "a parlay needs at least 2 legs, not 0");
         assert_eq!(err(events(&["e1", ""])), "leg 2 has an empty event id");
-        assert_eq!(err(spec(&[("leg-event", "e1"), ("leg-event", "e2"), ("legs", "2")])), "parlay has no parameter \"legs\" (only \"leg-event\", and \"leg\" at settlement)");
+        assert_eq!(
+            err(spec(&[("leg-event", "e1"), ("leg-event", "e2"), ("legs", "2")])),
+            "parlay has no parameter \"legs\" (only \"leg-event\", and \"leg\" at settlement)"
+        );
         assert!(err(spec(&[("leg-event", "e1"), ("leg", "win@2")])).contains("\"leg\" outcomes come at settlement"));
-        assert_eq!(err(BetSpec { selection: "Reds".into(), ..events(&["e1", "e2"]) }), "a parlay's selection is \"parlay\", not \"Reds\" (each leg has its own)");
+        assert_eq!(
+            err(BetSpec { selection: "Reds".into(), ..events(&["e1", "e2"]) }),
+            "a parlay's selection is \"parlay\", not \"Reds\" (each leg has its own)"
+        );
         assert_eq!(err(BetSpec { participants: vec!["A".into()], ..events(&["e1", "e2"]) }), "a parlay names no participants (each leg has its own event)");
         assert_eq!(err(BetSpec { line: Some("1".into()), ..events(&["e1", "e2"]) }), "a parlay takes no line (each leg has its own)");
     }

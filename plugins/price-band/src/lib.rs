@@ -64,17 +64,12 @@ pub fn check(band_bps: u64, market: &MarketView, order: &OrderCheck) -> Verdict 
     match (order.price, reference) {
         (Some(price), Some(reference)) if !bps::within(price, reference.ticks(), band_bps) => {
             let prices = Prices::of(market.market);
-            Verdict::reject(format!(
-                "price {} is more than {} away from {}",
-                prices.show(price),
-                bps::percent(band_bps),
-                reference.describe(&prices)
-            ))
+            Verdict::reject(format!("price {} is more than {} away from {}", prices.show(price), bps::percent(band_bps), reference.describe(&prices)))
         }
         (Some(_), _) => Verdict::Accept,
-        (None, None) => Verdict::reject(
-            "market orders are refused until this market has a reference price (a trade, or both a bid and an ask); place a limit order",
-        ),
+        (None, None) => {
+            Verdict::reject("market orders are refused until this market has a reference price (a trade, or both a bid and an ask); place a limit order")
+        }
         (None, Some(reference)) => {
             let touch = match order.side {
                 Side::Buy => market.best_ask,

@@ -65,15 +65,15 @@ impl ser::Error for Error {
 pub fn varint(v: u128) -> Vec<u8> {
     if v < 251 {
         vec![v as u8]
-    } else if v <= u16::MAX as u128 {
+    } else if v <= u128::from(u16::MAX) {
         let mut b = vec![251];
         b.extend((v as u16).to_le_bytes());
         b
-    } else if v <= u32::MAX as u128 {
+    } else if v <= u128::from(u32::MAX) {
         let mut b = vec![252];
         b.extend((v as u32).to_le_bytes());
         b
-    } else if v <= u64::MAX as u128 {
+    } else if v <= u128::from(u64::MAX) {
         let mut b = vec![253];
         b.extend((v as u64).to_le_bytes());
         b
@@ -239,7 +239,7 @@ impl Ser<'_> {
 
     fn variant_index(&mut self, name: &str, index: u32, variant: &str) {
         let label = self.label.clone();
-        self.spec.push(varint(index as u128), &label, format!("{name}::{variant} (variant {index})"));
+        self.spec.push(varint(u128::from(index)), &label, format!("{name}::{variant} (variant {index})"));
     }
 }
 
@@ -255,7 +255,7 @@ impl<'a> ser::Serializer for Ser<'a> {
     type SerializeStructVariant = Fields<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<String, Error> {
-        self.spec.push(vec![v as u8], &self.label, v.to_string());
+        self.spec.push(vec![u8::from(v)], &self.label, v.to_string());
         Ok("bool".into())
     }
     fn serialize_i8(self, v: i8) -> Result<String, Error> {
@@ -263,13 +263,13 @@ impl<'a> ser::Serializer for Ser<'a> {
         Ok("i8".into())
     }
     fn serialize_i16(self, v: i16) -> Result<String, Error> {
-        self.sint(v as i128, "i16")
+        self.sint(i128::from(v), "i16")
     }
     fn serialize_i32(self, v: i32) -> Result<String, Error> {
-        self.sint(v as i128, "i32")
+        self.sint(i128::from(v), "i32")
     }
     fn serialize_i64(self, v: i64) -> Result<String, Error> {
-        self.sint(v as i128, "i64")
+        self.sint(i128::from(v), "i64")
     }
     fn serialize_i128(self, v: i128) -> Result<String, Error> {
         self.sint(v, "i128")
@@ -279,13 +279,13 @@ impl<'a> ser::Serializer for Ser<'a> {
         Ok("u8".into())
     }
     fn serialize_u16(self, v: u16) -> Result<String, Error> {
-        self.uint(v as u128, "u16")
+        self.uint(u128::from(v), "u16")
     }
     fn serialize_u32(self, v: u32) -> Result<String, Error> {
-        self.uint(v as u128, "u32")
+        self.uint(u128::from(v), "u32")
     }
     fn serialize_u64(self, v: u64) -> Result<String, Error> {
-        self.uint(v as u128, "u64")
+        self.uint(u128::from(v), "u64")
     }
     fn serialize_u128(self, v: u128) -> Result<String, Error> {
         self.uint(v, "u128")
@@ -349,13 +349,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.spec.record(name, Def::Struct(vec![("0".into(), inner)]));
         Ok(name.into())
     }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        mut self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<String, Error> {
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(mut self, name: &'static str, index: u32, variant: &'static str, value: &T) -> Result<String, Error> {
         self.variant_index(name, index, variant);
         let inner = value.serialize(Ser { spec: &mut *self.spec, label: format!("{name}::{variant}.0") })?;
         self.spec.record_variant(name, index, variant, VariantShape::Newtype(inner));
@@ -437,7 +431,7 @@ impl Seq<'_> {
                     let bytes: Vec<u8> = self.spec.lines.drain(self.start..).flat_map(|l| l.bytes).collect();
                     let hex = bytes.iter().map(|b| format!("0x{b:02x}")).collect::<Vec<_>>().join(", ");
                     let mut value = format!("[{hex}]");
-                    if bytes.iter().all(|b| b.is_ascii_graphic()) {
+                    if bytes.iter().all(u8::is_ascii_graphic) {
                         value.push_str(&format!(" ({:?})", String::from_utf8_lossy(&bytes)));
                     }
                     self.spec.push(bytes, &self.label, value);

@@ -173,7 +173,7 @@ pub fn mails_to(maildir: &Path, email: &str) -> Vec<(String, String)> {
     let mut mails: Vec<(String, String)> = std::fs::read_dir(maildir.join("new"))
         .map(|entries| {
             entries
-                .filter_map(|e| e.ok())
+                .filter_map(std::result::Result::ok)
                 .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
                 .filter(|(_, text)| text.lines().any(|l| l.trim_end() == format!("To: {email}")))
                 .collect()
@@ -185,9 +185,7 @@ pub fn mails_to(maildir: &Path, email: &str) -> Vec<(String, String)> {
 
 /// The token in a mail: a word of 48 hex digits (what the server issues).
 pub fn token_in(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .find(|w| w.len() == 48 && w.chars().all(|c| c.is_ascii_hexdigit()))
-        .map(str::to_string)
+    text.split(|c: char| !c.is_ascii_alphanumeric()).find(|w| w.len() == 48 && w.chars().all(|c| c.is_ascii_hexdigit())).map(str::to_string)
 }
 
 pub fn d(s: &str) -> Decimal {

@@ -11,11 +11,11 @@
 
 use super::model::*;
 use super::odds::{Odds, LADDER};
+use super::stage::Bets;
 use super::state::{Bet, ExchangeBet};
 use crate::command::Side;
-use super::stage::Bets;
-use crate::ids::AccountIx;
 use crate::event::{Event, RejectReason};
+use crate::ids::AccountIx;
 use crate::ids::{AccountId, RequestId};
 
 type R<T> = Result<T, RejectReason>;
@@ -42,9 +42,18 @@ pub fn escrow_for(side: BackLay, stake: u64, odds: Odds) -> Option<u64> {
 
 impl Bets<'_> {
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn place_exchange(&mut self, (actor, request): (AccountId, RequestId), a: AccountIx, req: &BetRequest, leg: Leg, side: BackLay, persist: bool, out: &mut Vec<Event>) -> R<BetId> {
+    pub(crate) fn place_exchange(
+        &mut self,
+        (actor, request): (AccountId, RequestId),
+        a: AccountIx,
+        req: &BetRequest,
+        leg: Leg,
+        side: BackLay,
+        persist: bool,
+        out: &mut Vec<Event>,
+    ) -> R<BetId> {
         self.check_selection(leg.selection, true)?;
-        let tick = leg.odds.tick().ok_or(RejectReason::OddsNotOnLadder)? as u64;
+        let tick = u64::from(leg.odds.tick().ok_or(RejectReason::OddsNotOnLadder)?);
         if !req.stake.is_multiple_of(STAKE_UNIT) {
             return Err(RejectReason::AmountPrecision);
         }
@@ -139,7 +148,19 @@ impl Bets<'_> {
         self.release_escrow(a, s, before - kept - matched);
         let leg = Leg { selection: legs[0].selection, odds };
         let exchange = Some(ExchangeBet { side, order, unmatched: 0, matched: stake, persist: ex.persist, is_order: false });
-        let bet = self.new_bet(Bet { account: a, asset: s, wallet, escrow: matched, stake, odds, legs: vec![leg], exchange, state: BetState::Open, paid: 0, placed_at: self.now });
+        let bet = self.new_bet(Bet {
+            account: a,
+            asset: s,
+            wallet,
+            escrow: matched,
+            stake,
+            odds,
+            legs: vec![leg],
+            exchange,
+            state: BetState::Open,
+            paid: 0,
+            placed_at: self.now,
+        });
         let account = self.ledger.account_id(a);
         out.push(Event::Bet(BetEvent::BetMatched { bet: BetId(bet), order: BetId(order), account, side, selection: leg.selection, stake, odds }));
     }

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use super::model::*;
 use super::odds::Odds;
 use super::spec::BetSpec;
-use super::state::{Fixture, Timer};
 use super::stage::Bets;
+use super::state::{Fixture, Timer};
 use crate::event::{Event, InvalidFixture, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::market::AssetKind;
@@ -61,7 +61,13 @@ impl Bets<'_> {
         self.betting.fixtures.get(&f).map(|x| x.status).ok_or(RejectReason::UnknownFixture)
     }
 
-    pub(crate) fn create_fixture(&mut self, (actor, request): (AccountId, RequestId), spec: &FixtureSpec, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
+    pub(crate) fn create_fixture(
+        &mut self,
+        (actor, request): (AccountId, RequestId),
+        spec: &FixtureSpec,
+        out: &mut Vec<Event>,
+        rules: &mut dyn Rules,
+    ) -> R<()> {
         if self.betting.fixtures.contains_key(&spec.id) {
             return Err(RejectReason::FixtureExists);
         }
@@ -89,7 +95,17 @@ impl Bets<'_> {
         let status = if spec.opens_at.is_some_and(|at| at > self.now) { FixtureStatus::Scheduled } else { FixtureStatus::Open };
         self.betting.fixtures.insert(
             spec.id,
-            Fixture { spec: spec.clone(), status, result: None, odds, outcomes: None, bets: Vec::new(), parlays: Vec::new(), orders: BTreeSet::new(), exposure: Default::default() },
+            Fixture {
+                spec: spec.clone(),
+                status,
+                result: None,
+                odds,
+                outcomes: None,
+                bets: Vec::new(),
+                parlays: Vec::new(),
+                orders: BTreeSet::new(),
+                exposure: Default::default(),
+            },
         );
         if let (FixtureStatus::Scheduled, Some(at)) = (status, spec.opens_at) {
             self.betting.timers.insert((at, Timer::Open(spec.id)));

@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::*;
-use super::state::{Betting, Group, Timer, GROUP_ASSETS};
-use crate::ledger::Ledger;
 use super::stage::Bets;
-use crate::ids::AccountIx;
+use super::state::{Betting, Group, Timer, GROUP_ASSETS};
 use crate::event::{Event, RejectReason};
+use crate::ids::AccountIx;
 use crate::ids::{AccountId, AssetId};
+use crate::ledger::Ledger;
 use crate::market::{AssetKind, AssetSpec};
 
 type R<T> = Result<T, RejectReason>;

@@ -2,8 +2,8 @@
 //! betting's "open stake" per (account, asset) for leaderboards. The ledger keeps the
 //! identity players + fees + burned + bet escrow = minted + house + debt.
 
-use super::state::Bet;
 use super::stage::Bets;
+use super::state::Bet;
 use crate::event::RejectReason;
 use crate::ids::{AccountIx, AssetIx};
 

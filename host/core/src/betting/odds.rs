@@ -45,7 +45,7 @@ impl Odds {
 
     /// The odds as an exact ratio (return per unit staked on a win).
     pub fn ratio(self) -> Ratio {
-        Ratio::new(self.0 as u128, Odds::SCALE as u128)
+        Ratio::new(u128::from(self.0), u128::from(Odds::SCALE))
     }
 
     /// The ladder position of these odds, if they are on the exchange ladder.
@@ -145,13 +145,13 @@ impl Ratio {
 
     /// `amount × self`, rounded down, or `None` if it does not fit in a u64.
     pub fn apply_floor(self, amount: u64) -> Option<u64> {
-        let n = (amount as u128).checked_mul(self.numerator)? / self.denominator;
+        let n = u128::from(amount).checked_mul(self.numerator)? / self.denominator;
         u64::try_from(n).ok()
     }
 
     /// Whether `amount × self` is a whole number (no rounding in [`Ratio::apply_floor`]).
     pub fn applies_exactly(self, amount: u64) -> bool {
-        (amount as u128).checked_mul(self.numerator).is_some_and(|n| n % self.denominator == 0)
+        u128::from(amount).checked_mul(self.numerator).is_some_and(|n| n % self.denominator == 0)
     }
 
     /// Exact decimal value when it has one that fits (denominators of 2s and 5s).
@@ -209,7 +209,9 @@ mod tests {
         assert_eq!(LADDER[0], 10_100);
         assert_eq!(LADDER[349], 10_000_000);
         assert!(LADDER.windows(2).all(|w| w[0] < w[1]));
-        for (price, index) in [("2", 99), ("2.02", 100), ("3.05", 150), ("4.1", 170), ("6.2", 190), ("10.5", 210), ("21", 230), ("32", 240), ("55", 250), ("110", 260)] {
+        for (price, index) in
+            [("2", 99), ("2.02", 100), ("3.05", 150), ("4.1", 170), ("6.2", 190), ("10.5", 210), ("21", 230), ("32", 240), ("55", 250), ("110", 260)]
+        {
             assert_eq!(Odds::parse(price).unwrap().tick(), Some(index), "{price}");
         }
         assert_eq!(Odds::parse("2.01").unwrap().tick(), None);

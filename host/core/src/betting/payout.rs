@@ -75,7 +75,7 @@ pub fn multiplier(outcome: BetOutcome, odds: Odds) -> Option<Ratio> {
         BetOutcome::HalfWin => odds.checked_add(Ratio::ONE)?.checked_mul(Ratio::new(1, 2))?,
         BetOutcome::HalfLose => Ratio::new(1, 2),
         BetOutcome::Multiplier { denominator: 0, .. } => return None,
-        BetOutcome::Multiplier { numerator, denominator } => Ratio::new(numerator as u128, denominator as u128),
+        BetOutcome::Multiplier { numerator, denominator } => Ratio::new(u128::from(numerator), u128::from(denominator)),
     })
 }
 

@@ -4,11 +4,11 @@
 use super::model::*;
 use super::odds::{Odds, Ratio};
 use super::spec::BetSpec;
-use super::state::{Bet, Exposure};
 use super::stage::Bets;
-use crate::ids::{AccountIx, AssetIx};
+use super::state::{Bet, Exposure};
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, RequestId};
+use crate::ids::{AccountIx, AssetIx};
 use crate::rules::{clip_reason, Rules};
 
 type R<T> = Result<T, RejectReason>;
@@ -42,10 +42,11 @@ impl Bets<'_> {
                 let net = odds.apply_floor(req.stake).ok_or(RejectReason::OutOfRange)?.saturating_sub(req.stake);
                 let cap = priced.iter().map(|l| self.exposure_limit(l.selection)).min().unwrap_or(0);
                 if net > cap {
-                    let max_stake = Ratio::new(cap as u128 * odds.denominator, odds.numerator.saturating_sub(odds.denominator).max(1)).apply_floor(1).unwrap_or(0);
+                    let max_stake =
+                        Ratio::new(u128::from(cap) * odds.denominator, odds.numerator.saturating_sub(odds.denominator).max(1)).apply_floor(1).unwrap_or(0);
                     return Err(RejectReason::ExposureLimit { max_stake });
                 }
-                let shown = Odds(Ratio::new(odds.numerator * Odds::SCALE as u128, odds.denominator).apply_floor(1).ok_or(RejectReason::OutOfRange)?);
+                let shown = Odds(Ratio::new(odds.numerator * u128::from(Odds::SCALE), odds.denominator).apply_floor(1).ok_or(RejectReason::OutOfRange)?);
                 (priced, shown, s)
             }
         };
@@ -53,7 +54,19 @@ impl Bets<'_> {
         if let BetKind::Single(_) = req.kind {
             self.add_exposure(legs[0].selection, s, req.stake, odds);
         }
-        let id = self.new_bet(Bet { account: a, asset: s, wallet: req.wallet, escrow: req.stake, stake: req.stake, odds, legs, exchange: None, state: BetState::Open, paid: 0, placed_at: self.now });
+        let id = self.new_bet(Bet {
+            account: a,
+            asset: s,
+            wallet: req.wallet,
+            escrow: req.stake,
+            stake: req.stake,
+            odds,
+            legs,
+            exchange: None,
+            state: BetState::Open,
+            paid: 0,
+            placed_at: self.now,
+        });
         out.push(Event::Bet(BetEvent::BetPlaced { bet: BetId(id), account: actor, request, asset: self.ledger.asset_id(s), stake: req.stake, odds }));
         Ok(BetId(id))
     }
@@ -190,8 +203,8 @@ impl Bets<'_> {
         let fixture = self.betting.fixtures.get_mut(&sel.fixture).expect("checked");
         let n = fixture.spec.markets[sel.market as usize].selections.len();
         let e = fixture.exposure.entry((sel.market, s)).or_insert_with(|| Exposure { stakes: 0, returns: vec![0; n] });
-        e.stakes += stake as u128;
-        e.returns[sel.selection as usize] += stake as u128 * odds.0 as u128;
+        e.stakes += u128::from(stake);
+        e.returns[sel.selection as usize] += u128::from(stake) * u128::from(odds.0);
     }
 }
 
@@ -209,7 +222,7 @@ fn settles_exactly(legs: &[Leg]) -> bool {
         top = t;
     }
     let numerator = top.numerator.checked_mul(den).map(|n| n / top.denominator);
-    den <= u64::MAX as u128 && numerator.is_some_and(|n| n <= u64::MAX as u128)
+    den <= u128::from(u64::MAX) && numerator.is_some_and(|n| n <= u128::from(u64::MAX))
 }
 
 /// The bet type that combines parlay legs.
@@ -237,4 +250,3 @@ mod tests {
         assert!(!settles_exactly(&legs(5, "1.0001")));
     }
 }
-

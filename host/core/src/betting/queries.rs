@@ -2,12 +2,12 @@
 //! state hash.
 
 use super::exchange::{book_side, STAKE_UNIT};
-use super::odds::{Odds, LADDER};
 use super::model::*;
+use super::odds::{Odds, LADDER};
 use super::state::Bet;
 use crate::engine::Engine;
-use crate::ids::{AccountIx, AssetIx};
 use crate::ids::{AccountId, AssetId};
+use crate::ids::{AccountIx, AssetIx};
 
 impl Engine {
     fn bet_view(&self, id: u64, b: &Bet) -> BetView {
@@ -60,7 +60,7 @@ impl Engine {
         for id in self.betting.by_account.get(&a).into_iter().flatten() {
             let b = &self.betting.bets[id];
             if let (BetState::Settled(_), false) = (b.state, b.exchange.is_some_and(|e| e.is_order)) {
-                rows.entry(b.asset).or_default().1 += b.paid as i128 - b.escrow as i128;
+                rows.entry(b.asset).or_default().1 += i128::from(b.paid) - i128::from(b.escrow);
             }
         }
         for (&(acc, s), &debt) in self.ledger.debts() {
@@ -74,7 +74,13 @@ impl Engine {
     /// A fixture's spec, status, result and current house odds.
     pub fn fixture(&self, f: FixtureId) -> Option<FixtureView> {
         let x = self.betting.fixtures.get(&f)?;
-        Some(FixtureView { spec: x.spec.clone(), status: x.status, result: x.result.clone(), odds: x.odds.clone(), bets: (x.bets.len() + x.parlays.len()) as u64 })
+        Some(FixtureView {
+            spec: x.spec.clone(),
+            status: x.status,
+            result: x.result.clone(),
+            odds: x.odds.clone(),
+            bets: (x.bets.len() + x.parlays.len()) as u64,
+        })
     }
 
     /// Every fixture id and name with its status, by id.
@@ -112,7 +118,8 @@ impl Engine {
                 return Err(format!("asset {}: open bets escrow {} but the bet escrow account holds {}", x.spec.id, escrow[s], x.bet_escrow));
             }
         }
-        let recorded: std::collections::BTreeMap<(AccountIx, AssetIx), u64> = self.betting.open_stake.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (*k, *v)).collect();
+        let recorded: std::collections::BTreeMap<(AccountIx, AssetIx), u64> =
+            self.betting.open_stake.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (*k, *v)).collect();
         if recorded != open {
             return Err("open stake per account differs from the open bets".into());
         }

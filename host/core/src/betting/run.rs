@@ -1,8 +1,8 @@
 //! Dispatch of betting commands and the game-clock work that runs before every command.
 
 use super::model::*;
-use super::state::Timer;
 use super::stage::Bets;
+use super::state::Timer;
 use crate::event::{Event, Outcome, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::rules::Rules;

@@ -10,8 +10,8 @@ use super::model::*;
 use super::payout::{multiplier, BetOutcome};
 use super::place::PARLAY;
 use super::spec::{BetSpec, EventResult};
-use super::state::Bet;
 use super::stage::Bets;
+use super::state::Bet;
 use crate::event::{Event, RejectReason};
 use crate::rules::Rules;
 
@@ -36,7 +36,9 @@ impl Bets<'_> {
     pub(crate) fn report_result(&mut self, f: FixtureId, result: Option<&EventResult>, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
         let from = self.fixture_status(f)?;
         let to = match (result, from) {
-            (_, FixtureStatus::Cancelled | FixtureStatus::Void) => return Err(RejectReason::BadTransition { from, to: if result.is_some() { FixtureStatus::Settled } else { FixtureStatus::Void } }),
+            (_, FixtureStatus::Cancelled | FixtureStatus::Void) => {
+                return Err(RejectReason::BadTransition { from, to: if result.is_some() { FixtureStatus::Settled } else { FixtureStatus::Void } })
+            }
             (Some(_), _) => FixtureStatus::Settled,
             (None, FixtureStatus::Settled) => FixtureStatus::Void,
             (None, _) => FixtureStatus::Cancelled,
@@ -75,7 +77,8 @@ impl Bets<'_> {
                 row.push(match result {
                     None => BetOutcome::Void,
                     Some(result) => {
-                        let outcome = rules.settle_bet(&market.bet_type, &super::fixtures::position_spec(spec, m, s), result).ok_or(RejectReason::PluginUnavailable)?;
+                        let outcome =
+                            rules.settle_bet(&market.bet_type, &super::fixtures::position_spec(spec, m, s), result).ok_or(RejectReason::PluginUnavailable)?;
                         if let BetOutcome::Multiplier { denominator: 0, .. } = outcome {
                             return Err(RejectReason::PluginUnavailable);
                         }
@@ -141,7 +144,15 @@ impl Bets<'_> {
         // A lay wins when the selection loses: record the result as its owner sees it.
         let outcome = if bet.exchange.is_some_and(|e| e.side == BackLay::Lay) { outcome.for_layer() } else { outcome };
         bet.state = BetState::Settled(outcome);
-        out.push(Event::Bet(BetEvent::BetSettled { bet: BetId(id), account, asset: self.ledger.asset_id(bet.asset), outcome, stake: bet.stake, paid, resettled }));
+        out.push(Event::Bet(BetEvent::BetSettled {
+            bet: BetId(id),
+            account,
+            asset: self.ledger.asset_id(bet.asset),
+            outcome,
+            stake: bet.stake,
+            paid,
+            resettled,
+        }));
     }
 }
 

@@ -4,8 +4,8 @@
 
 use super::model::*;
 use super::odds::Odds;
-use super::state::{Timer, WindowState, WINDOWS_KEPT, WINDOW_MS};
 use super::stage::Bets;
+use super::state::{Timer, WindowState, WINDOWS_KEPT, WINDOW_MS};
 use crate::event::Event;
 
 impl Bets<'_> {
@@ -17,7 +17,7 @@ impl Bets<'_> {
             *w = WindowState { start, sum: 0, min: u64::MAX, max: 0, count: 0, matched: 0 };
             self.betting.timers.insert((start + WINDOW_MS, Timer::Window(sel)));
         }
-        w.sum += odds.0 as u128;
+        w.sum += u128::from(odds.0);
         w.min = w.min.min(odds.0);
         w.max = w.max.max(odds.0);
         w.count += 1;

@@ -6,10 +6,10 @@
 use super::Engine;
 use crate::books::{NewResting, OrderData};
 use crate::command::{Side, TimeInForce};
-use crate::market::SelfTradePrevention;
 use crate::event::{DoneReason, Event};
 use crate::ids::{AccountId, AccountIx, Lots, MarketIx, Minor, OrderId, Ticks};
 use crate::ledger::{Fill, Release};
+use crate::market::SelfTradePrevention;
 use crate::rules::{Rules, TradeFacts};
 use crate::units::MarketUnits;
 
@@ -80,14 +80,7 @@ impl Engine {
         let market = self.books.market(m);
         let (asset, market_id) = (market.held_asset(t.side), market.spec.id);
         self.ledger.release(Release { account: t.account, asset, amount: t.held });
-        out.push(Event::OrderDone {
-            order: t.id,
-            account: t.owner,
-            market: market_id,
-            reason,
-            filled: t.filled,
-            released: if t.budget { 0 } else { t.left },
-        });
+        out.push(Event::OrderDone { order: t.id, account: t.owner, market: market_id, reason, filled: t.filled, released: if t.budget { 0 } else { t.left } });
     }
 
     /// The matching loop. Returns true when self-trade prevention stopped the taker.
@@ -147,7 +140,18 @@ impl Engine {
 
     /// One fill: price its fees, take it off the book, settle it in the ledger, report it.
     #[allow(clippy::too_many_arguments)]
-    fn execute_fill(&mut self, m: MarketIx, t: &mut Taker, maker: OrderId, price: Ticks, maker_lots: Lots, lots: Lots, mut data: OrderData, out: &mut Vec<Event>, rules: &mut dyn Rules) {
+    fn execute_fill(
+        &mut self,
+        m: MarketIx,
+        t: &mut Taker,
+        maker: OrderId,
+        price: Ticks,
+        maker_lots: Lots,
+        lots: Lots,
+        mut data: OrderData,
+        out: &mut Vec<Event>,
+        rules: &mut dyn Rules,
+    ) {
         let market = self.books.market(m);
         let (units, base, quote, market_id) = (market.units, market.base, market.quote, market.spec.id);
         let notional = units.notional(price, lots).expect("bounded by the hold");

@@ -3,10 +3,10 @@
 
 use super::matching::Taker;
 use super::{Engine, R};
+use crate::books::Order;
 use crate::command::{MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
 use crate::event::{Event, Outcome, RejectReason};
 use crate::ids::{AccountId, AccountIx, Lots, MarketIx, Minor, OrderId, RequestId, Ticks};
-use crate::books::Order;
 use crate::ledger::{Fee, Hold, Release};
 use crate::market::{MarketPolicy, MarketStatus};
 use crate::rules::{Modifies, OrderCheck, Rules};
@@ -161,7 +161,16 @@ impl Engine {
     /// Modify a resting order's price and quantity: in place (keeping time priority) when
     /// the price stays and the quantity does not grow, else re-queued like a new order.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn modify(&mut self, actor: AccountId, request: RequestId, order: OrderId, price: Ticks, quantity: Lots, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
+    pub(super) fn modify(
+        &mut self,
+        actor: AccountId,
+        request: RequestId,
+        order: OrderId,
+        price: Ticks,
+        quantity: Lots,
+        out: &mut Vec<Event>,
+        rules: &mut dyn Rules,
+    ) -> R<()> {
         let a = self.ledger.account_ix(actor)?;
         let m = self.books.owned_order(a, order)?;
         let o = self.books.order(m, order).expect("owned order rests").clone();

@@ -39,7 +39,15 @@ impl Engine {
     }
 
     /// Ask the market's rules plugin, if it has one, to admit an order or modification.
-    pub(super) fn check_with_rules(&self, m: MarketIx, a: AccountIx, request: RequestId, check: &OrderCheck, out: &mut Vec<Event>, rules: &mut dyn Rules) -> R<()> {
+    pub(super) fn check_with_rules(
+        &self,
+        m: MarketIx,
+        a: AccountIx,
+        request: RequestId,
+        check: &OrderCheck,
+        out: &mut Vec<Event>,
+        rules: &mut dyn Rules,
+    ) -> R<()> {
         let Some(binding) = &self.books.market(m).plugin else { return Ok(()) };
         let (market, account) = self.rule_views(m, a);
         match rules.check_order(binding, &market, &account, check) {
@@ -54,7 +62,16 @@ impl Engine {
     /// The fee for an order that starts resting, or for modifying a resting one: the rules
     /// plugin's if the market has one, else the policy's flat listing fee (none on modify).
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn listing_fee(&self, m: MarketIx, a: AccountIx, side: Side, price: Ticks, quantity: Lots, modifies: Option<Modifies>, rules: &mut dyn Rules) -> R<Minor> {
+    pub(super) fn listing_fee(
+        &self,
+        m: MarketIx,
+        a: AccountIx,
+        side: Side,
+        price: Ticks,
+        quantity: Lots,
+        modifies: Option<Modifies>,
+        rules: &mut dyn Rules,
+    ) -> R<Minor> {
         let market = self.books.market(m);
         let native = if modifies.is_none() { market.policy.listing_fee } else { 0 };
         let Some(binding) = &market.plugin else { return Ok(native) };

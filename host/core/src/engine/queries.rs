@@ -6,7 +6,7 @@ use crate::book::Resting;
 use crate::books::{Market, OrderData};
 use crate::command::{Side, TimeInForce};
 use crate::ids::{AccountId, AssetId, Lots, MarketId, Minor, OrderId, Ticks};
-use crate::market::{PluginBinding, AssetSpec, MarketPolicy, MarketSpec, MarketStatus};
+use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus, PluginBinding};
 use crate::units::MarketUnits;
 
 /// A resting order as queries see it.

@@ -153,27 +153,12 @@ impl Generator {
             self.admin(Body::CreateAsset(AssetSpec { id, symbol: sym.into(), decimals, kind }));
         }
         // Some invalid asset definitions.
-        self.admin(Body::CreateAsset(AssetSpec {
-            id: GOLD,
-            symbol: "DUP".into(),
-            decimals: 2,
-            kind: AssetKind::Currency,
-        }));
-        self.admin(Body::CreateAsset(AssetSpec {
-            id: AssetId(9),
-            symbol: "X".into(),
-            decimals: 19,
-            kind: AssetKind::Item,
-        }));
+        self.admin(Body::CreateAsset(AssetSpec { id: GOLD, symbol: "DUP".into(), decimals: 2, kind: AssetKind::Currency }));
+        self.admin(Body::CreateAsset(AssetSpec { id: AssetId(9), symbol: "X".into(), decimals: 19, kind: AssetKind::Item }));
 
         let d = Decimal::new;
-        let ore_gold =
-            if self.rng.chance(50) { (ORE, GOLD, d(1, 2), d(1, 0), 1_000) } else { (ORE, GOLD, d(5, 2), d(2, 0), 200) };
-        let wood_gold = if self.rng.chance(50) {
-            (WOOD, GOLD, d(2, 2), d(5, 1), 500)
-        } else {
-            (WOOD, GOLD, d(4, 2), d(25, 2), 300)
-        };
+        let ore_gold = if self.rng.chance(50) { (ORE, GOLD, d(1, 2), d(1, 0), 1_000) } else { (ORE, GOLD, d(5, 2), d(2, 0), 200) };
+        let wood_gold = if self.rng.chance(50) { (WOOD, GOLD, d(2, 2), d(5, 1), 500) } else { (WOOD, GOLD, d(4, 2), d(25, 2), 300) };
         let potion_gem = (POTION, GEM, d(1, 0), d(5, 1), 100);
         let ore_gem = (ORE, GEM, d(5, 1), d(10, 0), 50);
         let mut templates: Vec<Template> = vec![ore_gold, wood_gold, potion_gem];
@@ -181,8 +166,7 @@ impl Generator {
             templates.push(ore_gem);
         }
         // Every self-trade mode appears among the first three markets.
-        let mut modes =
-            [SelfTradePrevention::CancelNewest, SelfTradePrevention::CancelOldest, SelfTradePrevention::CancelBoth];
+        let mut modes = [SelfTradePrevention::CancelNewest, SelfTradePrevention::CancelOldest, SelfTradePrevention::CancelBoth];
         for i in (1..3).rev() {
             let j = self.rng.below(i as u64 + 1) as usize;
             modes.swap(i, j);
@@ -207,28 +191,16 @@ impl Generator {
         let id = MarketId(self.next_market);
         self.next_market += 1;
         let spec = MarketSpec { id, symbol: format!("M{}", id.0), base, quote, tick, lot };
-        let bd = self.decimals[&base] as u32;
-        let qd = self.decimals[&quote] as u32;
+        let bd = u32::from(self.decimals[&base]);
+        let qd = u32::from(self.decimals[&quote]);
         let lot_units = (lot * Decimal::from(10u64.pow(bd))).normalize().mantissa() as u64;
         let tick_value = (tick * lot * Decimal::from(10u64.pow(qd))).normalize().mantissa() as u64;
-        self.markets.push(GenMarket {
-            spec: spec.clone(),
-            policy,
-            closed: false,
-            halted: false,
-            mid,
-            tick_value,
-            lot_units,
-        });
+        self.markets.push(GenMarket { spec: spec.clone(), policy, closed: false, halted: false, mid, tick_value, lot_units });
         self.admin(Body::CreateMarket { spec, policy });
     }
 
     fn random_stp(&mut self) -> SelfTradePrevention {
-        self.rng.pick(&[
-            SelfTradePrevention::CancelNewest,
-            SelfTradePrevention::CancelOldest,
-            SelfTradePrevention::CancelBoth,
-        ])
+        self.rng.pick(&[SelfTradePrevention::CancelNewest, SelfTradePrevention::CancelOldest, SelfTradePrevention::CancelBoth])
     }
 
     /// A valid policy with assorted fees, listing fee, slots, quantity range and buy limit.
@@ -243,11 +215,7 @@ impl Generator {
             max_quantity: r.pick(&[40, 100, 1_000, 1_000_000_000]),
             max_price: r.pick(&[1_000_000_000_000, mid * 2, mid * 4]),
             max_open_orders: r.pick(&[0, 0, 3, 6]),
-            buy_limit: if r.chance(35) {
-                Some(BuyLimit { quantity: r.range(5, 80), window_ms: r.range(5_000, 120_000) })
-            } else {
-                None
-            },
+            buy_limit: if r.chance(35) { Some(BuyLimit { quantity: r.range(5, 80), window_ms: r.range(5_000, 120_000) }) } else { None },
             self_trade: SelfTradePrevention::CancelNewest,
         }
     }
@@ -269,14 +237,8 @@ impl Generator {
     fn invalid_admin_setup(&mut self) {
         let d = Decimal::new;
         let ok = MarketPolicy::default();
-        let spec = |id: u32, base: AssetId, quote: AssetId, tick: Decimal, lot: Decimal| MarketSpec {
-            id: MarketId(id),
-            symbol: "BAD".into(),
-            base,
-            quote,
-            tick,
-            lot,
-        };
+        let spec =
+            |id: u32, base: AssetId, quote: AssetId, tick: Decimal, lot: Decimal| MarketSpec { id: MarketId(id), symbol: "BAD".into(), base, quote, tick, lot };
         let bad = [
             spec(1, ORE, GOLD, d(1, 2), d(1, 0)),          // MarketExists
             spec(90, AssetId(77), GOLD, d(1, 2), d(1, 0)), // UnknownAsset (base)
@@ -385,19 +347,9 @@ impl Generator {
                         l.left = quantity;
                     }
                 }
-                Event::Trade {
-                    maker_order,
-                    taker_order,
-                    quantity,
-                    market,
-                    maker_account,
-                    taker_account,
-                    taker_side,
-                    ..
-                } => {
+                Event::Trade { maker_order, taker_order, quantity, market, maker_account, taker_account, taker_side, .. } => {
                     let buyer = if taker_side == Side::Buy { taker_account } else { maker_account };
-                    if let Some(bl) = self.markets.iter().find(|m| m.spec.id == market).and_then(|m| m.policy.buy_limit)
-                    {
+                    if let Some(bl) = self.markets.iter().find(|m| m.spec.id == market).and_then(|m| m.policy.buy_limit) {
                         let start = self.windows.entry((buyer, market)).or_insert(self.now);
                         if self.now >= *start + bl.window_ms {
                             *start = self.now;
@@ -464,8 +416,7 @@ impl Generator {
             790..=799 => self.burn(),
             800..=809 => {
                 // Halts are short: a halted market is usually reopened next time.
-                let halted: Vec<MarketId> =
-                    self.markets.iter().filter(|m| m.halted && !m.closed).map(|m| m.spec.id).collect();
+                let halted: Vec<MarketId> = self.markets.iter().filter(|m| m.halted && !m.closed).map(|m| m.spec.id).collect();
                 let (m, status) = if !halted.is_empty() && self.rng.chance(80) {
                     (self.rng.pick(&halted), MarketStatus::Open)
                 } else {
@@ -522,11 +473,7 @@ impl Generator {
     /// A quantity inside the market's range, mostly small.
     fn quantity(&mut self, m: &GenMarket) -> u64 {
         let p = m.policy;
-        let q = if self.rng.chance(88) {
-            p.min_quantity + self.rng.range(0, 10)
-        } else {
-            p.min_quantity + self.rng.range(10, 60)
-        };
+        let q = if self.rng.chance(88) { p.min_quantity + self.rng.range(0, 10) } else { p.min_quantity + self.rng.range(10, 60) };
         q.min(p.max_quantity)
     }
 
@@ -642,8 +589,7 @@ impl Generator {
 
     /// Retries a recent command exactly when its dedup entry is about to expire.
     fn dedup_boundary(&mut self) -> (AccountId, Body, Option<RequestId>) {
-        let candidates: Vec<usize> =
-            (0..self.recent.len()).filter(|&i| self.recent[i].0 + self.dedup_window_ms > self.now).collect();
+        let candidates: Vec<usize> = (0..self.recent.len()).filter(|&i| self.recent[i].0 + self.dedup_window_ms > self.now).collect();
         if candidates.is_empty() || self.dedup_window_ms > 600_000 {
             return self.retry();
         }
@@ -670,13 +616,7 @@ impl Generator {
         let quantity = m.policy.buy_limit.unwrap().quantity.clamp(m.policy.min_quantity, m.policy.max_quantity);
         let price = self.price(&m, Side::Buy);
         let tif = if self.rng.chance(50) { TimeInForce::Gtc } else { TimeInForce::Ioc };
-        let req = OrderRequest {
-            market: m.spec.id,
-            side: Side::Buy,
-            kind: OrderKind::Limit { price, quantity },
-            tif,
-            post_only: false,
-        };
+        let req = OrderRequest { market: m.spec.id, side: Side::Buy, kind: OrderKind::Limit { price, quantity }, tif, post_only: false };
         (acc, Body::Place(req), None)
     }
 
@@ -689,18 +629,17 @@ impl Generator {
         }
         let l = bids[self.rng.below(bids.len() as u64) as usize];
         // The owner's lowest-id bid in the market is re-escrowed first.
-        let first =
-            *bids.iter().filter(|x| x.account == l.account && x.market == l.market).min_by_key(|x| x.order).unwrap();
+        let first = *bids.iter().filter(|x| x.account == l.account && x.market == l.market).min_by_key(|x| x.order).unwrap();
         let i = self.markets.iter().position(|m| m.spec.id == l.market).unwrap();
         let (old, tv, quote) = (self.markets[i].policy, self.markets[i].tick_value, self.markets[i].spec.quote);
         if old.max_fee_bps() >= 10_000 {
             return self.policy_change();
         }
         let mut p = old;
-        p.taker_fee_bps = self.rng.range(old.max_fee_bps() as u64 + 1, 10_000) as u32;
+        p.taker_fee_bps = self.rng.range(u64::from(old.max_fee_bps()) + 1, 10_000) as u32;
         self.markets[i].policy = p;
-        let n = first.price as u128 * first.left as u128 * tv as u128;
-        let shortfall = (n * p.max_fee_bps() as u128 / 10_000 - n * old.max_fee_bps() as u128 / 10_000) as u64;
+        let n = u128::from(first.price) * u128::from(first.left) * u128::from(tv);
+        let shortfall = (n * u128::from(p.max_fee_bps()) / 10_000 - n * u128::from(old.max_fee_bps()) / 10_000) as u64;
         let avail = self.available.get(&(l.account, quote)).copied().unwrap_or(0);
         let set_policy = Body::SetMarketPolicy { market: l.market, policy: p };
         let burn = (avail + self.rng.below(2)).saturating_sub(shortfall);
@@ -729,13 +668,7 @@ impl Generator {
         let (l, m) = asks[self.rng.below(asks.len() as u64) as usize].clone();
         let budget = m.mid * m.tick_value * self.rng.range(5, 200);
         let tif = if self.rng.chance(80) { TimeInForce::Ioc } else { TimeInForce::Fok };
-        let req = OrderRequest {
-            market: m.spec.id,
-            side: Side::Buy,
-            kind: OrderKind::Market(MarketSize::Budget(budget)),
-            tif,
-            post_only: false,
-        };
+        let req = OrderRequest { market: m.spec.id, side: Side::Buy, kind: OrderKind::Market(MarketSize::Budget(budget)), tif, post_only: false };
         (l.account, Body::Place(req), None)
     }
 
@@ -832,8 +765,7 @@ impl Generator {
         let q = self.quantity(&m);
         let price = self.price(&m, side);
         let lim = |price, quantity| OrderKind::Limit { price, quantity };
-        let place =
-            |market, side, kind, tif, post_only| Body::Place(OrderRequest { market, side, kind, tif, post_only });
+        let place = |market, side, kind, tif, post_only| Body::Place(OrderRequest { market, side, kind, tif, post_only });
         let gtc = TimeInForce::Gtc;
         let body = match self.rng.below(12) {
             0 => place(MarketId(99), side, lim(price, q), gtc, false),

@@ -97,7 +97,7 @@ pub struct Model {
 
 /// `floor(n × bps / 10000)`.
 pub fn fee(n: u64, bps: u32) -> u64 {
-    (n as u128 * bps as u128 / 10_000) as u64
+    (u128::from(n) * u128::from(bps) / 10_000) as u64
 }
 
 /// u128 -> u64 or `OutOfRange`.
@@ -269,11 +269,7 @@ impl Model {
         self.expiry_sweep(&mut out);
         // 3. idempotency.
         let key = (cmd.actor, cmd.request);
-        let dup = self
-            .dedup
-            .get(&key)
-            .filter(|(t, _)| self.now as u128 <= *t as u128 + self.dedup_window_ms as u128)
-            .map(|(_, o)| *o);
+        let dup = self.dedup.get(&key).filter(|(t, _)| u128::from(self.now) <= u128::from(*t) + u128::from(self.dedup_window_ms)).map(|(_, o)| *o);
         if let Some(outcome) = dup {
             out.push(Event::Duplicate { account: cmd.actor, request: cmd.request, outcome });
         } else {
@@ -305,8 +301,7 @@ impl Model {
 
     /// Total lots per level, sorted by (market, side, price).
     fn book_snapshot(&self) -> Vec<((MarketId, Side, u64), u64)> {
-        let mut v: Vec<((MarketId, Side, u64), u64)> =
-            self.orders.iter().map(|o| ((o.market, o.side, o.price), o.left)).collect();
+        let mut v: Vec<((MarketId, Side, u64), u64)> = self.orders.iter().map(|o| ((o.market, o.side, o.price), o.left)).collect();
         v.sort();
         let mut levels: Vec<((MarketId, Side, u64), u64)> = Vec::new();
         for (k, q) in v {
@@ -320,12 +315,7 @@ impl Model {
 
     /// The end-of-command events: a `Balance` for every (account, asset) that differs from
     /// before, then a `BookLevel` for every level that differs, each in key order.
-    fn emit_diffs(
-        &mut self,
-        bal_before: &[((AccountId, AssetId), Bal)],
-        book_before: &[((MarketId, Side, u64), u64)],
-        out: &mut Vec<Event>,
-    ) {
+    fn emit_diffs(&mut self, bal_before: &[((AccountId, AssetId), Bal)], book_before: &[((MarketId, Side, u64), u64)], out: &mut Vec<Event>) {
         for ((account, asset), _, a) in diff_sorted(bal_before, &self.balance_snapshot()) {
             out.push(Event::Balance { account, asset, available: a.available, locked: a.locked });
         }
@@ -386,23 +376,11 @@ impl Model {
                     return Err(inv(InvalidMarket::NonPositiveStep));
                 }
                 // INTERPRETATION: a lot that is whole but too large for u64 is LotNotWhole too.
-                let lot_units =
-                    scaled_whole(spec.lot, base.decimals as u32).map_err(|_| inv(InvalidMarket::LotNotWhole))?;
+                let lot_units = scaled_whole(spec.lot, u32::from(base.decimals)).map_err(|_| inv(InvalidMarket::LotNotWhole))?;
                 let tick_lot = spec.tick.checked_mul(spec.lot).ok_or(inv(InvalidMarket::TickLotNotWhole))?;
-                let tick_value =
-                    scaled_whole(tick_lot, quote.decimals as u32).map_err(|_| inv(InvalidMarket::TickLotNotWhole))?;
+                let tick_value = scaled_whole(tick_lot, u32::from(quote.decimals)).map_err(|_| inv(InvalidMarket::TickLotNotWhole))?;
                 check_policy(policy).map_err(inv)?;
-                self.markets.insert(
-                    spec.id,
-                    MarketRec {
-                        spec: spec.clone(),
-                        policy: *policy,
-                        status: MarketStatus::Open,
-                        tick_value,
-                        lot_units,
-                        book_seq: 0,
-                    },
-                );
+                self.markets.insert(spec.id, MarketRec { spec: spec.clone(), policy: *policy, status: MarketStatus::Open, tick_value, lot_units, book_seq: 0 });
                 out.push(Event::MarketCreated { market: spec.id });
                 Ok(Outcome::Done)
             }
@@ -443,10 +421,10 @@ impl Model {
                 if *amount == 0 {
                     return Err(RejectReason::ZeroAmount);
                 }
-                if a.minted - a.burned + *amount as u128 > u64::MAX as u128 {
+                if a.minted - a.burned + u128::from(*amount) > u128::from(u64::MAX) {
                     return Err(RejectReason::OutOfRange);
                 }
-                self.assets.get_mut(asset).unwrap().minted += *amount as u128;
+                self.assets.get_mut(asset).unwrap().minted += u128::from(*amount);
                 self.bal_mut(*account, *asset).available += *amount;
                 out.push(Event::Minted { account: *account, asset: *asset, amount: *amount });
                 Ok(Outcome::Done)
@@ -465,7 +443,7 @@ impl Model {
                 if available < *amount {
                     return Err(RejectReason::InsufficientFunds { asset: *asset, needed: *amount, available });
                 }
-                self.assets.get_mut(asset).unwrap().burned += *amount as u128;
+                self.assets.get_mut(asset).unwrap().burned += u128::from(*amount);
                 self.bal_mut(*account, *asset).available -= *amount;
                 out.push(Event::Burned { account: *account, asset: *asset, amount: *amount });
                 Ok(Outcome::Done)
@@ -506,11 +484,7 @@ impl Model {
                 }
                 out.push(Event::Done { account: actor, request });
                 let market = *market;
-                self.cancel_where(
-                    |o| o.account == actor && market.is_none_or(|m| m == o.market),
-                    DoneReason::Cancelled,
-                    out,
-                );
+                self.cancel_where(|o| o.account == actor && market.is_none_or(|m| m == o.market), DoneReason::Cancelled, out);
                 Ok(Outcome::Done)
             }
             Body::Modify { order, price, quantity } => self.modify(actor, *order, *price, *quantity, out),
@@ -560,7 +534,7 @@ impl Model {
 
     /// `notional(p, q) = p × q × tick_value`.
     fn notional(&self, market: MarketId, p: u64, q: u64) -> R<u64> {
-        fit(p as u128 * q as u128 * self.markets[&market].tick_value as u128)
+        fit(u128::from(p) * u128::from(q) * u128::from(self.markets[&market].tick_value))
     }
 
     /// `required(p, q) = notional + fee(notional, max(maker, taker bps))`.
@@ -570,19 +544,19 @@ impl Model {
             let pol = &self.markets[&market].policy;
             pol.maker_fee_bps.max(pol.taker_fee_bps)
         };
-        fit(n as u128 + fee(n, max_bps) as u128)
+        fit(u128::from(n) + u128::from(fee(n, max_bps)))
     }
 
     /// Base minor units of q lots.
     fn base_units(&self, market: MarketId, q: u64) -> R<u64> {
-        fit(q as u128 * self.markets[&market].lot_units as u128)
+        fit(u128::from(q) * u128::from(self.markets[&market].lot_units))
     }
 
     /// What a budget buy pays for q lots at p: notional + taker fee (u128, never overflows).
     fn budget_cost(&self, market: MarketId, p: u64, q: u64) -> u128 {
         let mk = &self.markets[&market];
-        let n = p as u128 * q as u128 * mk.tick_value as u128;
-        n + n * mk.policy.taker_fee_bps as u128 / 10_000
+        let n = u128::from(p) * u128::from(q) * u128::from(mk.tick_value);
+        n + n * u128::from(mk.policy.taker_fee_bps) / 10_000
     }
 
     /// Removes a resting order, returns its escrow and emits `OrderDone`.
@@ -591,14 +565,7 @@ impl Model {
         let o = self.orders.remove(pos);
         let asset = self.escrow_asset(o.market, o.side);
         self.unlock(o.account, asset, o.escrow);
-        out.push(Event::OrderDone {
-            order: o.id,
-            account: o.account,
-            market: o.market,
-            reason,
-            filled: o.filled,
-            released: o.left,
-        });
+        out.push(Event::OrderDone { order: o.id, account: o.account, market: o.market, reason, filled: o.filled, released: o.left });
     }
 
     /// Removes every resting order matching `pred` by ascending order id.
@@ -612,8 +579,7 @@ impl Model {
 
     /// Opposite-side resting orders of a market, best price first, then oldest first.
     fn opposite_sorted(&self, market: MarketId, taker_side: Side) -> Vec<MOrder> {
-        let mut v: Vec<MOrder> =
-            self.orders.iter().filter(|o| o.market == market && o.side != taker_side).cloned().collect();
+        let mut v: Vec<MOrder> = self.orders.iter().filter(|o| o.market == market && o.side != taker_side).cloned().collect();
         v.sort_by(|a, b| {
             let by_price = if taker_side == Side::Buy { a.price.cmp(&b.price) } else { b.price.cmp(&a.price) };
             by_price.then(a.prio.cmp(&b.prio))
@@ -652,11 +618,7 @@ impl Model {
 
     /// Lots of the account's resting buys in the market.
     fn resting_buy_lots(&self, account: AccountId, market: MarketId) -> u64 {
-        self.orders
-            .iter()
-            .filter(|o| o.account == account && o.market == market && o.side == Side::Buy)
-            .map(|o| o.left)
-            .sum()
+        self.orders.iter().filter(|o| o.account == account && o.market == market && o.side == Side::Buy).map(|o| o.left).sum()
     }
 
     /// Buy-limit allowance (rule 6), or None when the market has no buy limit.
@@ -665,7 +627,7 @@ impl Model {
     fn allowance(&self, account: AccountId, market: MarketId) -> Option<u64> {
         let bl = self.markets[&market].policy.buy_limit?;
         let bought = match self.windows.get(&(account, market)) {
-            Some(w) if (self.now as u128) < w.start as u128 + bl.window_ms as u128 => w.bought,
+            Some(w) if u128::from(self.now) < u128::from(w.start) + u128::from(bl.window_ms) => w.bought,
             _ => 0,
         };
         Some(bl.quantity.saturating_sub(bought).saturating_sub(self.resting_buy_lots(account, market)))
@@ -676,7 +638,7 @@ impl Model {
         let Some(bl) = self.markets[&market].policy.buy_limit else { return };
         let now = self.now;
         let w = self.windows.entry((account, market)).or_insert(Window { start: now, bought: 0 });
-        if (now as u128) < w.start as u128 + bl.window_ms as u128 {
+        if u128::from(now) < u128::from(w.start) + u128::from(bl.window_ms) {
             w.bought += q;
         } else {
             *w = Window { start: now, bought: q };
@@ -710,8 +672,7 @@ impl Model {
     /// owner cannot cover it. INTERPRETATION: a `required` that overflows u64 cannot be
     /// covered either (cancelled).
     fn re_escrow_bids(&mut self, market: MarketId, out: &mut Vec<Event>) {
-        let mut ids: Vec<OrderId> =
-            self.orders.iter().filter(|o| o.market == market && o.side == Side::Buy).map(|o| o.id).collect();
+        let mut ids: Vec<OrderId> = self.orders.iter().filter(|o| o.market == market && o.side == Side::Buy).map(|o| o.id).collect();
         ids.sort();
         let quote = self.markets[&market].spec.quote;
         for id in ids {
@@ -783,10 +744,7 @@ impl Model {
             }
         }
         // 5. order slots.
-        if r.tif.rests()
-            && pol.max_open_orders > 0
-            && self.resting_count(actor, r.market) >= pol.max_open_orders as usize
-        {
+        if r.tif.rests() && pol.max_open_orders > 0 && self.resting_count(actor, r.market) >= pol.max_open_orders as usize {
             return Err(RejectReason::OrderSlotsFull { max: pol.max_open_orders });
         }
         // 6. buy limit.
@@ -827,8 +785,8 @@ impl Model {
         };
         if r.tif == TimeInForce::Fok {
             if let Some(q) = quantity {
-                let avail: u128 = self.walk(r.market, r.side, actor, limit).iter().map(|l| l.1 as u128).sum();
-                if avail < q as u128 {
+                let avail: u128 = self.walk(r.market, r.side, actor, limit).iter().map(|l| u128::from(l.1)).sum();
+                if avail < u128::from(q) {
                     return Err(RejectReason::FillOrKillUnfilled);
                 }
             }
@@ -864,12 +822,12 @@ impl Model {
                             let take = left.min(lots);
                             left -= take;
                             let n = self.notional(r.market, p, take)?;
-                            cost += n as u128 + fee(n, pol.taker_fee_bps) as u128;
+                            cost += u128::from(n) + u128::from(fee(n, pol.taker_fee_bps));
                         }
                         fit(cost)?
                     }
                 };
-                let needed = fit(escrow as u128 + listing_fee as u128)?;
+                let needed = fit(u128::from(escrow) + u128::from(listing_fee))?;
                 let available = self.bal(actor, quote).available;
                 if available < needed {
                     return Err(RejectReason::InsufficientFunds { asset: quote, needed, available });
@@ -904,17 +862,7 @@ impl Model {
             escrow,
             listing_fee,
         });
-        let mut t = Taker {
-            id,
-            account: actor,
-            market: r.market,
-            side: r.side,
-            limit,
-            left: quantity,
-            filled: 0,
-            escrow,
-            allowance,
-        };
+        let mut t = Taker { id, account: actor, market: r.market, side: r.side, limit, left: quantity, filled: 0, escrow, allowance };
         let stp = self.match_taker(&mut t, out);
         self.finish_taker(t, stp, r.tif, r.post_only, out);
         Ok(Outcome::Accepted { order: id })
@@ -938,7 +886,7 @@ impl Model {
             }
             // A budget order stops here, before self-trade prevention, when its budget left
             // cannot buy one lot at this price (taker fee included).
-            if t.left.is_none() && self.budget_cost(market, p, 1) > t.escrow as u128 {
+            if t.left.is_none() && self.budget_cost(market, p, 1) > u128::from(t.escrow) {
                 return false;
             }
             let pol = self.markets[&market].policy;
@@ -963,7 +911,7 @@ impl Model {
                 let (mut lo, mut hi) = (0u64, q);
                 while lo < hi {
                     let mid = lo + (hi - lo).div_ceil(2);
-                    if self.budget_cost(market, p, mid) <= t.escrow as u128 {
+                    if self.budget_cost(market, p, mid) <= u128::from(t.escrow) {
                         lo = mid;
                     } else {
                         hi = mid - 1;
@@ -993,11 +941,8 @@ impl Model {
         let trade = TradeId(self.next_trade);
         self.next_trade += 1;
         let base_amount = q.checked_mul(lu).expect("base overflow");
-        let (buyer, seller, buyer_fee, seller_fee) = if t.side == Side::Buy {
-            (t.account, maker.account, taker_fee, maker_fee)
-        } else {
-            (maker.account, t.account, maker_fee, taker_fee)
-        };
+        let (buyer, seller, buyer_fee, seller_fee) =
+            if t.side == Side::Buy { (t.account, maker.account, taker_fee, maker_fee) } else { (maker.account, t.account, maker_fee, taker_fee) };
         let pay = n.checked_add(buyer_fee).expect("pay overflow");
         // The buyer pays out of its order's escrow; the seller's escrow releases the base.
         if t.side == Side::Buy {
@@ -1059,14 +1004,8 @@ impl Model {
     /// End of the incoming order: done (escrow returned) or rests at the back of its level.
     fn finish_taker(&mut self, t: Taker, stp: bool, tif: TimeInForce, post_only: bool, out: &mut Vec<Event>) {
         let asset = self.escrow_asset(t.market, t.side);
-        let done = |reason: DoneReason, released: u64| Event::OrderDone {
-            order: t.id,
-            account: t.account,
-            market: t.market,
-            reason,
-            filled: t.filled,
-            released,
-        };
+        let done =
+            |reason: DoneReason, released: u64| Event::OrderDone { order: t.id, account: t.account, market: t.market, reason, filled: t.filled, released };
         let left = t.left.unwrap_or(0);
         let ev = if stp {
             Some(done(DoneReason::SelfTrade, left))
@@ -1158,14 +1097,7 @@ impl Model {
             let m = self.order_mut(id);
             m.escrow = new_escrow;
             m.left = quantity;
-            out.push(Event::OrderModified {
-                order: id,
-                account: actor,
-                market: o.market,
-                price,
-                quantity,
-                kept_priority: true,
-            });
+            out.push(Event::OrderModified { order: id, account: actor, market: o.market, price, quantity, kept_priority: true });
             return Ok(Outcome::Done);
         }
         // Loses priority.
@@ -1190,14 +1122,7 @@ impl Model {
         } else {
             self.unlock(actor, asset, o.escrow - new_escrow);
         }
-        out.push(Event::OrderModified {
-            order: id,
-            account: actor,
-            market: o.market,
-            price,
-            quantity,
-            kept_priority: false,
-        });
+        out.push(Event::OrderModified { order: id, account: actor, market: o.market, price, quantity, kept_priority: false });
         let mut t = Taker {
             id,
             account: actor,

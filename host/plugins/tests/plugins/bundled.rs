@@ -5,8 +5,8 @@ use std::time::Instant;
 use entrepot_core::rules::{Fees, Listing, Modifies, Rules, TradeFacts};
 use entrepot_core::{AccountId, MarketStatus, Side};
 use entrepot_plugins::{
-    AccountConfirmation, AccountCreated, BetOutcome, BetSpec, BetStatus, Channel, EventResult, NotifyEvent, ParticipantScore, PasswordReset,
-    PluginFault, PriceAlert, World,
+    AccountConfirmation, AccountCreated, BetOutcome, BetSpec, BetStatus, Channel, EventResult, NotifyEvent, ParticipantScore, PasswordReset, PluginFault,
+    PriceAlert, World,
 };
 
 use crate::common::*;
@@ -124,11 +124,10 @@ fn mail_notifier_returns_notifications() {
 fn notifiers_only_hear_their_events() {
     let dir = tempfile::tempdir().unwrap();
     let path = variant(dir.path(), "mail-notifier", "alerts-only", |t| {
-        t.replace("name = \"mail-notifier\"", "name = \"alerts-only\"")
-            .replace(
-                "events = [\"order-filled\", \"bet-settled\", \"account-created\", \"price-alert\", \"account-confirmation\", \"password-reset\", \"bet-status\"]",
-                "events = [\"price-alert\"]",
-            )
+        t.replace("name = \"mail-notifier\"", "name = \"alerts-only\"").replace(
+            "events = [\"order-filled\", \"bet-settled\", \"account-created\", \"price-alert\", \"account-confirmation\", \"password-reset\", \"bet-status\"]",
+            "events = [\"price-alert\"]",
+        )
     });
     let mut host = host_with([runtime().load(&path).unwrap()]);
     assert!(host.notify(&NotifyEvent::AccountCreated(AccountCreated { account: 9, display_name: "Ada".into() })).is_empty());

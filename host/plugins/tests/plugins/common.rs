@@ -89,15 +89,7 @@ pub fn host_with(plugins: impl IntoIterator<Item = Arc<Plugin>>) -> PluginHost {
 }
 
 pub fn iron() -> MarketInfo {
-    MarketInfo {
-        market: 1,
-        symbol: "IRON/GOLD".into(),
-        tick: "0.01".into(),
-        lot: "1".into(),
-        quote_decimals: 2,
-        base_decimals: 0,
-        tick_value: 1,
-    }
+    MarketInfo { market: 1, symbol: "IRON/GOLD".into(), tick: "0.01".into(), lot: "1".into(), quote_decimals: 2, base_decimals: 0, tick_value: 1 }
 }
 
 pub fn binding(plugin: &Plugin) -> PluginBinding {

@@ -92,10 +92,7 @@ impl Leg<'_> {
             other => return Err(format!("{bet_type} refused {spec:?}: {other:?}")),
         }
         let result = EventResult {
-            scores: vec![
-                ParticipantScore { participant: HOME.into(), score: self.home },
-                ParticipantScore { participant: AWAY.into(), score: self.away },
-            ],
+            scores: vec![ParticipantScore { participant: HOME.into(), score: self.home }, ParticipantScore { participant: AWAY.into(), score: self.away }],
             completed: true,
         };
         host.settle_bet(bet_type, &spec, &result).map_err(|fault| format!("{bet_type} faulted: {fault}"))
@@ -140,7 +137,14 @@ fn parse_leg(text: &str) -> Result<Leg<'_>, String> {
 }
 
 fn check_single(host: &mut PluginHost, row: &[String]) -> Result<(), String> {
-    let leg = Leg { kind: &row[1], selection: &row[2], line: &row[3], odds: &row[4], home: row[5].parse().map_err(|e| format!("home: {e}"))?, away: row[6].parse().map_err(|e| format!("away: {e}"))? };
+    let leg = Leg {
+        kind: &row[1],
+        selection: &row[2],
+        line: &row[3],
+        odds: &row[4],
+        home: row[5].parse().map_err(|e| format!("home: {e}"))?,
+        away: row[6].parse().map_err(|e| format!("away: {e}"))?,
+    };
     let outcome = leg.settle(host)?;
     let returned = decimal(&row[7]).checked_mul(leg.multiplier(outcome)?).ok_or("overflow")?;
     let expected = decimal(&row[8]);

@@ -19,12 +19,12 @@ use rust_decimal::Decimal;
 use tokio::sync::oneshot;
 
 use crate::auth::Session;
-use crate::{convert, queries};
 use crate::errors::{err, internal, rejected, shutting_down};
 use crate::sequencer::Build;
 use crate::session::{self, Conn};
 use crate::state::Shared;
 use crate::subscriptions;
+use crate::{convert, queries};
 
 /// A response in the making: ready now, or the durable outcome of a queued command.
 pub enum Pending {
@@ -100,9 +100,16 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         // Operators.
         Request::Admin(_) if !session.admin => ready(Err(err(ErrorCode::Forbidden, "admin only"))),
         Request::Admin(admin) => admin::request(shared, actor, id, admin).await,
-        Request::Hello(_) | Request::Signup { .. } | Request::ConfirmEmail { .. } | Request::Login { .. } | Request::Resume { .. }
-        | Request::RequestPasswordReset { .. } | Request::ResetPassword { .. } | Request::Markets
-        | Request::Assets | Request::MarketPolicies => {
+        Request::Hello(_)
+        | Request::Signup { .. }
+        | Request::ConfirmEmail { .. }
+        | Request::Login { .. }
+        | Request::Resume { .. }
+        | Request::RequestPasswordReset { .. }
+        | Request::ResetPassword { .. }
+        | Request::Markets
+        | Request::Assets
+        | Request::MarketPolicies => {
             unreachable!("routed before authorisation")
         }
     }

@@ -21,8 +21,14 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub enum Transport {
     /// Each mail becomes a file in `<dir>/new` (via `<dir>/tmp`), named after its id.
-    Maildir { dir: PathBuf, from: String },
-    Smtp { relay: Box<SmtpTransport>, from: Mailbox },
+    Maildir {
+        dir: PathBuf,
+        from: String,
+    },
+    Smtp {
+        relay: Box<SmtpTransport>,
+        from: Mailbox,
+    },
 }
 
 impl Transport {
@@ -36,10 +42,7 @@ impl Transport {
             return Ok(Transport::Maildir { dir: maildir, from: from.into() });
         };
         let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("mail_from {from:?}: {e}"))?;
-        let relay = SmtpTransport::from_url(url)
-            .map_err(|e| anyhow::anyhow!("smtp_relay {}: {e}", redact(url)))?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
+        let relay = SmtpTransport::from_url(url).map_err(|e| anyhow::anyhow!("smtp_relay {}: {e}", redact(url)))?.timeout(Some(SMTP_TIMEOUT)).build();
         Ok(Transport::Smtp { relay: Box::new(relay), from })
     }
 

@@ -76,10 +76,7 @@ fn connect() -> Probe {
 
 fn reached_network(kind: io::ErrorKind) -> bool {
     use io::ErrorKind::*;
-    matches!(
-        kind,
-        ConnectionRefused | ConnectionReset | ConnectionAborted | TimedOut | HostUnreachable | NetworkUnreachable
-    )
+    matches!(kind, ConnectionRefused | ConnectionReset | ConnectionAborted | TimedOut | HostUnreachable | NetworkUnreachable)
 }
 
 /// MISBEHAVIOUR: look for the host's environment (only the count is reported, never values).
