@@ -21,5 +21,3 @@ pub mod snapshot;
 
 pub use committer::{CommitStats, Committer, CommitterConfig, Job};
 pub use journal::{JournalEntry, Recovered, Store, StoreError, VerifyReport};
-/// Also under [`schema`] (where new code should take them from).
-pub use schema::{ACCOUNT_CURSORS, ACCOUNT_EVENTS, INBOX};
