@@ -565,3 +565,15 @@ fn a_snapshot_mid_season_restores_every_bet() {
     };
     assert_eq!(season(true), season(false));
 }
+
+/// A group's currency is bounded like any asset: a join whose starting cash would take the
+/// supply past u64::MAX is refused (nothing changes), never a panic or a wrap.
+#[test]
+fn a_join_past_the_group_currency_supply_is_refused() {
+    let mut w = World::new();
+    let g = GroupId(7);
+    let spec = GroupSpec { id: g, name: "whales".into(), starting_cash: u64::MAX, starts_at: 0, ends_at: 10_000_000, open: true };
+    assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec))), Outcome::Done);
+    assert_eq!(w.run(BOB, bet_cmd(BetCommand::Join { group: g })), Outcome::Rejected(RejectReason::OutOfRange));
+    assert!(w.engine.group(g).unwrap().members.iter().all(|(a, _)| *a != BOB));
+}

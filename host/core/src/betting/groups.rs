@@ -36,20 +36,22 @@ impl Bets<'_> {
         );
         self.betting.timers.insert((spec.ends_at, Timer::GroupEnd(spec.id)));
         out.push(Event::Bet(BetEvent::GroupCreated { group: spec.id, asset: asset_id }));
-        self.add_member(spec.id, a, Role::Owner, out);
-        Ok(())
+        // A fresh currency: the owner's starting cash (> 0, ≤ u64::MAX) always fits.
+        self.add_member(spec.id, a, Role::Owner, out)
     }
 
-    fn add_member(&mut self, g: GroupId, a: AccountIx, role: Role, out: &mut Vec<Event>) {
-        let group = self.betting.groups.get_mut(&g).unwrap();
+    /// Faucet → member: the group's starting cash, then the membership. Refused, with
+    /// nothing changed, when the group currency's supply would pass `u64::MAX`.
+    fn add_member(&mut self, g: GroupId, a: AccountIx, role: Role, out: &mut Vec<Event>) -> R<()> {
+        let group = &self.betting.groups[&g];
+        let (s, cash) = (group.asset, group.spec.starting_cash);
+        self.ledger.mint(a, s, cash)?;
+        let group = self.betting.groups.get_mut(&g).expect("checked above");
         group.members.insert(a, role);
         group.invited.remove(&a);
-        let (s, cash) = (group.asset, group.spec.starting_cash);
-        // Faucet → member: the group's starting cash (one grant per member, so the supply
-        // stays far below u64::MAX for any group the validation admits).
-        self.ledger.mint(a, s, cash).expect("starting cash is positive and within the supply bound");
         let account = self.ledger.account_id(a);
         out.push(Event::Bet(BetEvent::GroupJoined { group: g, account }));
+        Ok(())
     }
 
     fn group_admin(&self, actor: AccountId, g: GroupId) -> R<()> {
@@ -93,8 +95,7 @@ impl Bets<'_> {
         if !group.spec.open && !group.invited.contains(&a) {
             return Err(RejectReason::NotInvited);
         }
-        self.add_member(g, a, Role::Member, out);
-        Ok(())
+        self.add_member(g, a, Role::Member, out)
     }
 
     pub(crate) fn leave_group(&mut self, actor: AccountId, g: GroupId, out: &mut Vec<Event>) -> R<()> {
