@@ -1,0 +1,1 @@
+//! Abuse: auth (see main.rs).

@@ -1,0 +1,1 @@
+//! Abuse: connections (see main.rs).

@@ -1,0 +1,1 @@
+//! Abuse: mail (see main.rs).

@@ -1,0 +1,1 @@
+//! Abuse: money (see main.rs).

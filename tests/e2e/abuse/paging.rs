@@ -1,0 +1,1 @@
+//! Abuse: paging (see main.rs).

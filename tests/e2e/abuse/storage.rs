@@ -1,0 +1,1 @@
+//! Abuse: storage (see main.rs).

@@ -1,0 +1,1 @@
+//! Abuse: subscriptions (see main.rs).
