@@ -1121,6 +1121,44 @@ pub enum ErrorCode {
     ShuttingDown,
     /// A server fault: retry with the same id.
     Internal,
+    /// A subscription beyond the connection's limit (one account stream; a bounded number
+    /// of market and topic streams). Unsubscribe first, or use another connection.
+    TooManySubscriptions,
+    /// A per-player quota is used up (groups owned or joined, alerts, ...); `message`
+    /// names the quota and its limit.
+    QuotaExceeded,
+    /// The server stopped applying commands after a storage failure (fail-stop); nothing
+    /// was executed. Retry with the same id once it is back.
+    StorageFailed,
+    /// The answer would not fit in one frame; ask for a smaller page.
+    ReplyTooLarge,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (the order of their wire indices).
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::BadFrame,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::HelloRequired,
+        ErrorCode::NotAuthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::RateLimited,
+        ErrorCode::LockedOut,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::EmailTaken,
+        ErrorCode::EmailNotConfirmed,
+        ErrorCode::InvalidToken,
+        ErrorCode::InvalidArgument,
+        ErrorCode::NotFound,
+        ErrorCode::Rejected,
+        ErrorCode::ShuttingDown,
+        ErrorCode::Internal,
+        ErrorCode::TooManySubscriptions,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::StorageFailed,
+        ErrorCode::ReplyTooLarge,
+    ];
 }
 
 /// Why a request failed.
