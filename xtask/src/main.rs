@@ -7,7 +7,7 @@
 //! - `test`: build and stage the plugins, run their native tests, then every test of the
 //!   workspace in release mode (the README's test command).
 //! - `bench <suite> [--quick]`: a benchmark program (`engine`, `server`, `plugins`,
-//!   `betting`).
+//!   `betting`, `abuse`).
 //! - `sim [-- flags]`: the offline economy simulator.
 //! - `plugins`: build the plugins workspace for wasm32-wasip2 and stage every plugin as
 //!   `<target-dir>/plugins/<name>.wasm` + `<name>.toml`.
@@ -21,7 +21,7 @@ mod plugins;
 use std::path::PathBuf;
 use std::process::{exit, Command};
 
-const SUITES: &[&str] = &["engine", "server", "plugins", "betting"];
+const SUITES: &[&str] = &["engine", "server", "plugins", "betting", "abuse"];
 
 fn cargo(args: &[&str]) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -84,7 +84,7 @@ fn main() {
                 fail(&format!("usage: cargo xtask bench <suite> [--quick]; suites: {}", SUITES.join(", ")))
             };
             // The server suite starts the real `entrepot` binary: build it first.
-            if suite == "server" {
+            if matches!(suite, "server" | "abuse") {
                 run(cargo(&["build", "--release", "-p", "entrepot-server", "--bin", "entrepot"]));
             }
             let mut cmd = cargo(&["run", "--release", "-p", "entrepot-bench", "--"]);

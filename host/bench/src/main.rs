@@ -1,6 +1,7 @@
 //! `entrepot-bench <suite> [--quick]`: benchmark programs. Each prints a table for people
 //! and ends with one machine-readable `RESULT suite=<suite> key=value ...` line.
 
+mod abuse_suite;
 mod alloc;
 mod betting_search;
 mod betting_suite;
@@ -22,6 +23,7 @@ fn main() {
         Some("server") => server_suite::run(quick),
         Some("plugins") => plugins_suite::run(quick),
         Some("betting") => betting_suite::run(quick),
+        Some("abuse") => abuse_suite::run(quick),
         // Internal: the peer process of the server suite's transport ceiling.
         Some("echo-server") => {
             let addr = args.get(1).and_then(|a| a.parse().ok()).expect("echo-server <addr>");
@@ -29,7 +31,7 @@ fn main() {
             rt.block_on(server_suite::echo_server(addr)).expect("echo server");
         }
         _ => {
-            eprintln!("usage: entrepot-bench <engine|server|plugins|betting> [--quick]");
+            eprintln!("usage: entrepot-bench <engine|server|plugins|betting|abuse> [--quick]");
             std::process::exit(2);
         }
     }

@@ -57,14 +57,23 @@ const ADMIN_PASSWORD: &str = "bench-admin-password";
 const PASSWORD: &str = "bench password 123";
 
 /// A child process that prints its listening address and fingerprint on stdout.
-struct Process {
+pub(crate) struct Process {
     child: Child,
-    fingerprint: String,
+    pub(crate) fingerprint: String,
 }
 
 impl Process {
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        Self::rss_kib_of(self.pid())
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of a process, from `/proc` (0 if it is gone).
+    pub(crate) fn rss_kib_of(pid: u32) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
     }
 }
@@ -82,7 +91,7 @@ impl Drop for Process {
     }
 }
 
-fn spawn(mut cmd: Command) -> Process {
+pub(crate) fn spawn(mut cmd: Command) -> Process {
     use std::io::{BufRead, BufReader};
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
@@ -100,7 +109,7 @@ fn spawn(mut cmd: Command) -> Process {
     Process { child, fingerprint }
 }
 
-fn free_addr() -> SocketAddr {
+pub(crate) fn free_addr() -> SocketAddr {
     std::net::UdpSocket::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr")
 }
 
