@@ -28,6 +28,14 @@ use crate::market::AssetSpec;
 
 type R<T> = Result<T, RejectReason>;
 
+/// The most of any one asset that may exist, in minor units: the supply `minted − burned`
+/// never passes it (mint, group starting cash). It is far below `u64::MAX` (about 18.4 ×
+/// 10^18) so that the house's bet payouts have room on top of the whole supply: a bet is
+/// taken only while `MAX_SUPPLY` + everything the house has paid out net + the debts +
+/// the worst case of every open fixed-odds bet fits in a `u64` ([`Ledger::check_bet_room`]),
+/// so no balance can ever wrap, whoever holds the money.
+pub const MAX_SUPPLY: u64 = 1_000_000_000_000_000_000;
+
 /// One player's holding of one asset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Balance {
@@ -274,18 +282,25 @@ impl Ledger {
 
     // ---- faucet and burn ----
 
-    /// Faucet → player. Refused when the asset's supply would pass `u64::MAX`.
+    /// Faucet → player. Refused when the asset's supply would pass [`MAX_SUPPLY`].
     pub(crate) fn mint(&mut self, a: AccountIx, s: AssetIx, amount: Minor) -> R<()> {
         if amount == 0 {
             return Err(RejectReason::ZeroAmount);
         }
-        let asset = &self.assets[s.at()];
-        if asset.minted - asset.burned + u128::from(amount) > u128::from(u64::MAX) {
+        // Burns may exceed mints (players burn what the house paid them): signed.
+        if self.supply(s).saturating_add(i128::from(amount)) > i128::from(MAX_SUPPLY) {
             return Err(RejectReason::OutOfRange);
         }
         self.assets[s.at()].minted += u128::from(amount);
         self.credit_available(a, s, amount);
         Ok(())
+    }
+
+    /// `minted − burned` of an asset (negative once players burned house winnings).
+    pub(crate) fn supply(&self, s: AssetIx) -> i128 {
+        let x = &self.assets[s.at()];
+        let signed = |v: u128| i128::try_from(v).unwrap_or(i128::MAX);
+        signed(x.minted) - signed(x.burned)
     }
 
     /// Player → burn.
@@ -309,7 +324,7 @@ impl Ledger {
         let b = self.bal_mut(h.account, h.asset);
         assert!(b.available >= h.amount, "hold of {} exceeds available {}", h.amount, b.available);
         b.available -= h.amount;
-        b.locked += h.amount;
+        b.locked = b.locked.checked_add(h.amount).expect("a balance never exceeds the asset's supply");
     }
 
     /// Held → player available. Precondition: the player holds at least that much.
@@ -320,7 +335,7 @@ impl Ledger {
         let b = self.bal_mut(r.account, r.asset);
         assert!(b.locked >= r.amount, "release of {} exceeds the hold of {}", r.amount, b.locked);
         b.locked -= r.amount;
-        b.available += r.amount;
+        b.available = b.available.checked_add(r.amount).expect("a balance never exceeds the asset's supply");
     }
 
     /// Move one fill's value out of the two holds (see [`Fill`]).
@@ -331,8 +346,9 @@ impl Ledger {
         self.credit_available(f.buyer, f.base, f.items);
         self.debit_locked(f.seller, f.base, f.items);
         self.credit_available(f.seller, f.quote, f.notional - f.seller_fee);
+        let fees = f.buyer_fee.checked_add(f.seller_fee).expect("fees are bounded by the supply");
         let sink = &mut self.assets[f.quote.at()].fee_sink;
-        *sink = sink.checked_add(f.buyer_fee + f.seller_fee).expect("fees are bounded by the supply");
+        *sink = sink.checked_add(fees).expect("fees are bounded by the supply");
     }
 
     /// Player available → fee sink. Precondition: the caller checked `ensure_available`.
@@ -381,13 +397,28 @@ impl Ledger {
         let owed = paid - clawed;
         self.debit_available(a, s, clawed);
         if owed > 0 {
-            *self.debts.entry((a, s)).or_default() += owed;
+            let debt = self.debts.entry((a, s)).or_default();
+            *debt = debt.checked_add(owed).expect("a debt is bounded by the payouts the bet room allowed");
         }
         let asset = &mut self.assets[s.at()];
         asset.debt += u128::from(owed);
         asset.house -= i128::from(paid) - i128::from(escrow);
         asset.bet_escrow += u128::from(escrow);
         (clawed, owed)
+    }
+
+    /// Whether the house can take on a bet whose worst case pays `net` more than it holds
+    /// in escrow, on top of `open` (the worst-case net of every open fixed-odds bet in
+    /// `s`): the most any player could then hold, [`MAX_SUPPLY`] + the house's net payouts
+    /// + the debts + all of that, must fit in a `u64`. Refused with `OutOfRange`.
+    pub(crate) fn check_bet_room(&self, s: AssetIx, open: u128, net: u64) -> R<()> {
+        let x = &self.assets[s.at()];
+        let paid_out = u128::try_from(x.house.max(0)).unwrap_or(u128::MAX);
+        let worst = [paid_out, x.debt, open, u128::from(net)].into_iter().try_fold(u128::from(MAX_SUPPLY), u128::checked_add);
+        match worst {
+            Some(w) if w <= u128::from(u64::MAX) => Ok(()),
+            _ => Err(RejectReason::OutOfRange),
+        }
     }
 
     /// Credit a betting return, repaying any debt of that (account, asset) first.
@@ -447,5 +478,123 @@ impl Ledger {
         ledger.accounts = accounts;
         ledger.debts = debts;
         ledger
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The ledger with amounts near every limit (u64::MAX, `MAX_SUPPLY`, 18 decimals): a move
+    //! is either refused with nothing changed or applied with the identity intact; nothing
+    //! wraps and nothing panics when the callers check what the engine checks.
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::market::AssetKind;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Mint(usize, u64),
+        Burn(usize, u64),
+        Hold(usize, u64),
+        Release(usize, u64),
+        Fee(usize, u64),
+        /// Place a fixed-odds bet: stake, worst-case net on top of it.
+        Bet(usize, u64, u64),
+        /// Settle the open bet at this position, paying this share (‰) of its worst case.
+        Settle(usize, u16),
+        /// Re-settle a settled bet as lost.
+        Reverse(usize),
+    }
+
+    fn amount() -> impl Strategy<Value = u64> {
+        prop_oneof![0..1_000u64, (MAX_SUPPLY - 1_000)..=MAX_SUPPLY, (u64::MAX - 1_000)..=u64::MAX, any::<u64>(), Just(10u64.pow(18) / 3),]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let who = 0..3usize;
+        prop_oneof![
+            (who.clone(), amount()).prop_map(|(a, x)| Op::Mint(a, x)),
+            (who.clone(), amount()).prop_map(|(a, x)| Op::Burn(a, x)),
+            (who.clone(), amount()).prop_map(|(a, x)| Op::Hold(a, x)),
+            (who.clone(), amount()).prop_map(|(a, x)| Op::Release(a, x)),
+            (who.clone(), amount()).prop_map(|(a, x)| Op::Fee(a, x)),
+            (who, amount(), amount()).prop_map(|(a, x, n)| Op::Bet(a, x, n)),
+            (0..8usize, 0..=1_000u16).prop_map(|(i, p)| Op::Settle(i, p)),
+            (0..8usize).prop_map(Op::Reverse),
+        ]
+    }
+
+    /// (account, stake, most it pays, paid: None while open)
+    type Bet = (AccountIx, u64, u64, Option<u64>);
+
+    fn step(l: &mut Ledger, bets: &mut Vec<Bet>, s: AssetIx, op: &Op) {
+        let ix = AccountIx::new;
+        let open = |bets: &Vec<Bet>| bets.iter().filter(|b| b.3.is_none()).map(|b| u128::from(b.2 - b.1)).sum::<u128>();
+        match *op {
+            Op::Mint(a, x) => {
+                let supply = l.supply(s);
+                let r = l.mint(ix(a), s, x);
+                assert_eq!(r.is_ok(), x > 0 && supply + i128::from(x) <= i128::from(MAX_SUPPLY), "{r:?}");
+            }
+            Op::Burn(a, x) => {
+                let _ = l.burn(ix(a), s, x);
+            }
+            Op::Hold(a, x) => {
+                if l.ensure_available(ix(a), s, x).is_ok() {
+                    l.hold(Hold { account: ix(a), asset: s, amount: x });
+                }
+            }
+            Op::Release(a, x) => {
+                let x = x.min(l.balance(ix(a), s).locked);
+                l.release(Release { account: ix(a), asset: s, amount: x });
+            }
+            Op::Fee(a, x) => {
+                if l.ensure_available(ix(a), s, x).is_ok() {
+                    l.charge(Fee { account: ix(a), asset: s, amount: x });
+                }
+            }
+            Op::Bet(a, stake, net) => {
+                let Some(most) = stake.checked_add(net) else { return };
+                if l.check_bet_room(s, open(bets), net).is_ok() && l.escrow_bet(ix(a), s, stake).is_ok() {
+                    bets.push((ix(a), stake, most, None));
+                }
+            }
+            Op::Settle(i, share) => {
+                if let Some(b) = bets.iter_mut().filter(|b| b.3.is_none()).nth(i) {
+                    let paid = u64::try_from(u128::from(b.2) * u128::from(share) / 1_000).unwrap();
+                    l.pay_bet(b.0, s, b.1, paid);
+                    b.3 = Some(paid);
+                }
+            }
+            Op::Reverse(i) => {
+                if let Some(b) = bets.iter_mut().filter(|b| b.3.is_some()).nth(i) {
+                    l.reverse_bet(b.0, s, b.1, b.3.unwrap());
+                    // Re-settled as lost: the escrow goes to the house.
+                    l.pay_bet(b.0, s, b.1, 0);
+                    b.3 = Some(0);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_wraps_and_value_is_conserved_near_the_limits(ops in proptest::collection::vec(op(), 1..60), decimals in 0u8..=18) {
+            let mut l = Ledger::with_capacity(8);
+            let s = l.create_asset(AssetSpec { id: AssetId(1), symbol: "X".into(), decimals, kind: AssetKind::Currency });
+            for a in 1..=3 {
+                l.open_account(AccountId(a));
+            }
+            let mut bets = Vec::new();
+            for op in &ops {
+                l.begin_command();
+                step(&mut l, &mut bets, s, op);
+                l.drain_touched(|_, _, _, _| {});
+                prop_assert!(l.check_conservation().is_ok(), "{:?} after {op:?}", l.check_conservation());
+                prop_assert!(l.supply(s) <= i128::from(MAX_SUPPLY));
+                let held: u128 = l.accounts().iter().flat_map(|acc| acc.balances.iter()).map(|b| u128::from(b.available) + u128::from(b.locked)).sum();
+                prop_assert!(held <= u128::from(u64::MAX), "players hold {held}");
+            }
+        }
     }
 }

@@ -28,5 +28,6 @@ pub use command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Side,
 pub use engine::{Engine, EngineConfig, MarketInfo, OrderView};
 pub use event::{DoneReason, Event, InvalidFixture, InvalidMarket, Outcome, RejectReason};
 pub use ids::{AccountId, AssetId, Lots, MarketId, Minor, OrderId, RequestId, Ticks, TradeId};
+pub use ledger::MAX_SUPPLY;
 pub use market::{AssetKind, AssetSpec, BuyLimit, MarketPolicy, MarketSpec, MarketStatus, PluginBinding, SelfTradePrevention};
 pub use snapshot::Snapshot;

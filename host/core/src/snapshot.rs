@@ -270,7 +270,7 @@ fn betting_rows(b: &Betting) -> BettingRows {
 }
 
 fn betting_from(r: BettingRows) -> Betting {
-    Betting {
+    let mut betting = Betting {
         fixtures: r.fixtures,
         bets: r.bets.into_iter().collect(),
         next_bet: r.next_bet,
@@ -281,5 +281,9 @@ fn betting_from(r: BettingRows) -> Betting {
         timers: r.timers,
         windows: r.windows,
         closed_windows: r.closed_windows,
-    }
+        liability: Default::default(),
+        memberships: Default::default(),
+    };
+    betting.derive();
+    betting
 }

@@ -566,14 +566,181 @@ fn a_snapshot_mid_season_restores_every_bet() {
     assert_eq!(season(true), season(false));
 }
 
-/// A group's currency is bounded like any asset: a join whose starting cash would take the
-/// supply past u64::MAX is refused (nothing changes), never a panic or a wrap.
+/// A group's currency is bounded like any asset: starting cash past `MAX_SUPPLY` is
+/// refused at creation, and a join whose starting cash would take the supply past it is
+/// refused (nothing changes), never a panic or a wrap.
 #[test]
 fn a_join_past_the_group_currency_supply_is_refused() {
     let mut w = World::new();
     let g = GroupId(7);
-    let spec = GroupSpec { id: g, name: "whales".into(), starting_cash: u64::MAX, starts_at: 0, ends_at: 10_000_000, open: true };
-    assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec))), Outcome::Done);
+    let spec = |cash| GroupSpec { id: g, name: "whales".into(), starting_cash: cash, starts_at: 0, ends_at: 10_000_000, open: true };
+    assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec(u64::MAX)))), Outcome::Rejected(RejectReason::InvalidGroup));
+    assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec(MAX_SUPPLY + 1)))), Outcome::Rejected(RejectReason::InvalidGroup));
+    assert!(w.engine.group(g).is_none(), "a refused creation leaves nothing behind");
+    assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec(MAX_SUPPLY / 2 + 1)))), Outcome::Done);
     assert_eq!(w.run(BOB, bet_cmd(BetCommand::Join { group: g })), Outcome::Rejected(RejectReason::OutOfRange));
     assert!(w.engine.group(g).unwrap().members.iter().all(|(a, _)| *a != BOB));
+}
+
+fn two_fixtures(w: &mut World, limit: u64) {
+    for f in [F1, F2] {
+        let mut spec = fixture(f, BetMode::Fixed { exposure_limit: limit }, 60_000);
+        spec.markets[0].selections[0].odds = Some(odds("2"));
+        spec.markets[0].selections[1].odds = Some(odds("2"));
+        assert_eq!(w.admin(bet_cmd(BetCommand::CreateFixture(spec))), Outcome::Done);
+    }
+}
+
+fn parlay(at: &str) -> BetKind {
+    BetKind::Parlay(vec![Leg { selection: sel(F1, 0), odds: odds(at) }, Leg { selection: sel(F2, 0), odds: odds(at) }])
+}
+
+/// Issue 11 (9): twenty parlays of 3.00 at 2 × 2 = 4 each passed a 10.00 limit and cost the
+/// house 180.00. Each parlay now counts in full against both leg markets.
+#[test]
+fn parlays_count_toward_every_leg_markets_exposure() {
+    let mut w = World::new();
+    two_fixtures(&mut w, 1_000);
+    // Alone, a parlay may lose the house 9.00 ≤ 10.00.
+    placed(w.bet(ALICE, 300, parlay("2")));
+    // The next one would take both markets to 18.00: refused, with the stake still taken.
+    assert_eq!(w.bet(BOB, 300, parlay("2")), Outcome::Rejected(RejectReason::ExposureLimit { max_stake: 33 }));
+    placed(w.bet(BOB, 33, parlay("2")));
+    // Singles on a leg market see the parlays' exposure too.
+    assert_eq!(w.bet(CAROL, 100, single(F1, 0, "2")), Outcome::Rejected(RejectReason::ExposureLimit { max_stake: 1 }));
+    // A single on the other selection offsets, as for singles.
+    placed(w.bet(CAROL, 500, single(F1, 1, "2")));
+    placed(w.bet(CAROL, 100, single(F2, 1, "2")));
+    for _ in 0..20 {
+        let _ = w.bet(CAROL, 300, parlay("2"));
+    }
+    w.admin(bet_cmd(BetCommand::ReportResult { fixture: F1, result: result(1, 0) }));
+    w.admin(bet_cmd(BetCommand::ReportResult { fixture: F2, result: result(1, 0) }));
+    let paid: u64 = w.settled().iter().map(|(_, _, p)| p).sum::<u64>();
+    let staked: u64 =
+        w.engine.bets_of(ALICE, false, 100).iter().chain(&w.engine.bets_of(BOB, false, 100)).chain(&w.engine.bets_of(CAROL, false, 100)).map(|b| b.stake).sum();
+    let net = i128::from(paid) - i128::from(staked);
+    assert!(net <= 1_000 * 2, "the house lost {net} over two markets limited to 10.00 each");
+}
+
+/// A bet-type plugin that answers more than the bet's odds is capped at stake × odds.
+#[test]
+fn a_plugins_multiplier_never_pays_more_than_the_odds() {
+    struct Inflating(Scripted);
+    impl Rules for Inflating {
+        fn check_order(&mut self, b: &PluginBinding, m: &rules::MarketView, a: &rules::AccountView, o: &rules::OrderCheck) -> Option<Result<(), String>> {
+            self.0.check_order(b, m, a, o)
+        }
+        fn trade_fees(&mut self, b: &PluginBinding, m: &rules::MarketView, t: &rules::TradeFacts) -> Option<rules::Fees> {
+            self.0.trade_fees(b, m, t)
+        }
+        fn listing_fee(&mut self, b: &PluginBinding, m: &rules::MarketView, l: &rules::Listing) -> Option<u64> {
+            self.0.listing_fee(b, m, l)
+        }
+        fn validate_bet(&mut self, t: &str, s: &BetSpec) -> Option<Result<(), String>> {
+            self.0.validate_bet(t, s)
+        }
+        fn settle_bet(&mut self, _: &str, _: &BetSpec, _: &EventResult) -> Option<BetOutcome> {
+            Some(BetOutcome::Multiplier { numerator: u64::MAX, denominator: 1 })
+        }
+    }
+    let mut w = World::new();
+    two_fixtures(&mut w, HOUSE_LIMIT);
+    let single_bet = placed(w.bet(ALICE, 1_000, single(F1, 0, "2")));
+    let parlay_bet = placed(w.bet(BOB, 1_000, parlay("2")));
+    let mut events = Vec::new();
+    let mut rules = Inflating(Scripted::default());
+    for (i, f) in [F1, F2].into_iter().enumerate() {
+        let cmd = Command {
+            actor: AccountId::ADMIN,
+            request: RequestId(10_000 + i as u64),
+            body: bet_cmd(BetCommand::ReportResult { fixture: f, result: result(0, 1) }),
+        };
+        w.engine.apply_with(Ctx { seq: 1_000 + i as u64, time: w.time }, &cmd, &mut events, &mut rules);
+        w.engine.check_invariants().unwrap();
+    }
+    assert_eq!(w.engine.bet(single_bet).unwrap().paid, 2_000, "stake × odds at most");
+    assert_eq!(w.engine.bet(parlay_bet).unwrap().paid, 4_000, "stake × Π odds at most");
+}
+
+/// No bet is taken whose worst case could make a balance pass u64::MAX: the whole supply
+/// (`MAX_SUPPLY`) plus the house's possible payouts must fit.
+#[test]
+fn bets_whose_worst_case_could_wrap_a_balance_are_refused() {
+    let mut w = World::new();
+    two_fixtures(&mut w, u64::MAX);
+    w.admin(Body::Mint { account: ALICE, asset: GOLD, amount: MAX_SUPPLY - 300_000 });
+    let mut spec = fixture(FixtureId(12), BetMode::Fixed { exposure_limit: u64::MAX }, 60_000);
+    spec.markets[0].selections[0].odds = Some(odds("1000"));
+    w.admin(bet_cmd(BetCommand::CreateFixture(spec)));
+    // u64::MAX ≈ 18.4 × 10^18 = the supply (10^18) + room for about 17.4 × 10^18 of payouts.
+    let stake = MAX_SUPPLY / 100;
+    placed(w.bet(ALICE, stake, single(FixtureId(12), 0, "1000"))); // worst net 9.99 × 10^18
+    assert_eq!(w.bet(ALICE, stake / 4 * 3, single(FixtureId(12), 0, "1000")), Outcome::Rejected(RejectReason::OutOfRange));
+    placed(w.bet(ALICE, stake / 2, single(FixtureId(12), 0, "1000"))); // + 4.995 × 10^18
+    assert_eq!(w.bet(ALICE, MAX_SUPPLY + 1, single(F1, 0, "2")), Outcome::Rejected(RejectReason::OutOfRange));
+    w.admin(bet_cmd(BetCommand::ReportResult { fixture: FixtureId(12), result: result(1, 0) }));
+    assert!(w.gold(ALICE) > MAX_SUPPLY, "the house paid out past the supply, and nothing wrapped");
+    // The house's payouts (≈ 15 × 10^18) now count in the room: ≈ 2.4 × 10^18 is left.
+    placed(w.bet(ALICE, MAX_SUPPLY, single(F1, 0, "2")));
+    placed(w.bet(ALICE, MAX_SUPPLY, single(F2, 0, "2")));
+    assert_eq!(w.bet(ALICE, MAX_SUPPLY, single(F1, 1, "2")), Outcome::Rejected(RejectReason::OutOfRange));
+    let hash = w.engine.state_hash();
+    let restored = Engine::from_snapshot(w.engine.snapshot());
+    assert_eq!(restored.state_hash(), hash);
+}
+
+/// Issue 11 (7): thousands of groups ending at the same time end a batch per command,
+/// never all in one; those still waiting are closed by their end date.
+#[test]
+fn many_groups_ending_at_once_end_in_batches() {
+    let mut w = World::new();
+    let n = 2 * MAX_GROUP_ENDS_PER_COMMAND as u32 + 10;
+    for i in 0..n {
+        let spec = GroupSpec { id: GroupId(i), name: format!("g{i}"), starting_cash: 100, starts_at: 0, ends_at: 50_000, open: true };
+        assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec))), Outcome::Done);
+    }
+    assert_eq!(w.engine.active_groups(ALICE), (n as usize, 0));
+    w.time = 60_000;
+    let ended = |w: &World| w.events.iter().filter(|e| matches!(e, Event::Bet(BetEvent::GroupEnded { .. }))).count();
+    assert_eq!(w.run(BOB, bet_cmd(BetCommand::Join { group: GroupId(n - 1) })), Outcome::Rejected(RejectReason::GroupNotRunning));
+    assert_eq!(ended(&w), MAX_GROUP_ENDS_PER_COMMAND);
+    assert!(w.engine.next_timer().is_some_and(|t| t <= w.time), "the rest are still due");
+    w.admin(Body::Tick);
+    assert_eq!(ended(&w), MAX_GROUP_ENDS_PER_COMMAND);
+    w.admin(Body::Tick);
+    assert_eq!(ended(&w), 10);
+    assert_eq!(w.engine.next_timer(), None);
+    assert_eq!(w.engine.active_groups(ALICE), (0, 0));
+}
+
+#[test]
+fn private_groups_are_readable_by_members_invitees_and_the_operator_only() {
+    let mut w = World::new();
+    let spec = |id, open| GroupSpec { id: GroupId(id), name: "g".into(), starting_cash: 100, starts_at: 0, ends_at: 50_000, open };
+    w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec(1, false))));
+    w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec(2, true))));
+    assert!(w.engine.may_read_group(GroupId(1), ALICE));
+    assert!(w.engine.may_read_group(GroupId(1), AccountId::ADMIN));
+    assert!(!w.engine.may_read_group(GroupId(1), BOB));
+    assert!(w.engine.may_read_group(GroupId(2), BOB), "open groups are public");
+    assert!(!w.engine.may_read_group(GroupId(3), ALICE));
+    w.run(ALICE, bet_cmd(BetCommand::Invite { group: GroupId(1), account: BOB }));
+    assert!(w.engine.may_read_group(GroupId(1), BOB));
+    assert!(!w.engine.may_read_group(GroupId(1), CAROL));
+    w.run(BOB, bet_cmd(BetCommand::Join { group: GroupId(1) }));
+    assert_eq!(w.engine.active_groups(BOB), (0, 1));
+    assert_eq!(w.engine.groups_of(BOB), vec![GroupId(1)]);
+}
+
+#[test]
+fn operators_cannot_create_assets_in_the_group_cash_range() {
+    let mut w = World::new();
+    let asset = |id| Body::CreateAsset(AssetSpec { id: AssetId(id), symbol: "X".into(), decimals: 2, kind: AssetKind::Currency });
+    assert_eq!(w.admin(asset(GROUP_ASSETS)), Outcome::Rejected(RejectReason::OutOfRange));
+    assert_eq!(w.admin(asset(GROUP_ASSETS + 7)), Outcome::Rejected(RejectReason::OutOfRange));
+    assert_eq!(w.admin(asset(u32::MAX)), Outcome::Rejected(RejectReason::OutOfRange));
+    assert_eq!(w.admin(asset(GROUP_ASSETS - 1)), Outcome::Done);
+    let spec = GroupSpec { id: GroupId(7), name: "g".into(), starting_cash: 100, starts_at: 0, ends_at: 50_000, open: true };
+    assert_eq!(w.run(ALICE, bet_cmd(BetCommand::CreateGroup(spec))), Outcome::Done);
 }

@@ -92,6 +92,19 @@ fn group_asset(g: u32) -> AssetId {
     AssetId(GROUP_ASSETS + g)
 }
 
+/// The decimals of the currency a bet request pays in (`None`: unknown fixture or group).
+pub fn wallet_decimals(e: &Engine, p: &wire::PlaceBet) -> Option<u8> {
+    let first = match &p.kind {
+        wire::BetKind::Single { selection, .. } | wire::BetKind::Exchange { selection, .. } => *selection,
+        wire::BetKind::Parlay { legs } => legs.first()?.0,
+    };
+    let asset = match p.group {
+        Some(g) => group_asset(g),
+        None => e.fixture(bet::FixtureId(first.fixture))?.spec.currency,
+    };
+    Some(e.asset(asset)?.decimals)
+}
+
 /// A player's bet request → an engine command (stake in the wallet currency's units).
 pub fn place_in(e: &Engine, p: &wire::PlaceBet) -> Result<Body, RejectReason> {
     let first = match &p.kind {
@@ -354,9 +367,17 @@ pub fn group_body(r: &wire::GroupRequest) -> Option<Result<Body, RejectReason>> 
     Some(Ok(Body::Bet(command)))
 }
 
+/// Whether `actor` may read group `g` (details, leaderboard, its topic): open groups are
+/// public; an invitation-only group answers only its members, invitees and the operator.
+/// A group the actor may not read answers as unknown, so its existence does not leak.
+pub fn may_read_group(e: &Engine, g: u32, actor: AccountId) -> bool {
+    e.may_read_group(GroupId(g), actor)
+}
+
 /// Answer a group query.
 pub fn group_query(e: &Engine, actor: AccountId, r: &wire::GroupRequest) -> Option<wire::Response> {
     match r {
+        wire::GroupRequest::Info { group } | wire::GroupRequest::Leaderboard { group } if !may_read_group(e, *group, actor) => None,
         wire::GroupRequest::Info { group } => group_info(e, *group).map(wire::Response::Group),
         wire::GroupRequest::Leaderboard { group } => leaderboard(e, *group),
         wire::GroupRequest::Mine => Some(wire::Response::Groups(e.groups_of(actor).into_iter().filter_map(|g| group_info(e, g.0)).collect())),

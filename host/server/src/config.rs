@@ -52,6 +52,11 @@ pub struct Config {
     pub mail_from: String,
     /// Longest wait between two delivery attempts of a mail (ms); the waits double from 1 s.
     pub mail_retry_max_ms: u64,
+    /// Groups a player may own at once (not ended); `CreateGroup` beyond is `QuotaExceeded`.
+    pub max_groups_owned: u32,
+    /// Groups a player may belong to at once as member or admin (not ended, not left);
+    /// `Join` beyond is `QuotaExceeded`.
+    pub max_groups_joined: u32,
 }
 
 impl Default for Config {
@@ -78,6 +83,8 @@ impl Default for Config {
             smtp_relay: None,
             mail_from: "Entrepot <noreply@entrepot.local>".into(),
             mail_retry_max_ms: 300_000,
+            max_groups_owned: 20,
+            max_groups_joined: 100,
         }
     }
 }
@@ -113,6 +120,12 @@ impl Config {
         }
         if let Ok(v) = std::env::var("ENTREPOT_MAIL_RETRY_MAX_MS") {
             config.mail_retry_max_ms = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAIL_RETRY_MAX_MS: {e}"))?;
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_MAX_GROUPS_OWNED") {
+            config.max_groups_owned = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAX_GROUPS_OWNED: {e}"))?;
+        }
+        if let Ok(v) = std::env::var("ENTREPOT_MAX_GROUPS_JOINED") {
+            config.max_groups_joined = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAX_GROUPS_JOINED: {e}"))?;
         }
         if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
             config.allow_unconfirmed_login = v == "1" || v == "true";

@@ -19,6 +19,18 @@ pub fn rejected(reason: RejectReason) -> ApiError {
     ApiError { code: ErrorCode::Rejected, reason: name, message: reason.to_string(), retry_after_ms: None }
 }
 
+/// `RejectReason::ExposureLimit` with the largest stake still taken in the wallet
+/// currency's units (the engine's reason carries minor units).
+pub fn exposure_refused(max_stake: rust_decimal::Decimal) -> ApiError {
+    let message = format!("the house takes at most {max_stake} more on this selection");
+    ApiError { code: ErrorCode::Rejected, reason: "ExposureLimit".into(), message, retry_after_ms: None }
+}
+
+/// A per-player quota (`max_groups_owned`, `max_groups_joined`) is used up.
+pub fn quota_exceeded(what: &str, max: u32) -> ApiError {
+    err(ErrorCode::QuotaExceeded, format!("at most {max} {what} at once"))
+}
+
 pub fn shutting_down() -> ApiError {
     ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down; reconnect shortly")
 }

@@ -81,13 +81,14 @@ pub async fn market(shared: &Arc<Shared>, conn: &Conn, market: u32) -> Result<Re
 }
 
 /// A fixture's or a group's stream: its current state, then changes from later commands.
-pub async fn topic(shared: &Arc<Shared>, conn: &Conn, topic: Topic) -> Result<Response, ApiError> {
+pub async fn topic(shared: &Arc<Shared>, conn: &Conn, actor: entrepot_core::AccountId, topic: Topic) -> Result<Response, ApiError> {
     let (id, live) = shared.fanout.subscribe_topic(topic);
     let (answer, cursor) = shared
         .sequencer
         .read(move |e| {
             let answer = match topic {
                 Topic::Fixture(f) => crate::betting::fixture_info(e, f).map(Response::Fixture),
+                Topic::Group(g) if !crate::betting::may_read_group(e, g, actor) => None,
                 Topic::Group(g) => crate::betting::leaderboard(e, g),
             };
             (answer, e.seq())

@@ -11,7 +11,7 @@ use super::state::{Betting, Group, Timer, GROUP_ASSETS};
 use crate::event::{Event, RejectReason};
 use crate::ids::AccountIx;
 use crate::ids::{AccountId, AssetId};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, MAX_SUPPLY};
 use crate::market::{AssetKind, AssetSpec};
 
 type R<T> = Result<T, RejectReason>;
@@ -22,7 +22,7 @@ impl Bets<'_> {
         if self.betting.groups.contains_key(&spec.id) || spec.id.0 >= GROUP_ASSETS {
             return Err(RejectReason::GroupExists);
         }
-        if spec.starting_cash == 0 || spec.starts_at >= spec.ends_at || spec.ends_at <= self.now {
+        if spec.starting_cash == 0 || spec.starting_cash > MAX_SUPPLY || spec.starts_at >= spec.ends_at || spec.ends_at <= self.now {
             return Err(RejectReason::InvalidGroup);
         }
         let asset_id = AssetId(GROUP_ASSETS + spec.id.0);
@@ -36,7 +36,7 @@ impl Bets<'_> {
         );
         self.betting.timers.insert((spec.ends_at, Timer::GroupEnd(spec.id)));
         out.push(Event::Bet(BetEvent::GroupCreated { group: spec.id, asset: asset_id }));
-        // A fresh currency: the owner's starting cash (> 0, ≤ u64::MAX) always fits.
+        // A fresh currency: the owner's starting cash (> 0, ≤ MAX_SUPPLY) always fits.
         self.add_member(spec.id, a, Role::Owner, out)
     }
 
@@ -49,6 +49,7 @@ impl Bets<'_> {
         let group = self.betting.groups.get_mut(&g).expect("checked above");
         group.members.insert(a, role);
         group.invited.remove(&a);
+        self.betting.memberships.entry(a).or_default().insert(g);
         let account = self.ledger.account_id(a);
         out.push(Event::Bet(BetEvent::GroupJoined { group: g, account }));
         Ok(())
@@ -66,7 +67,9 @@ impl Bets<'_> {
 
     fn group_open(&self, g: GroupId) -> R<&Group> {
         let group = self.betting.groups.get(&g).ok_or(RejectReason::UnknownGroup)?;
-        if group.ended.is_some() {
+        // Its end timer may still be waiting its turn (`MAX_GROUP_ENDS_PER_COMMAND`): the
+        // end date alone closes it.
+        if group.ended.is_some() || self.now >= group.spec.ends_at {
             return Err(RejectReason::GroupNotRunning);
         }
         Ok(group)

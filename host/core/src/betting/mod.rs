@@ -29,4 +29,4 @@ pub use exchange::{escrow_for, STAKE_UNIT};
 pub use model::*;
 pub use place::{MAX_PARLAY_LEGS, PARLAY};
 pub use settle::leg_param;
-pub use state::{GROUP_ASSETS, WINDOW_MS};
+pub use state::{GROUP_ASSETS, MAX_GROUP_ENDS_PER_COMMAND, WINDOW_MS};

@@ -5,10 +5,11 @@ use super::model::*;
 use super::odds::{Odds, Ratio};
 use super::spec::BetSpec;
 use super::stage::Bets;
-use super::state::{Bet, Exposure};
+use super::state::{max_return, Bet, Exposure};
 use crate::event::{Event, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::ids::{AccountIx, AssetIx};
+use crate::ledger::MAX_SUPPLY;
 use crate::rules::{clip_reason, Rules};
 
 type R<T> = Result<T, RejectReason>;
@@ -22,12 +23,14 @@ impl Bets<'_> {
         if req.stake == 0 {
             return Err(RejectReason::ZeroAmount);
         }
+        if req.stake > MAX_SUPPLY {
+            return Err(RejectReason::OutOfRange);
+        }
         let (legs, odds, s) = match &req.kind {
             BetKind::Exchange { leg, side, persist } => return self.place_exchange((actor, request), a, req, *leg, *side, *persist, out),
             BetKind::Single(leg) => {
                 let offered = self.check_leg(leg)?;
                 let s = self.wallet_asset(a, req.wallet, leg.selection.fixture)?;
-                self.check_exposure(leg.selection, s, req.stake, offered)?;
                 (vec![Leg { selection: leg.selection, odds: offered }], offered, s)
             }
             BetKind::Parlay(legs) => {
@@ -38,22 +41,25 @@ impl Bets<'_> {
                         return Err(RejectReason::ParlayLegs);
                     }
                 }
-                // The house's worst case on a parlay is capped by the tightest leg market.
-                let net = odds.apply_floor(req.stake).ok_or(RejectReason::OutOfRange)?.saturating_sub(req.stake);
-                let cap = priced.iter().map(|l| self.exposure_limit(l.selection)).min().unwrap_or(0);
-                if net > cap {
-                    let max_stake =
-                        Ratio::new(u128::from(cap) * odds.denominator, odds.numerator.saturating_sub(odds.denominator).max(1)).apply_floor(1).unwrap_or(0);
-                    return Err(RejectReason::ExposureLimit { max_stake });
-                }
                 let shown = Odds(Ratio::new(odds.numerator * u128::from(Odds::SCALE), odds.denominator).apply_floor(1).ok_or(RejectReason::OutOfRange)?);
                 (priced, shown, s)
             }
         };
-        self.escrow_bet(a, s, req.stake)?;
-        if let BetKind::Single(_) = req.kind {
-            self.add_exposure(legs[0].selection, s, req.stake, odds);
+        // The house's worst case: the bet wins every leg and pays stake × Π odds (never
+        // more: settlement caps any plugin answer at it). It counts against every leg
+        // market's exposure limit, and it must be payable without any balance wrapping.
+        let worst = max_return(&legs, req.stake).ok_or(RejectReason::OutOfRange)?;
+        let exposure = Worst::of(&legs, req.stake, worst);
+        for leg in &legs {
+            self.check_exposure(leg.selection, s, exposure)?;
         }
+        let open = self.betting.liability.get(&s).copied().unwrap_or(0);
+        self.ledger.check_bet_room(s, open, worst - req.stake)?;
+        self.escrow_bet(a, s, req.stake)?;
+        for leg in &legs {
+            self.add_exposure(leg.selection, s, exposure);
+        }
+        *self.betting.liability.entry(s).or_default() += u128::from(worst - req.stake);
         let id = self.new_bet(Bet {
             account: a,
             asset: s,
@@ -180,8 +186,9 @@ impl Bets<'_> {
         }
     }
 
-    /// The house's net loss if `sel` wins must stay within the market's exposure limit.
-    fn check_exposure(&self, sel: SelectionRef, s: AssetIx, stake: u64, odds: Odds) -> R<()> {
+    /// The house's net loss if `sel` wins must stay within the market's exposure limit,
+    /// counting singles and parlays with a leg on the market alike (see [`Worst`]).
+    fn check_exposure(&self, sel: SelectionRef, s: AssetIx, bet: Worst) -> R<()> {
         let limit = i128::from(self.exposure_limit(sel));
         let fixture = &self.betting.fixtures[&sel.fixture];
         let (stakes, returns) = fixture
@@ -190,21 +197,47 @@ impl Bets<'_> {
             .map_or((0, 0), |e| (saturating_i128(e.stakes), saturating_i128(e.returns.get(usize::from(sel.selection)).copied().unwrap_or(0))));
         let scale = i128::from(Odds::SCALE);
         // In ten-thousandths: returns·S − stakes·S ≤ limit·S after adding this bet.
-        let after = returns + i128::from(stake) * i128::from(odds.0) - (stakes + i128::from(stake)) * scale;
+        let after = returns + saturating_i128(bet.returns) - (stakes + i128::from(bet.stake)) * scale;
         if after > limit * scale {
             let room = limit * scale + stakes * scale - returns;
-            let max_stake = u64::try_from(room.max(0) / (i128::from(odds.0) - scale)).unwrap_or(u64::MAX);
+            let max_stake = u64::try_from(room.max(0) / (saturating_i128(bet.per_unit) - scale).max(1)).unwrap_or(u64::MAX);
             return Err(RejectReason::ExposureLimit { max_stake });
         }
         Ok(())
     }
 
-    fn add_exposure(&mut self, sel: SelectionRef, s: AssetIx, stake: u64, odds: Odds) {
+    fn add_exposure(&mut self, sel: SelectionRef, s: AssetIx, bet: Worst) {
         let fixture = self.betting.fixtures.get_mut(&sel.fixture).expect("checked");
         let n = fixture.spec.markets[sel.market as usize].selections.len();
         let e = fixture.exposure.entry((sel.market, s)).or_insert_with(|| Exposure { stakes: 0, returns: vec![0; n] });
-        e.stakes += u128::from(stake);
-        e.returns[sel.selection as usize] += u128::from(stake) * u128::from(odds.0);
+        e.stakes += u128::from(bet.stake);
+        e.returns[sel.selection as usize] += bet.returns;
+    }
+}
+
+/// What a fixed-odds bet adds to the exposure of each of its legs' markets, in
+/// ten-thousandths of a minor unit: its stake, and what it returns if that leg's
+/// selection wins. A single returns exactly stake × odds; a parlay is counted as if every
+/// other leg won too, stake × Π odds rounded down (what settlement pays at most), so the
+/// sum over singles and parlays never understates the house's loss on any one selection.
+#[derive(Clone, Copy, Debug)]
+struct Worst {
+    stake: u64,
+    returns: u128,
+    /// Return per unit of stake (×10⁴, rounded up): prices the largest stake still taken.
+    per_unit: u128,
+}
+
+impl Worst {
+    fn of(legs: &[Leg], stake: u64, worst: u64) -> Worst {
+        let scale = u128::from(Odds::SCALE);
+        if let [single] = legs {
+            let odds = u128::from(single.odds.0);
+            return Worst { stake, returns: u128::from(stake) * odds, per_unit: odds };
+        }
+        let odds = super::payout::parlay_multiplier(legs.iter().map(|l| l.odds.ratio())).unwrap_or(Ratio::ONE);
+        let per_unit = odds.numerator.checked_mul(scale).map_or(u128::MAX, |n| n.div_ceil(odds.denominator));
+        Worst { stake, returns: u128::from(worst) * scale, per_unit }
     }
 }
 

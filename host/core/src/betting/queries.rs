@@ -142,7 +142,25 @@ impl Engine {
     /// Groups an account belongs to (not left).
     pub fn groups_of(&self, account: AccountId) -> Vec<GroupId> {
         let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
-        self.betting.groups.iter().filter(|(_, x)| x.members.contains_key(&a) && !x.left.contains(&a)).map(|(&g, _)| g).collect()
+        let mine = self.betting.memberships.get(&a).into_iter().flatten();
+        mine.filter(|g| !self.betting.groups[g].left.contains(&a)).copied().collect()
+    }
+
+    /// (groups owned, groups joined) by `account` that are still running or yet to start
+    /// and that it has not left: what the server's per-player group quotas count.
+    pub fn active_groups(&self, account: AccountId) -> (usize, usize) {
+        self.ledger.account_ix(account).map_or((0, 0), |a| self.betting.active_groups(a))
+    }
+
+    /// Whether `account` may read a group's details, leaderboard and live standings:
+    /// anyone for an open group; for an invitation-only one, only its members (current or
+    /// past), the accounts invited to it and the operator. `false` for an unknown group.
+    pub fn may_read_group(&self, g: GroupId, account: AccountId) -> bool {
+        let Some(group) = self.betting.groups.get(&g) else { return false };
+        if group.spec.open || account == AccountId::ADMIN {
+            return true;
+        }
+        self.ledger.account_ix(account).is_ok_and(|a| group.members.contains_key(&a) || group.invited.contains(&a))
     }
 
     /// (odds, unmatched backers' stake) levels of a selection's ladder in the fixture's

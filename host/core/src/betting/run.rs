@@ -2,7 +2,7 @@
 
 use super::model::*;
 use super::stage::Bets;
-use super::state::Timer;
+use super::state::{Timer, MAX_GROUP_ENDS_PER_COMMAND};
 use crate::event::{Event, Outcome, RejectReason};
 use crate::ids::{AccountId, RequestId};
 use crate::rules::Rules;
@@ -29,13 +29,23 @@ impl Bets<'_> {
     }
 
     /// Everything the game clock has made due: fixtures opening and going in-play, groups
-    /// ending, odds windows closing. In time order, then by kind and id.
+    /// ending, odds windows closing. In time order, then by kind and id — except that at
+    /// most [`MAX_GROUP_ENDS_PER_COMMAND`] groups end per command: once that many ended,
+    /// later group ends wait (still due) for the next command while the other due timers
+    /// still run now.
     pub(crate) fn run_timers(&mut self, out: &mut Vec<Event>) {
-        while let Some(&(at, timer)) = self.betting.timers.first() {
+        let mut group_ends = 0;
+        loop {
+            let next = if group_ends < MAX_GROUP_ENDS_PER_COMMAND {
+                self.betting.timers.first().copied()
+            } else {
+                self.betting.timers.iter().take_while(|(at, _)| *at <= self.now).find(|(_, t)| !matches!(t, Timer::GroupEnd(_))).copied()
+            };
+            let Some((at, timer)) = next else { break };
             if at > self.now {
                 break;
             }
-            self.betting.timers.pop_first();
+            self.betting.timers.remove(&(at, timer));
             match timer {
                 Timer::Open(f) => {
                     if self.betting.fixtures.get(&f).is_some_and(|x| x.status == FixtureStatus::Scheduled) {
@@ -48,7 +58,10 @@ impl Bets<'_> {
                         self.change_status(f, FixtureStatus::InPlay, out);
                     }
                 }
-                Timer::GroupEnd(g) => self.end_group(g, out),
+                Timer::GroupEnd(g) => {
+                    group_ends += 1;
+                    self.end_group(g, out);
+                }
                 Timer::Window(s) => self.close_window(s, out),
             }
         }

@@ -134,10 +134,22 @@ impl Bets<'_> {
         }
         let m = multiplier(outcome, bet.odds).expect("zero denominators are refused before settling");
         let back_return = m.apply_floor(bet.stake).unwrap_or(u64::MAX);
+        // A plugin's answer is capped by what the host declared at placement: a fixed-odds
+        // bet never pays more than stake × its odds (Π legs' odds), a back never more than
+        // its stake + the layer's liability, a lay never more than both escrows.
         let paid = match bet.exchange.map(|e| e.side) {
             Some(BackLay::Lay) => (bet.stake + bet.escrow).saturating_sub(back_return),
             Some(BackLay::Back) => back_return.min(bet.stake + escrow_cap(bet)),
-            None => back_return,
+            None => {
+                let most = bet.max_return().expect("checked at placement");
+                if bet.state == BetState::Open {
+                    // Its worst case is no longer open (a re-settlement moves an already
+                    // settled bet, whose room was released at its first settlement).
+                    let open = self.betting.liability.get_mut(&bet.asset).expect("an open bet's worst case");
+                    *open -= u128::from(most - bet.escrow);
+                }
+                back_return.min(most)
+            }
         };
         self.pay_bet(bet, paid);
         bet.paid = paid;

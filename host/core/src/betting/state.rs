@@ -40,6 +40,14 @@ pub(crate) struct Betting {
     pub windows: BTreeMap<SelectionRef, WindowState>,
     /// The latest closed windows per selection, oldest first (at most `WINDOWS_KEPT`).
     pub closed_windows: BTreeMap<SelectionRef, std::collections::VecDeque<OddsWindow>>,
+    /// Derived (not in snapshots; [`Betting::derive`] rebuilds it): per wallet asset, the
+    /// worst case of every open fixed-odds bet, Σ (most it can pay − its stake).
+    #[serde(skip)]
+    pub liability: BTreeMap<AssetIx, u128>,
+    /// Derived (not in snapshots; [`Betting::derive`] rebuilds it): the groups each account
+    /// owns or joined (left ones included), for quotas and `groups_of`.
+    #[serde(skip)]
+    pub memberships: BTreeMap<AccountIx, BTreeSet<GroupId>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -129,10 +137,64 @@ pub(crate) struct WindowState {
     pub matched: u64,
 }
 
+/// At most this many groups end in one command; the rest end in the next ones (their timer
+/// stays due, so `next_timer` keeps the server ticking). Ending a group freezes its
+/// standings, O(members), so thousands ending at once must not stall the engine thread.
+pub const MAX_GROUP_ENDS_PER_COMMAND: usize = 256;
+
 impl Betting {
+    /// Rebuild the derived tables from the state (after a snapshot is restored).
+    pub(crate) fn derive(&mut self) {
+        self.liability.clear();
+        for bet in self.bets.values() {
+            if bet.exchange.is_none() && bet.state == BetState::Open {
+                let worst = bet.max_return().expect("checked at placement") - bet.escrow;
+                *self.liability.entry(bet.asset).or_default() += u128::from(worst);
+            }
+        }
+        self.memberships.clear();
+        for (&g, group) in &self.groups {
+            for &a in group.members.keys() {
+                self.memberships.entry(a).or_default().insert(g);
+            }
+        }
+    }
+
+    /// (groups owned, groups joined as admin or member) by `a` that have not ended and
+    /// that `a` has not left: what the server's per-player quotas count.
+    pub(crate) fn active_groups(&self, a: AccountIx) -> (usize, usize) {
+        let mut counts = (0, 0);
+        for g in self.memberships.get(&a).into_iter().flatten() {
+            let group = &self.groups[g];
+            if group.ended.is_some() || group.left.contains(&a) {
+                continue;
+            }
+            if group.owner == a {
+                counts.0 += 1;
+            } else {
+                counts.1 += 1;
+            }
+        }
+        counts
+    }
+
     /// When the next game-clock work is due (fixture opening or start, group end, odds
     /// window close).
     pub(crate) fn next_timer(&self) -> Option<u64> {
         self.timers.first().map(|(at, _)| *at)
     }
+}
+
+impl Bet {
+    /// The most a fixed-odds bet can pay: stake × the product of its legs' odds, rounded
+    /// down (a single: stake × odds). Settlement never pays more, whatever a bet-type
+    /// plugin answers. `None` if it does not fit in a u64 (refused at placement).
+    pub(crate) fn max_return(&self) -> Option<u64> {
+        max_return(&self.legs, self.stake)
+    }
+}
+
+/// stake × Π legs' odds, rounded down; `None` past u64.
+pub(crate) fn max_return(legs: &[Leg], stake: u64) -> Option<u64> {
+    super::payout::parlay_multiplier(legs.iter().map(|l| l.odds.ratio()))?.apply_floor(stake)
 }

@@ -2,6 +2,7 @@
 //! accounts, mint and burn.
 
 use super::{Engine, R};
+use crate::betting::GROUP_ASSETS;
 use crate::book::Book;
 use crate::books::Market;
 use crate::command::Body;
@@ -18,6 +19,11 @@ impl Engine {
             Body::CreateAsset(spec) => {
                 if self.ledger.has_asset(spec.id) {
                     return Err(RejectReason::AssetExists);
+                }
+                // Ids from GROUP_ASSETS up are the cash of groups, created with them: an
+                // operator's asset there would take a future group's currency.
+                if spec.id.0 >= GROUP_ASSETS {
+                    return Err(RejectReason::OutOfRange);
                 }
                 if spec.decimals > 18 {
                     return Err(RejectReason::OutOfRange);

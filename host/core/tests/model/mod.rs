@@ -421,7 +421,7 @@ impl Model {
                 if *amount == 0 {
                     return Err(RejectReason::ZeroAmount);
                 }
-                if a.minted - a.burned + u128::from(*amount) > u128::from(u64::MAX) {
+                if a.minted - a.burned + u128::from(*amount) > u128::from(MAX_SUPPLY) {
                     return Err(RejectReason::OutOfRange);
                 }
                 self.assets.get_mut(asset).unwrap().minted += u128::from(*amount);

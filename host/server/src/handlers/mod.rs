@@ -79,7 +79,7 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         Request::SubscribeAccount { from_cursor } => ready(subscriptions::account(shared, conn, session.account, from_cursor).await),
         Request::SubscribeMarket { market } => ready(subscriptions::market(shared, conn, market).await),
         Request::UnsubscribeMarket { market } => ready(subscriptions::unsubscribe_market(shared, conn, market)),
-        Request::Subscribe(topic) => ready(subscriptions::topic(shared, conn, topic).await),
+        Request::Subscribe(topic) => ready(subscriptions::topic(shared, conn, actor, topic).await),
         Request::Unsubscribe(topic) => ready(subscriptions::unsubscribe_topic(shared, conn, topic)),
         // The session.
         Request::Logout => ready(accounts::logout(shared, conn)),
