@@ -297,6 +297,41 @@ impl Client {
         }
     }
 
+    /// One page of a list: its entries and the cursor of the next page (`None`: the last).
+    /// Only servers whose [`Welcome`] lists the `"paging"` capability understand it.
+    pub async fn page(&self, list: List, after: Option<u64>, limit: u32) -> Result<(PageItems, Option<u64>), ClientError> {
+        match self.call(Request::Page { list, after, limit }).await? {
+            Response::Page { items, next } => Ok((items, next)),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every resting order of the account, walking `Page(OpenOrders)` page by page.
+    pub async fn all_open_orders(&self) -> Result<Vec<OrderInfo>, ClientError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            match self.page(List::OpenOrders, after, PAGE_MAX).await? {
+                (PageItems::OpenOrders(orders), next) => {
+                    all.extend(orders);
+                    match next {
+                        Some(n) => after = Some(n),
+                        None => return Ok(all),
+                    }
+                }
+                (other, _) => return Err(ClientError::Unexpected(Box::new(Response::Page { items: other, next: None }))),
+            }
+        }
+    }
+
+    /// The account's balances of these assets, held or not (`"paging"` servers).
+    pub async fn balances_of(&self, assets: Vec<u32>) -> Result<Vec<BalanceInfo>, ClientError> {
+        match self.call(Request::BalancesOf { assets }).await? {
+            Response::Balances(b) => Ok(b),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
     /// The account's in-game notifications, newest first (at most `limit`).
     pub async fn notifications(&self, unread_only: bool, limit: u32) -> Result<Vec<NotificationInfo>, ClientError> {
         match self.call(Request::Notifications { unread_only, limit }).await? {

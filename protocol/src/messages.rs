@@ -203,9 +203,12 @@ pub enum Request {
         /// Only in this market; `None`: in every market.
         market: Option<u32>,
     },
-    /// The account's balances, one per asset; answered with `Balances`.
+    /// The account's held balances (available or locked not zero), by ascending asset id;
+    /// answered with `Balances`. At most [`PAGE_MAX`] of them: page with `Page(Balances)`,
+    /// or ask for given assets with `BalancesOf`.
     Balances,
-    /// The account's resting orders; answered with `OpenOrders`.
+    /// The account's resting orders by ascending id, at most [`PAGE_MAX`] (the first page):
+    /// page with `Page(OpenOrders)`; answered with `OpenOrders`.
     OpenOrders,
     /// A market's aggregated order book; answered with `Book`.
     Book {
@@ -214,7 +217,8 @@ pub enum Request {
         /// Levels per side (clamped to 1 … 1,000).
         depth: u32,
     },
-    /// Every market; answered with `Markets`. Needs only `Hello`.
+    /// Every market (at most [`PAGE_MAX`], the first page of `Page(Markets)`); answered
+    /// with `Markets`. Needs only `Hello`.
     Markets,
     /// Start the account's push stream at `from_cursor` (0 = from the beginning):
     /// everything from there on arrives exactly once, in order.
@@ -249,9 +253,11 @@ pub enum Request {
         /// At most this many (clamped to 1 … 1,000).
         limit: u32,
     },
-    /// Balances, open bets and profit and loss: `Profile`.
+    /// Held balances, open bets and profit and loss: `Profile` (balances and open bets
+    /// at most [`PAGE_MAX`] each: page with `Page(Balances)` and `Page(Bets)`).
     Profile,
-    /// Every fixture (sports event) in short: `Fixtures`.
+    /// Every fixture (sports event) in short: `Fixtures` (at most [`PAGE_MAX`], the first
+    /// page of `Page(Fixtures)`).
     Fixtures,
     /// One fixture in full: `Fixture`.
     Fixture {
@@ -300,6 +306,91 @@ pub enum Request {
     /// `MarketPolicies`. Needs only `Hello`. Servers that know it list `"market-policies"`
     /// in `Welcome.capabilities`.
     MarketPolicies,
+    /// One page of a list, in the list's order (PROTOCOL.md §7.1): at most `limit` entries
+    /// (clamped to 1 … [`PAGE_MAX`]) after the cursor `after` (exclusive; `None`: from the
+    /// start). Answered with `Page`, whose `next` is the `after` of the following page.
+    /// Needs a session, except for the lists `Markets`, `Fixtures`, `Assets` and
+    /// `MarketPolicies` (only `Hello`). Servers that know it list `"paging"`.
+    Page {
+        /// Which list.
+        list: List,
+        /// The cursor of the last entry already seen (the previous page's `next`).
+        after: Option<u64>,
+        /// At most this many entries (clamped to 1 … [`PAGE_MAX`]).
+        limit: u32,
+    },
+    /// The account's balances of these assets, held or not, by ascending asset id (unknown
+    /// assets are left out; at most [`PAGE_MAX`] ids). Answered with `Balances`. Servers
+    /// that know it list `"paging"`.
+    BalancesOf {
+        /// The assets' ids.
+        assets: Vec<u32>,
+    },
+}
+
+/// The most entries one list reply carries: the largest page, and what the unpaged list
+/// requests (`OpenOrders`, `Balances`, `Markets`, ...) answer at most (their first page).
+pub const PAGE_MAX: u32 = 1000;
+
+/// The lists [`Request::Page`] pages through, each with its order and its cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum List {
+    /// The account's resting orders by ascending order id; cursor: the order id.
+    OpenOrders,
+    /// The account's held balances (available or locked not zero) by ascending asset id;
+    /// cursor: the asset id.
+    Balances,
+    /// The account's bets and exchange orders, newest first; cursor: the bet id (the next
+    /// page has smaller ids).
+    Bets {
+        /// Only the open ones.
+        open_only: bool,
+    },
+    /// A group's members with their roles by ascending account id; cursor: the account id.
+    GroupMembers {
+        /// The group's id.
+        group: u32,
+    },
+    /// A group's standings, leader first; cursor: the rank.
+    Leaderboard {
+        /// The group's id.
+        group: u32,
+    },
+    /// The groups the player is in, by ascending group id; cursor: the group id.
+    Groups,
+    /// Every market by ascending id; cursor: the market id.
+    Markets,
+    /// Every fixture in short by ascending id; cursor: the fixture id.
+    Fixtures,
+    /// Every asset by ascending id; cursor: the asset id.
+    Assets,
+    /// Every market's policy by ascending market id; cursor: the market id.
+    MarketPolicies,
+}
+
+/// The entries of one page, by list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageItems {
+    /// Of `List::OpenOrders`.
+    OpenOrders(Vec<OrderInfo>),
+    /// Of `List::Balances`.
+    Balances(Vec<BalanceInfo>),
+    /// Of `List::Bets`.
+    Bets(Vec<BetInfo>),
+    /// Of `List::GroupMembers`: (account, role).
+    GroupMembers(Vec<(u64, Role)>),
+    /// Of `List::Leaderboard`.
+    Leaderboard(Vec<StandingInfo>),
+    /// Of `List::Groups`.
+    Groups(Vec<GroupInfo>),
+    /// Of `List::Markets`.
+    Markets(Vec<MarketInfo>),
+    /// Of `List::Fixtures`.
+    Fixtures(Vec<FixtureSummary>),
+    /// Of `List::Assets`.
+    Assets(Vec<AssetInfo>),
+    /// Of `List::MarketPolicies`.
+    MarketPolicies(Vec<MarketPolicyInfo>),
 }
 
 /// Operator requests (`Request::Admin`); a player gets `Forbidden`.
@@ -639,9 +730,9 @@ pub struct PnlInfo {
 pub struct ProfileInfo {
     /// The account.
     pub account: u64,
-    /// Its non-zero balances.
+    /// Its non-zero balances (at most [`PAGE_MAX`]).
     pub balances: Vec<BalanceInfo>,
-    /// Its open bets.
+    /// Its open bets, newest first (at most [`PAGE_MAX`]).
     pub open_bets: Vec<BetInfo>,
     /// Profit and loss per currency.
     pub pnl: Vec<PnlInfo>,
@@ -770,7 +861,8 @@ pub struct GroupInfo {
     pub asset: u32,
     /// Whether it has ended.
     pub ended: bool,
-    /// (account, role) of every member.
+    /// (account, role) of the members by ascending account id: at most [`PAGE_MAX`], the
+    /// first page of `Page(GroupMembers)`.
     pub members: Vec<(u64, Role)>,
 }
 
@@ -924,7 +1016,7 @@ pub enum Response {
     },
     /// To commands without another answer.
     Done,
-    /// To `Balances`: one per asset, by ascending asset id.
+    /// To `Balances` and `BalancesOf`: one per asset, by ascending asset id.
     Balances(Vec<BalanceInfo>),
     /// To `OpenOrders`.
     OpenOrders(Vec<OrderInfo>),
@@ -991,6 +1083,14 @@ pub enum Response {
     Assets(Vec<AssetInfo>),
     /// Answer to `MarketPolicies`: every market's policy, by ascending market id.
     MarketPolicies(Vec<MarketPolicyInfo>),
+    /// Answer to `Page`: the entries, and the cursor of the next page (`None`: the list ends
+    /// here).
+    Page {
+        /// The entries, in the list's order.
+        items: PageItems,
+        /// Pass as `after` to get the next page; `None`: no more entries.
+        next: Option<u64>,
+    },
 }
 
 /// Whether an asset is money or a thing.

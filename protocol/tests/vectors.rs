@@ -126,7 +126,7 @@ fn vectors() -> Vec<(&'static str, Msg)> {
                 Response::Welcome(Welcome {
                     version: 1,
                     server: "entrepot/0.1.0".into(),
-                    capabilities: ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies"].map(String::from).to_vec(),
+                    capabilities: ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies", "paging"].map(String::from).to_vec(),
                     max_frame: MAX_FRAME as u32,
                 }),
             ),
@@ -436,6 +436,8 @@ fn samples() -> spec::Spec {
         Request::MarkNotificationsRead { ids: Some(vec![3]) },
         Request::Assets,
         Request::MarketPolicies,
+        Request::Page { list: List::OpenOrders, after: Some(7), limit: 100 },
+        Request::BalancesOf { assets: vec![1, 2] },
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -481,7 +483,7 @@ fn samples() -> spec::Spec {
             tif: TimeInForce::Gtd(5),
         }]),
         Response::Book(BookInfo { market: 1, bids: vec![(d("1"), d("2"))], asks: vec![(d("3"), d("4"))], seq: 1 }),
-        Response::Markets(vec![market]),
+        Response::Markets(vec![market.clone()]),
         Response::Subscribed { cursor: 1 },
         Response::Account { account: 1000 },
         Response::Plugins(vec![PluginInfo {
@@ -519,21 +521,27 @@ fn samples() -> spec::Spec {
         Response::Notifications(vec![NotificationInfo { id: 3, subject: "Order filled".into(), body: "5 IRON at 12.50".into(), created_ms: 1, read: false }]),
         Response::MarkedRead { count: 1 },
         Response::Assets(vec![AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 }]),
-        Response::MarketPolicies(vec![MarketPolicyInfo {
-            market: 1,
-            maker_fee_bps: 10,
-            taker_fee_bps: 20,
-            listing_fee: d("0.5"),
-            min_quantity: d("1"),
-            max_quantity: d("1000"),
-            max_price: d("100"),
-            max_open_orders: 0,
-            buy_limit: Some(BuyLimitInfo { quantity: d("10"), window_ms: 1 }),
-            self_trade: SelfTradePrevention::CancelBoth,
-            rules: Some("price-band".into()),
-        }]),
+        Response::MarketPolicies(vec![policy()]),
+        Response::Page { items: PageItems::OpenOrders(vec![order_info()]), next: Some(7) },
     ] {
         add(spec::annotate(&r, ""));
+    }
+    for l in enum_samples::list() {
+        add(spec::annotate(&l, ""));
+    }
+    for items in [
+        PageItems::OpenOrders(vec![order_info()]),
+        PageItems::Balances(vec![BalanceInfo { asset: 1, symbol: "GOLD".into(), available: d("1"), locked: d("0") }]),
+        PageItems::Bets(vec![bet_info()]),
+        PageItems::GroupMembers(vec![(1000, Role::Owner)]),
+        PageItems::Leaderboard(vec![standing()]),
+        PageItems::Groups(vec![group_info()]),
+        PageItems::Markets(vec![market.clone()]),
+        PageItems::Fixtures(vec![FixtureSummary { fixture: 1, name: "Wolves vs Kings".into(), status: FixtureStatus::Open }]),
+        PageItems::Assets(vec![AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 }]),
+        PageItems::MarketPolicies(vec![policy()]),
+    ] {
+        add(spec::annotate(&items, ""));
     }
     for e in [
         PushEvent::OrderAccepted { order: 1, market: 1, side: Side::Buy, price: Some(d("1")), quantity: d("2") },
@@ -597,6 +605,26 @@ fn samples() -> spec::Spec {
         add(spec::annotate(&x, ""));
     }
     all
+}
+
+fn order_info() -> OrderInfo {
+    OrderInfo { order: 1, market: 1, side: Side::Buy, price: d("1"), quantity: d("2"), filled: d("0"), tif: TimeInForce::Gtd(5) }
+}
+
+fn policy() -> MarketPolicyInfo {
+    MarketPolicyInfo {
+        market: 1,
+        maker_fee_bps: 10,
+        taker_fee_bps: 20,
+        listing_fee: d("0.5"),
+        min_quantity: d("1"),
+        max_quantity: d("1000"),
+        max_price: d("100"),
+        max_open_orders: 0,
+        buy_limit: Some(BuyLimitInfo { quantity: d("10"), window_ms: 1 }),
+        self_trade: SelfTradePrevention::CancelBoth,
+        rules: Some("price-band".into()),
+    }
 }
 
 // ---- betting samples ----
@@ -692,6 +720,20 @@ mod enum_samples {
             GroupRequest::Mine,
         ]
     }
+    pub fn list() -> Vec<List> {
+        vec![
+            List::OpenOrders,
+            List::Balances,
+            List::Bets { open_only: true },
+            List::GroupMembers { group: 7 },
+            List::Leaderboard { group: 7 },
+            List::Groups,
+            List::Markets,
+            List::Fixtures,
+            List::Assets,
+            List::MarketPolicies,
+        ]
+    }
     pub fn side() -> Vec<Side> {
         vec![Side::Buy, Side::Sell]
     }
@@ -753,6 +795,8 @@ fn schema_matches_the_rust_types() {
     assert_no_variant_after::<GroupRequest>("GroupRequest", variants("GroupRequest"));
     assert_no_variant_after::<AssetKind>("AssetKind", variants("AssetKind"));
     assert_no_variant_after::<SelfTradePrevention>("SelfTradePrevention", variants("SelfTradePrevention"));
+    assert_no_variant_after::<List>("List", variants("List"));
+    assert_no_variant_after::<PageItems>("PageItems", variants("PageItems"));
 
     let mut recorded = recorded.defs;
     recorded.remove("Result"); // built in (§4), not part of the schema

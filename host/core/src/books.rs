@@ -4,7 +4,7 @@
 //! settlement knows what each fill may take, but only `crate::ledger` changes balances.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use serde::{Deserialize, Serialize};
 
@@ -161,6 +161,10 @@ pub(crate) struct Books {
     market_index: IdMap<u32, MarketIx>,
     /// Resting order id → its market.
     orders: IdMap<u64, MarketIx>,
+    /// (owner, order id) of every resting order: an account's orders in id order without
+    /// walking the books (open orders, mass cancel). Derived from the books, so not in the
+    /// snapshot: `restore` rebuilds it.
+    by_account: BTreeSet<(AccountIx, u64)>,
     seats: IdMap<(AccountIx, MarketIx), Seat>,
     expiries: BinaryHeap<Reverse<Expiry>>,
     pub(crate) next_order: u64,
@@ -219,10 +223,12 @@ impl Books {
 
     /// The market of a resting order that belongs to account `a`.
     pub(crate) fn owned_order(&self, a: AccountIx, order: OrderId) -> R<MarketIx> {
+        // Another account's order is answered exactly like one that does not exist, so a
+        // player cannot probe which order ids are resting.
         let m = self.market_of(order).ok_or(RejectReason::UnknownOrder)?;
         let o = self.order(m, order).expect("indexed order rests");
         if o.data.account != a {
-            return Err(RejectReason::NotOrderOwner);
+            return Err(RejectReason::UnknownOrder);
         }
         Ok(m)
     }
@@ -297,6 +303,7 @@ impl Books {
         self.touch_level(m, side, price);
         self.markets[m.at()].book.insert(id.0, side, price, lots, data);
         self.orders.insert(id.0, m);
+        self.by_account.insert((data.account, id.0));
         let seat = self.seat_mut(data.account, m);
         seat.open += 1;
         if side == Side::Buy {
@@ -316,6 +323,7 @@ impl Books {
         self.touch_level(m, side, price);
         let o = self.markets[m.at()].book.remove(id.0).expect("resting");
         self.orders.remove(&id.0);
+        self.by_account.remove(&(o.data.account, id.0));
         let seat = self.seat_mut(o.data.account, m);
         seat.open -= 1;
         if side == Side::Buy {
@@ -356,6 +364,7 @@ impl Books {
         if emptied {
             debug_assert_eq!(data.held, 0, "a filled maker holds nothing");
             self.orders.remove(&maker.0);
+            self.by_account.remove(&(data.account, maker.0));
             let seat = self.seat_mut(data.account, m);
             seat.open -= 1;
             if side == Side::Buy {
@@ -387,9 +396,39 @@ impl Books {
         id
     }
 
+    /// An account's resting orders with ids above `after`, ascending: O(log n + what is
+    /// taken), whatever the size of the books.
+    pub(crate) fn orders_of(&self, a: AccountIx, after: Option<OrderId>) -> impl Iterator<Item = (OrderId, MarketIx)> + '_ {
+        let from = after.map_or(0, |o| o.0.saturating_add(1));
+        self.by_account.range((a, from)..=(a, u64::MAX)).filter(move |&&(_, id)| after.is_none_or(|o| id > o.0)).map(|&(_, id)| (OrderId(id), self.orders[&id]))
+    }
+
+    /// Whether the per-account index names exactly the resting orders with their owners.
+    pub(crate) fn check_account_index(&self) -> Result<(), String> {
+        let mut from_books = BTreeSet::new();
+        for mk in &self.markets {
+            for side in [Side::Buy, Side::Sell] {
+                from_books.extend(mk.book.iter_side(side).map(|o| (o.data.account, o.id)));
+            }
+        }
+        if from_books != self.by_account {
+            return Err(format!(
+                "per-account order index has {} entries, the books {} resting orders (or owners differ)",
+                self.by_account.len(),
+                from_books.len()
+            ));
+        }
+        Ok(())
+    }
+
     /// Resting order ids matching a market (or all) and an account (or all), ascending.
+    /// With an account, only its own orders are visited (the per-account index).
     pub(crate) fn select(&self, market: Option<MarketIx>, account: Option<AccountIx>, ids: &mut Vec<(OrderId, MarketIx)>) {
         ids.clear();
+        if let Some(a) = account {
+            ids.extend(self.orders_of(a, None).filter(|&(_, m)| market.is_none_or(|x| x == m)));
+            return;
+        }
         for (m, mk) in self.markets.iter().enumerate() {
             let m = MarketIx::new(m);
             if market.is_some_and(|x| x != m) {
@@ -412,6 +451,8 @@ impl Books {
             let ids: Vec<u64> = [Side::Buy, Side::Sell].into_iter().flat_map(|s| book.iter_side(s).map(|o| o.id)).collect();
             for id in ids {
                 books.orders.insert(id, m);
+                let owner = books.markets[m.at()].book.get(id).expect("listed order rests").data.account;
+                books.by_account.insert((owner, id));
             }
         }
         books.seats = seats.into_iter().collect();

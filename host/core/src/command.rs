@@ -110,8 +110,8 @@ pub enum Body {
     Place(OrderRequest),
     /// Cancel one of the actor's resting orders (also in a halted market).
     Cancel {
-        /// The order; `UnknownOrder` if it is not resting, `NotOrderOwner` if it is not
-        /// the actor's.
+        /// The order; `UnknownOrder` if it is not resting or not the actor's (the two are
+        /// not told apart, so nobody can probe other accounts' order ids).
         order: OrderId,
     },
     /// Set a resting order's price and remaining quantity. Reducing the quantity at the same

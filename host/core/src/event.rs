@@ -270,7 +270,8 @@ pub enum RejectReason {
     /// expired.
     #[error("unknown order")]
     UnknownOrder,
-    /// Cancel or Modify of another account's order.
+    /// No longer produced: another account's order is answered `UnknownOrder` (kept so
+    /// that recorded outcomes still decode; variants are positional).
     #[error("the order belongs to another account")]
     NotOrderOwner,
     /// Place or Modify in a Halted market (cancels still work).

@@ -275,7 +275,12 @@ fn modify_of_a_bid_re_escrows_and_can_trade() {
     assert_eq!(trades(&out), vec![(1_000, 2, 0, 0)]);
     assert_eq!(w.gold(ALICE), (1_000_000 - 5_000, 3_000));
     let other = w.run(BOB, Body::Modify { order: bid, price: 1, quantity: 1 });
-    assert_eq!(rejection(&other), Some(RejectReason::NotOrderOwner));
+    // Another account's order is answered like one that does not exist.
+    assert_eq!(rejection(&other), Some(RejectReason::UnknownOrder));
+    let cancel = w.run(BOB, Body::Cancel { order: bid });
+    let unknown = w.run(BOB, Body::Cancel { order: OrderId(999_999) });
+    assert_eq!(rejection(&cancel), Some(RejectReason::UnknownOrder));
+    assert_eq!(rejection(&cancel), rejection(&unknown));
 }
 
 #[test]
@@ -490,4 +495,57 @@ fn fee_changes_re_escrow_resting_bids() {
     assert_eq!(w.gold(ALICE), (1_000_000 - 10_500, 10_500));
     assert_eq!(done(&out), vec![(poor, DoneReason::Cancelled, 0, 10)]);
     assert_eq!(w.gold(BOB), (10_100, 0));
+}
+
+/// The per-account order index: an account's open orders come in id order, page by page,
+/// without the other accounts' orders, through fills, cancels and a snapshot round trip
+/// (the index is rebuilt, not stored); `check_invariants` (run after every command) checks
+/// it against the books.
+#[test]
+fn open_orders_come_from_the_per_account_index_in_pages() {
+    let mut w = World::new(fees(0, 0));
+    let mut alice = Vec::new();
+    for i in 0..40 {
+        alice.push(w.limit(ALICE, Side::Buy, 100 + i, 2));
+        w.limit(BOB, Side::Buy, 100 + i, 1);
+        w.limit(CAROL, Side::Sell, 1_000 + i, 1);
+    }
+    // A sell at 139 fills the best bids by price then time: alice's 2 lots at 139 first.
+    w.order(CAROL, Side::Sell, OrderKind::Limit { price: 139, quantity: 2 }, TimeInForce::Ioc);
+    let filled = alice.pop().unwrap();
+    assert!(w.engine.order(filled).is_none(), "a filled maker leaves the index");
+    // Cancel every third of alice's orders.
+    for id in alice.clone().iter().step_by(3) {
+        let out = w.run(ALICE, Body::Cancel { order: *id });
+        assert!(rejection(&out).is_none(), "{out:?}");
+    }
+    let expected: Vec<OrderId> = alice.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(_, id)| *id).collect();
+
+    let walk = |e: &Engine| {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = e.open_orders_after(ALICE, after, 7);
+            assert!(page.len() <= 7);
+            assert!(page.iter().all(|o| o.account == ALICE));
+            let Some(last) = page.last() else { break };
+            after = Some(last.order);
+            seen.extend(page.iter().map(|o| o.order));
+        }
+        seen
+    };
+    assert_eq!(walk(&w.engine), expected);
+    assert_eq!(w.engine.open_orders(ALICE).iter().map(|o| o.order).collect::<Vec<_>>(), expected);
+    assert_eq!(w.engine.open_orders(BOB).len(), 40);
+
+    let restored = Engine::from_snapshot(w.engine.snapshot());
+    restored.check_invariants().unwrap();
+    assert_eq!(walk(&restored), expected);
+    assert_eq!(restored.state_hash(), w.engine.state_hash());
+
+    // Mass cancel of one account goes through the same index and leaves the others alone.
+    w.run(ALICE, Body::CancelAll { market: None });
+    assert!(w.engine.open_orders(ALICE).is_empty());
+    assert_eq!(w.engine.open_orders(BOB).len(), 40);
+    assert_eq!(w.engine.open_orders(CAROL).len(), 40);
 }

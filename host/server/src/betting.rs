@@ -12,6 +12,7 @@ use entrepot_protocol as wire;
 use rust_decimal::Decimal;
 
 use crate::convert::{amount_out, Route};
+use crate::queries::{cut, page_limit, page_of};
 
 fn odds_in(d: Decimal) -> Result<Odds, RejectReason> {
     Odds::from_decimal(d).ok_or(RejectReason::OutOfRange)
@@ -247,24 +248,15 @@ pub fn bet_out(e: &Engine, v: &BetView) -> wire::BetInfo {
     }
 }
 
+/// The newest bets, at most `limit` (clamped to 1 ..= `PAGE_MAX`).
 pub fn bets(e: &Engine, account: AccountId, open_only: bool, limit: u32) -> Vec<wire::BetInfo> {
-    e.bets_of(account, open_only, limit.clamp(1, 1000) as usize).iter().map(|v| bet_out(e, v)).collect()
+    e.bets_of(account, open_only, page_limit(limit)).iter().map(|v| bet_out(e, v)).collect()
 }
 
+/// Held balances and open bets (at most `PAGE_MAX` each) and profit and loss: O(the
+/// account's own balances and bets).
 pub fn profile(e: &Engine, account: AccountId) -> wire::ProfileInfo {
-    let balances = e
-        .assets()
-        .into_iter()
-        .filter_map(|a| {
-            let (available, locked) = e.balance(account, a.id)?;
-            (available > 0 || locked > 0).then(|| wire::BalanceInfo {
-                asset: a.id.0,
-                symbol: a.symbol.clone(),
-                available: amount_out(e, a.id, available),
-                locked: amount_out(e, a.id, locked),
-            })
-        })
-        .collect();
+    let balances = crate::queries::balances(e, account, None, wire::PAGE_MAX as usize);
     let pnl = e
         .betting_pnl(account)
         .into_iter()
@@ -278,7 +270,7 @@ pub fn profile(e: &Engine, account: AccountId) -> wire::ProfileInfo {
             owed: amount_out(e, asset, owed),
         })
         .collect();
-    wire::ProfileInfo { account: account.0, balances, open_bets: bets(e, account, true, 1000), pnl }
+    wire::ProfileInfo { account: account.0, balances, open_bets: bets(e, account, true, wire::PAGE_MAX), pnl }
 }
 
 pub fn windows(e: &Engine, sel: wire::SelectionRef) -> Vec<wire::OddsWindowInfo> {
@@ -300,10 +292,19 @@ fn window_out(e: &Engine, w: &bet::OddsWindow) -> wire::OddsWindowInfo {
     }
 }
 
+/// The standings as sent in answers and pushes: the first `PAGE_MAX` (`Page(Leaderboard)`
+/// has the rest), so no group's size can make a frame too large.
 fn standings_out(e: &Engine, g: u32, rows: &[bet::Standing]) -> Vec<wire::StandingInfo> {
+    standings_from(e, g, rows, 0, wire::PAGE_MAX as usize)
+}
+
+/// Rows `skip ..` of standings (at most `limit`), ranked from `skip + 1`.
+fn standings_from(e: &Engine, g: u32, rows: &[bet::Standing], skip: usize, limit: usize) -> Vec<wire::StandingInfo> {
     let cash = |x| amount_out(e, group_asset(g), x);
     rows.iter()
         .enumerate()
+        .skip(skip)
+        .take(limit)
         .map(|(i, s)| wire::StandingInfo {
             rank: i as u32 + 1,
             account: s.account.0,
@@ -334,8 +335,59 @@ pub fn group_info(e: &Engine, g: u32) -> Option<wire::GroupInfo> {
         },
         asset: asset.0,
         ended,
-        members: members.into_iter().map(|(a, r)| (a.0, role_out(r))).collect(),
+        members: members_from(members, None, wire::PAGE_MAX as usize),
     })
+}
+
+/// Members by ascending account id after `after`, at most `limit`.
+fn members_from(mut members: Vec<(AccountId, bet::Role)>, after: Option<u64>, limit: usize) -> Vec<(u64, wire::Role)> {
+    members.sort_unstable_by_key(|(a, _)| *a);
+    members.into_iter().filter(|(a, _)| after.is_none_or(|x| a.0 > x)).take(limit).map(|(a, r)| (a.0, role_out(r))).collect()
+}
+
+/// A page of one of the betting lists (`None`: not a betting list, or an unknown group).
+/// Group lists answer only what `group_query` would show the actor of that group.
+pub fn page(e: &Engine, actor: AccountId, list: &wire::List, after: Option<u64>, limit: u32) -> Option<wire::Response> {
+    use wire::{List, PageItems};
+    let n = page_limit(limit);
+    let visible = |g: u32| group_query(e, actor, &wire::GroupRequest::Info { group: g }).is_some();
+    let (items, next) = match list {
+        List::Bets { open_only } => {
+            let rows = e.bets_of_before(actor, *open_only, after.map(bet::BetId), n + 1);
+            let (v, next) = cut(rows.iter().map(|v| bet_out(e, v)).collect(), n, |b: &wire::BetInfo| b.bet);
+            (PageItems::Bets(v), next)
+        }
+        List::GroupMembers { group } => {
+            if !visible(*group) {
+                return None;
+            }
+            let members = e.group(GroupId(*group))?.members;
+            let (v, next) = cut(members_from(members, after, n + 1), n, |m| m.0);
+            (PageItems::GroupMembers(v), next)
+        }
+        List::Leaderboard { group } => {
+            if !visible(*group) {
+                return None;
+            }
+            let rows = e.standings(GroupId(*group))?;
+            let skip = usize::try_from(after.unwrap_or(0)).unwrap_or(usize::MAX);
+            let (v, next) = cut(standings_from(e, *group, &rows, skip, n + 1), n, |s| u64::from(s.rank));
+            (PageItems::Leaderboard(v), next)
+        }
+        List::Groups => {
+            let mut ids: Vec<u32> = e.groups_of(actor).into_iter().map(|g| g.0).filter(|g| after.is_none_or(|a| u64::from(*g) > a)).collect();
+            ids.sort_unstable();
+            ids.truncate(n + 1);
+            let (v, next) = cut(ids.into_iter().filter_map(|g| group_info(e, g)).collect(), n, |g: &wire::GroupInfo| u64::from(g.def.group));
+            (PageItems::Groups(v), next)
+        }
+        List::Fixtures => {
+            let (v, next) = page_of(fixtures(e), after, n, |f| f.fixture);
+            (PageItems::Fixtures(v), next)
+        }
+        _ => return None,
+    };
+    Some(wire::Response::Page { items, next })
 }
 
 /// A group request that changes state → an engine command (`None`: a query).

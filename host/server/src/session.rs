@@ -142,7 +142,8 @@ fn current_session(shared: &Shared, conn: &Conn) -> Result<Session, ApiError> {
 
 /// What `Welcome.capabilities` announces: the request families this server understands
 /// beyond the first version's. A client sends `Assets` / `MarketPolicies` only to a
-/// server that lists `"assets"` / `"market-policies"`.
+/// server that lists `"assets"` / `"market-policies"`, and `Page` / `BalancesOf` only to
+/// one that lists `"paging"`.
 pub fn capabilities() -> Vec<String> {
-    ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies"].map(String::from).to_vec()
+    ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies", "paging"].map(String::from).to_vec()
 }

@@ -78,13 +78,23 @@ async fn read_frame(recv: &mut quinn::RecvStream) -> Option<Result<RequestFrame,
     })
 }
 
-/// Send each response once it is ready, in request order.
+/// Send each response once it is ready, in request order. This is the one place every
+/// answer is encoded, so it is where the frame limit is kept: an answer whose payload
+/// would exceed `MAX_FRAME` (which the client could not decode) is replaced by
+/// `ReplyTooLarge`, and the client asks for a smaller page.
 async fn write_responses(mut send: quinn::SendStream, mut rx: mpsc::Receiver<(u64, Pending)>) {
     let mut buf = Vec::new();
     while let Some((id, pending)) = rx.recv().await {
         let result = resolve(pending).await;
         buf.clear();
         entrepot_protocol::encode_into(&ResponseFrame { id, result }, &mut buf);
+        if buf.len() - 4 > MAX_FRAME {
+            tracing::warn!(id, bytes = buf.len() - 4, limit = MAX_FRAME, "reply too large for one frame; answered ReplyTooLarge");
+            let too_large =
+                err(ErrorCode::ReplyTooLarge, format!("the answer is {} bytes, above the {MAX_FRAME}-byte frame limit; ask for a smaller page", buf.len() - 4));
+            buf.clear();
+            entrepot_protocol::encode_into(&ResponseFrame { id, result: Err(too_large) }, &mut buf);
+        }
         if send.write_all(&buf).await.is_err() {
             return;
         }

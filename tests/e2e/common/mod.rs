@@ -200,10 +200,11 @@ pub async fn mint(admin: &Client, account: u64, asset: u32, amount: &str) {
     admin.call(Request::Admin(AdminRequest::Mint { account, asset, amount: d(amount) })).await.expect("mint");
 }
 
+/// (available, locked) of one asset; zeros when the account does not hold it (`Balances`
+/// lists only held assets).
 pub async fn balance(c: &Client, asset: u32) -> (Decimal, Decimal) {
     let b = c.balances().await.unwrap();
-    let b = b.into_iter().find(|b| b.asset == asset).expect("asset");
-    (b.available, b.locked)
+    b.into_iter().find(|b| b.asset == asset).map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.available, b.locked))
 }
 
 /// Run `entrepot verify` on a stopped server's data directory; returns its JSON report.

@@ -37,9 +37,18 @@ impl Engine {
     /// An account's bets and exchange orders, newest first; `open_only` keeps those still
     /// waiting for a result or a match.
     pub fn bets_of(&self, account: AccountId, open_only: bool, limit: usize) -> Vec<BetView> {
+        self.bets_of_before(account, open_only, None, limit)
+    }
+
+    /// Like `bets_of`, only bets with ids below `before` (the next page of a newest-first
+    /// walk). Costs O(the account's own bets), found through the account's bet list (ids
+    /// ascending, so the cursor is a binary search).
+    pub fn bets_of_before(&self, account: AccountId, open_only: bool, before: Option<BetId>, limit: usize) -> Vec<BetView> {
         let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
         let Some(ids) = self.betting.by_account.get(&a) else { return Vec::new() };
-        ids.iter()
+        let end = before.map_or(ids.len(), |b| ids.partition_point(|&id| id < b.0));
+        ids[..end]
+            .iter()
             .rev()
             .map(|id| (id, &self.betting.bets[id]))
             .filter(|(_, b)| !open_only || matches!(b.state, BetState::Open | BetState::Unmatched))
@@ -52,10 +61,10 @@ impl Engine {
     pub fn betting_pnl(&self, account: AccountId) -> Vec<(AssetId, u64, i128, u64)> {
         let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
         let mut rows: std::collections::BTreeMap<AssetIx, (u64, i128, u64)> = Default::default();
-        for ((acc, s), &open) in &self.betting.open_stake {
-            if *acc == a {
-                rows.entry(*s).or_default().0 = open;
-            }
+        // Only this account's rows of the (account, asset) maps: O(its own entries).
+        let mine = (a, AssetIx(0))..=(a, AssetIx(u32::MAX));
+        for (&(_, s), &open) in self.betting.open_stake.range(mine.clone()) {
+            rows.entry(s).or_default().0 = open;
         }
         for id in self.betting.by_account.get(&a).into_iter().flatten() {
             let b = &self.betting.bets[id];
@@ -63,10 +72,8 @@ impl Engine {
                 rows.entry(b.asset).or_default().1 += i128::from(b.paid) - i128::from(b.escrow);
             }
         }
-        for (&(acc, s), &debt) in self.ledger.debts() {
-            if acc == a {
-                rows.entry(s).or_default().2 = debt;
-            }
+        for (&(_, s), &debt) in self.ledger.debts().range(mine) {
+            rows.entry(s).or_default().2 = debt;
         }
         rows.into_iter().map(|(s, (open, pnl, debt))| (self.ledger.asset_id(s), open, pnl, debt)).collect()
     }

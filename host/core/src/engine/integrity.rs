@@ -57,6 +57,7 @@ impl Engine {
         if self.books.resting_orders() != self.books.markets.iter().map(|m| m.book.len()).sum::<usize>() {
             return Err("order index and books disagree".into());
         }
+        self.books.check_account_index()?;
         self.check_betting()?;
         let mut locked: IdMap<(AccountIx, AssetIx), Minor> = IdMap::default();
         for (a, acc) in self.ledger.accounts().iter().enumerate() {

@@ -5,7 +5,7 @@ use super::Engine;
 use crate::book::Resting;
 use crate::books::{Market, OrderData};
 use crate::command::{Side, TimeInForce};
-use crate::ids::{AccountId, AssetId, Lots, MarketId, Minor, OrderId, Ticks};
+use crate::ids::{AccountId, AssetId, AssetIx, Lots, MarketId, Minor, OrderId, Ticks};
 use crate::market::{AssetSpec, MarketPolicy, MarketSpec, MarketStatus, PluginBinding};
 use crate::units::MarketUnits;
 
@@ -144,17 +144,39 @@ impl Engine {
 
     /// An account's resting orders, by ascending id.
     pub fn open_orders(&self, account: AccountId) -> Vec<OrderView> {
+        self.open_orders_after(account, None, usize::MAX)
+    }
+
+    /// At most `limit` of an account's resting orders with ids above `after`, by ascending
+    /// id. Costs O(log n + limit) through the per-account index, whatever else rests.
+    pub fn open_orders_after(&self, account: AccountId, after: Option<OrderId>, limit: usize) -> Vec<OrderView> {
         let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
-        let mut v: Vec<OrderView> = self
-            .books
-            .markets
+        self.books
+            .orders_of(a, after)
+            .take(limit)
+            .map(|(id, m)| {
+                let mk = self.books.market(m);
+                view(mk, account, mk.book.get(id.0).expect("indexed order rests"))
+            })
+            .collect()
+    }
+
+    /// An account's held balances (available or locked not zero) as (asset, available,
+    /// locked) in minor units, by ascending asset id, only assets with ids above `after`,
+    /// at most `limit`. Costs O(the account's balance slots), not O(every asset's name).
+    pub fn held_balances(&self, account: AccountId, after: Option<AssetId>, limit: usize) -> Vec<(AssetId, Minor, Minor)> {
+        let Ok(a) = self.ledger.account_ix(account) else { return Vec::new() };
+        let mut held: Vec<(AssetId, Minor, Minor)> = self.ledger.accounts()[a.at()]
+            .balances
             .iter()
-            .flat_map(|mk| [Side::Buy, Side::Sell].into_iter().flat_map(move |s| mk.book.iter_side(s).map(move |o| (mk, o))))
-            .filter(|(_, o)| o.data.account == a)
-            .map(|(mk, o)| view(mk, account, o))
+            .enumerate()
+            .filter(|(_, b)| b.available > 0 || b.locked > 0)
+            .map(|(s, b)| (self.ledger.asset_id(AssetIx::new(s)), b.available, b.locked))
+            .filter(|(id, _, _)| after.is_none_or(|x| *id > x))
             .collect();
-        v.sort_by_key(|o| o.order);
-        v
+        held.sort_unstable_by_key(|(id, _, _)| *id);
+        held.truncate(limit);
+        held
     }
 
     /// Number of resting orders over all markets.

@@ -467,7 +467,7 @@ impl Model {
                 }
                 let o = self.order(*order).ok_or(RejectReason::UnknownOrder)?;
                 if o.account != actor {
-                    return Err(RejectReason::NotOrderOwner);
+                    return Err(RejectReason::UnknownOrder);
                 }
                 out.push(Event::Done { account: actor, request });
                 self.remove_order(*order, DoneReason::Cancelled, out);
@@ -1059,7 +1059,7 @@ impl Model {
         }
         let o = self.order(id).ok_or(RejectReason::UnknownOrder)?.clone();
         if o.account != actor {
-            return Err(RejectReason::NotOrderOwner);
+            return Err(RejectReason::UnknownOrder);
         }
         let mk = self.markets[&o.market].clone();
         let pol = mk.policy;

@@ -68,7 +68,7 @@ pub async fn profile(shared: &Shared, actor: AccountId) -> Pending {
 }
 
 pub async fn fixtures(shared: &Shared) -> Pending {
-    query(shared, move |e| Ok(Response::Fixtures(wire::fixtures(e)))).await
+    query(shared, move |e| Ok(Response::Fixtures(wire::fixtures(e).into_iter().take(PAGE_MAX as usize).collect()))).await
 }
 
 pub async fn fixture(shared: &Shared, fixture: u64) -> Pending {

@@ -55,6 +55,7 @@ pub async fn route(shared: &Arc<Shared>, conn: &Arc<Conn>, id: u64, request: Req
         Request::Markets => trading::markets(shared).await,
         Request::Assets => query(shared, queries::assets).await,
         Request::MarketPolicies => query(shared, queries::market_policies).await,
+        Request::Page { list, after, limit } if list_is_public(&list) => query(shared, move |e| page(e, AccountId(0), &list, after, limit)).await,
         request => match session::authorised(shared, conn) {
             Err(e) => ready(Err(e)),
             Ok(session) => signed_in(shared, conn, session, id, request).await,
@@ -95,6 +96,8 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         Request::Search { query, limit } => ready(Ok(betting::search(shared, &query, limit))),
         Request::Group(g) => betting::group(shared, actor, id, g).await,
         // The inbox.
+        Request::Page { list, after, limit } => query(shared, move |e| page(e, actor, &list, after, limit)).await,
+        Request::BalancesOf { assets } => trading::balances_of(shared, actor, assets).await,
         Request::Notifications { unread_only, limit } => ready(notifications::list(shared, actor, unread_only, limit).await),
         Request::MarkNotificationsRead { ids } => ready(notifications::mark_read(shared, actor, ids).await),
         // Operators.
@@ -113,6 +116,19 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
             unreachable!("routed before authorisation")
         }
     }
+}
+
+/// The lists anyone who said `Hello` may page through (the unpaged requests need no
+/// session either).
+fn list_is_public(list: &List) -> bool {
+    matches!(list, List::Markets | List::Fixtures | List::Assets | List::MarketPolicies)
+}
+
+/// One page of any list: the trading lists in `queries`, the betting ones in `betting`.
+fn page(e: &Engine, actor: AccountId, list: &List, after: Option<u64>, limit: u32) -> Result<Response, ApiError> {
+    queries::page(e, actor, list, after, limit)
+        .or_else(|| crate::betting::page(e, actor, list, after, limit))
+        .ok_or_else(|| err(ErrorCode::NotFound, "unknown group"))
 }
 
 /// Answer a query on the engine thread, between commands (so it sees every command this
