@@ -1452,4 +1452,19 @@ pub enum PushEvent {
         /// Whether the group has ended (final standings).
         ended: bool,
     },
+    /// The account's betting totals changed (account stream): profit and loss of each
+    /// currency a command's bets touched, only those. Sent instead of `Profile`, whose size
+    /// grew with the open bets; the changed bets come as `Bet` pushes.
+    BetTotals {
+        /// The changed currencies' totals.
+        pnl: Vec<PnlInfo>,
+    },
+    /// The account stream's history before `oldest` is no longer kept (retention, §10.1):
+    /// sent first when `SubscribeAccount` asked to resume from an older cursor. Its cursor
+    /// is `oldest - 1`; the events that follow start at `oldest`. Rebuild the state they
+    /// would have told (balances, open orders, bets) from queries.
+    HistoryTruncated {
+        /// The oldest cursor the server still has.
+        oldest: u64,
+    },
 }

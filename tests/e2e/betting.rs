@@ -176,7 +176,7 @@ async fn bets_groups_pushes_search_and_settlement_end_to_end() {
     // Pushes reached Ann: her winning bet, a fresh profile, and fixture 1's odds change.
     let got = drain(&mut pushes, Duration::from_millis(500)).await;
     assert!(got.iter().any(|p| matches!(&p.event, PushEvent::Bet(b) if b.bet == wolves && b.state == "won")));
-    assert!(got.iter().any(|p| matches!(&p.event, PushEvent::Profile(p) if p.account == ann_id)));
+    assert!(got.iter().any(|p| matches!(&p.event, PushEvent::BetTotals { pnl } if pnl.iter().any(|t| t.asset == 1))));
     assert!(got.iter().any(|p| matches!(&p.event, PushEvent::OddsChanged { odds: Some(o), .. } if *o == d("2.4"))));
     assert!(got.iter().any(|p| matches!(&p.event, PushEvent::FixtureChanged { fixture: 1, status: FixtureStatus::Settled })));
 

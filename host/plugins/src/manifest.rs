@@ -174,7 +174,7 @@ impl Manifest {
     /// Check the manifest text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, PluginError> {
         let invalid = |message: String| PluginError::Manifest { path: path.to_owned(), message };
-        let raw: RawManifest = toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_owned()))?;
+        let raw: RawManifest = toml::from_str(text).map_err(|e| invalid(toml_error(&e, text)))?;
 
         if !is_plugin_name(&raw.name) {
             return Err(invalid(format!("name {:?} must start with a lowercase letter and hold only lowercase letters, digits and '-'", raw.name)));
@@ -238,6 +238,44 @@ impl Manifest {
     }
 }
 
+/// A TOML error without the file's content: where (line, column) and the parser's words,
+/// with every quoted fragment that comes from the file left out. The admin `PluginLoad`
+/// takes any path the server can read, and its error goes back to the client: echoing the
+/// offending line (what `toml`'s `Display` does) would hand out the first line of any file.
+fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let message = redact(e.message().trim_end(), text);
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// `message` with each `backticked` or "quoted" fragment that occurs in `text` replaced by `…`.
+fn redact(message: &str, text: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('`');
+        let Some(len) = rest[open + 1..].find(quote) else { break };
+        let fragment = &rest[open + 1..open + 1 + len];
+        out.push_str(&rest[..=open]);
+        out.push_str(if !fragment.is_empty() && text.contains(fragment) { "…" } else { fragment });
+        out.push(quote);
+        rest = &rest[open + len + 2..];
+    }
+    out.push_str(rest);
+    // Anything else the parser quoted from the file without marks: leave the words out.
+    if text.lines().map(str::trim).any(|line| line.len() >= 8 && out.contains(line)) {
+        return "not a valid plugin manifest".into();
+    }
+    out
+}
+
 fn is_plugin_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase()) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && name.len() <= 64
 }
@@ -275,12 +313,12 @@ mod tests {
                 "unknown world \"market-maker\"; supported worlds of entrepot:plugin@0.1.0 are: market-rules, bet-type, notifier",
             ),
             (BASE.replace("0.1.0\"\n", "0.2.0\"\n") + "world = \"notifier\"\n", "targets WIT package \"entrepot:plugin@0.2.0\""),
-            (format!("{BASE}world = \"notifier\"\ncolour = 1\n"), "unknown field `colour`"),
+            (format!("{BASE}world = \"notifier\"\ncolour = 1\n"), "line 5, column 1: unknown field `…`"),
             (format!("{BASE}world = \"notifier\"\n[limits]\nfuel = \"lots\"\n"), "invalid type"),
             (format!("{BASE}world = \"notifier\"\n[limits]\nfuel = 0\n"), "[limits] fuel = 0 is out of range"),
-            (format!("{BASE}world = \"notifier\"\n[limits]\nfule = 3\n"), "unknown field `fule`"),
+            (format!("{BASE}world = \"notifier\"\n[limits]\nfule = 3\n"), "unknown field `…`"),
             (format!("{BASE}world = \"notifier\"\n[applies]\nmarkets = [1]\n"), "[applies] markets is for market-rules plugins"),
-            (format!("{BASE}world = \"notifier\"\n[applies]\nevents = [\"order-placed\"]\n"), "unknown variant `order-placed`"),
+            (format!("{BASE}world = \"notifier\"\n[applies]\nevents = [\"order-placed\"]\n"), "unknown variant `…`"),
             (format!("{BASE}world = \"bet-type\"\n"), "must name its bet types"),
             (format!("{BASE}world = \"notifier\"\n[rules]\nbuy_window_ms = 1\n"), "[rules] is for market-rules plugins"),
             (format!("{BASE}world = \"notifier\"\n[config]\nx = [1]\n"), "[config] x is a array"),
@@ -290,6 +328,25 @@ mod tests {
             let err = parse(&text).unwrap_err();
             assert!(err.contains(expected), "{err:?} should contain {expected:?}");
             assert!(err.contains("p.toml"), "{err:?} should name the file");
+        }
+    }
+
+    /// A file that is not a manifest: the error says where and what, never what is there.
+    #[test]
+    fn errors_echo_no_content() {
+        let cases = [
+            "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+            "password = \"hunter2-secret\"\n",
+            "name = \"x\"\nversion = 7\n",
+            "[database]\nurl = \"postgres://admin:s3cret@db\"\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+        ];
+        for text in cases {
+            let err = parse(text).unwrap_err();
+            for secret in ["root:x", "bin/bash", "hunter2", "password", "s3cret", "database", "MIIEv", "PRIVATE", "= 7"] {
+                assert!(!err.contains(secret) || !text.contains(secret), "{err:?} echoes {secret:?} of the file");
+            }
+            assert!(err.contains("p.toml") && err.contains("line "), "{err:?}");
         }
     }
 }

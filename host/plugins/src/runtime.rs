@@ -162,7 +162,12 @@ impl Runtime {
             Component::from_binary(&self.inner.engine, bytes).map_err(|e| PluginError::Compile {
                 path: wasm_path.to_owned(),
                 name: name.to_owned(),
-                message: format!("{e:#} (a plugin must be a component built for wasm32-wasip2, not a core module)"),
+                // Without the bytes the parser may quote ("bad magic number - expected=… actual=…"):
+                // the error goes back to the admin client, and the file could be anything.
+                message: format!(
+                    "{} (a plugin must be a component built for wasm32-wasip2, not a core module)",
+                    format!("{e:#}").split(" - expected=").next().unwrap_or_default()
+                ),
             })
         };
         let Some(dir) = &self.inner.cache_dir else { return Ok((compile()?, false)) };

@@ -82,16 +82,49 @@ impl WasiView for StoreData {
 /// The store limits of the brief (memory cap, trap on grow failure, instance and table
 /// counts), plus a note that the memory cap was hit, so the fault is classified as memory
 /// rather than as the generic trap it surfaces as.
+///
+/// The memory cap is on the sum of the plugin's memories: wasmtime asks per memory, and a
+/// component may declare several (several core modules, or multi-memory), each of which
+/// would otherwise get the whole cap.
 struct Limiter {
     limits: StoreLimits,
     memory_denied: bool,
+    /// The cap on all memories together (bytes).
+    memory_cap: usize,
+    /// Bytes of all the store's memories so far.
+    memory_total: usize,
+}
+
+impl Limiter {
+    fn new(memory_bytes: u64) -> Limiter {
+        Limiter {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(usize::try_from(memory_bytes).unwrap_or(usize::MAX))
+                .trap_on_grow_failure(true)
+                .instances(32)
+                .tables(32)
+                .memories(4)
+                .table_elements(100_000)
+                .build(),
+            memory_denied: false,
+            memory_cap: usize::try_from(memory_bytes).unwrap_or(usize::MAX),
+            memory_total: 0,
+        }
+    }
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        let answer = self.limits.memory_growing(current, desired, maximum);
-        if !matches!(answer, Ok(true)) {
+        let total = self.memory_total.saturating_sub(current).saturating_add(desired);
+        if total > self.memory_cap {
+            // Like `StoreLimits` with `trap_on_grow_failure`: a refused growth traps.
             self.memory_denied = true;
+            return Err(wasmtime::Error::msg(format!("all memories together would take {total} bytes, over the cap of {} bytes", self.memory_cap)));
+        }
+        let answer = self.limits.memory_growing(current, desired, maximum);
+        match answer {
+            Ok(true) => self.memory_total = total,
+            _ => self.memory_denied = true,
         }
         answer
     }
@@ -358,17 +391,7 @@ impl Live {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
-        let limiter = Limiter {
-            limits: StoreLimitsBuilder::new()
-                .memory_size(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX))
-                .trap_on_grow_failure(true)
-                .instances(32)
-                .tables(32)
-                .memories(4)
-                .table_elements(100_000)
-                .build(),
-            memory_denied: false,
-        };
+        let limiter = Limiter::new(limits.memory_bytes);
         // A plugin needs a handful of WASI handles (stdout, a pollable); leaking them must
         // not grow host memory without bound.
         let mut table = ResourceTable::new();
@@ -499,6 +522,40 @@ mod tests {
         assert_eq!(taken.len(), CAPTURE_BYTES);
         assert_eq!(taken.last(), Some(&b'b'));
         assert!(capture.take().is_empty());
+    }
+
+    /// A core module declaring `memories` memories of `pages` 64 KiB pages each (minimum),
+    /// hand-assembled: the magic, the version, then a memory section.
+    fn module_with_memories(memories: u8, pages: u8) -> Vec<u8> {
+        assert!(memories < 0x80 && pages < 0x80, "one-byte LEBs");
+        let mut section = vec![memories];
+        for _ in 0..memories {
+            section.extend([0x00, pages]); // limits: min only
+        }
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        bytes.extend([0x05, u8::try_from(section.len()).unwrap()]);
+        bytes.extend(section);
+        bytes
+    }
+
+    fn instantiate_with_cap(wasm: &[u8], cap: u64) -> wasmtime::Result<()> {
+        let engine = Engine::default();
+        let module = wasmtime::Module::new(&engine, wasm)?;
+        let mut store = Store::new(&engine, Limiter::new(cap));
+        store.limiter(|l| l);
+        wasmtime::Instance::new(&mut store, &module, &[])?;
+        Ok(())
+    }
+
+    /// The memory cap holds for the plugin's memories together: two memories of 2.5 MiB
+    /// each do not fit a 4 MiB cap, though each would alone.
+    #[test]
+    fn the_memory_cap_is_on_the_sum_of_all_memories() {
+        const CAP: u64 = 4 << 20;
+        instantiate_with_cap(&module_with_memories(1, 40), CAP).expect("one memory of 2.5 MiB fits");
+        let err = instantiate_with_cap(&module_with_memories(2, 40), CAP).expect_err("two memories of 2.5 MiB exceed the 4 MiB cap");
+        assert!(format!("{err:#}").contains("over the cap"), "{err:#}");
+        instantiate_with_cap(&module_with_memories(3, 20), CAP).expect("three memories of 1.25 MiB fit");
     }
 
     #[test]

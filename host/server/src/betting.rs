@@ -2,7 +2,7 @@
 //! betting events become pushes (bets and profiles on the account stream, fixture and
 //! leaderboard changes on topic streams). Exact decimals outside, integers inside.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use entrepot_core as core;
 use entrepot_core::betting::{self as bet, BetEvent, BetView, GroupId, Odds, GROUP_ASSETS};
@@ -257,8 +257,12 @@ pub fn bets(e: &Engine, account: AccountId, open_only: bool, limit: u32) -> Vec<
 /// account's own balances and bets).
 pub fn profile(e: &Engine, account: AccountId) -> wire::ProfileInfo {
     let balances = crate::queries::balances(e, account, None, wire::PAGE_MAX as usize);
-    let pnl = e
-        .betting_pnl(account)
+    wire::ProfileInfo { account: account.0, balances, open_bets: bets(e, account, true, wire::PAGE_MAX), pnl: pnl(e, account) }
+}
+
+/// An account's betting profit and loss, per currency.
+fn pnl(e: &Engine, account: AccountId) -> Vec<wire::PnlInfo> {
+    e.betting_pnl(account)
         .into_iter()
         .map(|(asset, open, profit, owed)| wire::PnlInfo {
             asset: asset.0,
@@ -269,8 +273,7 @@ pub fn profile(e: &Engine, account: AccountId) -> wire::ProfileInfo {
             },
             owed: amount_out(e, asset, owed),
         })
-        .collect();
-    wire::ProfileInfo { account: account.0, balances, open_bets: bets(e, account, true, wire::PAGE_MAX), pnl }
+        .collect()
 }
 
 pub fn windows(e: &Engine, sel: wire::SelectionRef) -> Vec<wire::OddsWindowInfo> {
@@ -477,22 +480,28 @@ pub fn pushes(e: &Engine, event: &BetEvent, seq: u64, out: &mut Vec<(Route, wire
     }
 }
 
-/// After a command: a fresh profile for every player whose bets changed, and a fresh
-/// leaderboard for every running group whose members' cash or bets changed.
+/// After a command: for every player whose bets changed, their betting totals in the
+/// currencies that changed (`BetTotals`, a delta: the changed bets themselves went out as
+/// `Bet` pushes, balances as `Balance`), and a fresh leaderboard for every running group
+/// whose members' cash or bets changed. Never the whole profile: a push's size must not
+/// grow with the number of open bets (each push is also a row of the account event log).
 pub fn summaries(e: &Engine, events: &[Event], seq: u64, out: &mut Vec<(Route, wire::PushEvent)>) {
-    let mut players = BTreeSet::new();
+    let mut players: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
     let mut groups = BTreeSet::new();
+    let mut changed = |account: AccountId, asset: Option<AssetId>| {
+        players.entry(account.0).or_default().extend(asset.map(|a| a.0));
+    };
+    let asset_of = |bet: bet::BetId| e.bet(bet).map(|v| v.asset);
     for ev in events {
         match ev {
             Event::Bet(BetEvent::BetPlaced { account, asset, .. } | BetEvent::BetSettled { account, asset, .. }) => {
-                players.insert(account.0);
+                changed(*account, Some(*asset));
                 if asset.0 >= GROUP_ASSETS {
                     groups.insert(asset.0 - GROUP_ASSETS);
                 }
             }
-            Event::Bet(BetEvent::BetMatched { account, .. } | BetEvent::OrderClosed { account, .. } | BetEvent::BetReversed { account, .. }) => {
-                players.insert(account.0);
-            }
+            Event::Bet(BetEvent::BetMatched { account, bet, .. } | BetEvent::BetReversed { account, bet, .. }) => changed(*account, asset_of(*bet)),
+            Event::Bet(BetEvent::OrderClosed { account, order, .. }) => changed(*account, asset_of(*order)),
             Event::Bet(BetEvent::GroupJoined { group, .. } | BetEvent::GroupLeft { group, .. }) => {
                 groups.insert(group.0);
             }
@@ -502,8 +511,11 @@ pub fn summaries(e: &Engine, events: &[Event], seq: u64, out: &mut Vec<(Route, w
             _ => {}
         }
     }
-    for account in players {
-        out.push((Route::Account(account), wire::PushEvent::Profile(profile(e, AccountId(account)))));
+    for (account, assets) in players {
+        let pnl: Vec<wire::PnlInfo> = pnl(e, AccountId(account)).into_iter().filter(|p| assets.contains(&p.asset)).collect();
+        if !pnl.is_empty() {
+            out.push((Route::Account(account), wire::PushEvent::BetTotals { pnl }));
+        }
     }
     for g in groups {
         if let Some(wire::Response::Leaderboard { group, standings, ended: false }) = leaderboard(e, g) {

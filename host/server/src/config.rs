@@ -23,6 +23,13 @@ pub struct Config {
     pub commit_max_wait_us: u64,
     /// Write an engine snapshot every this many commands.
     pub snapshot_every: u64,
+    /// Retention of the account event log (what `SubscribeAccount` resumes from): the
+    /// newest this many pushes of each account are kept, older ones deleted as new ones
+    /// are written. 0 keeps everything (the log then grows without bound).
+    pub account_events_keep: u64,
+    /// The most old account events deleted in one journal transaction (bounds the work a
+    /// backlog adds to one commit; the rest goes in the next ones).
+    pub account_events_prune_batch: usize,
     pub session_ttl_secs: u64,
     /// Requests per second allowed per connection and per account (bursts of 2 s).
     pub rate_per_connection: u32,
@@ -69,6 +76,8 @@ impl Default for Config {
             commit_max_batch: 8192,
             commit_max_wait_us: 0,
             snapshot_every: 1_000_000,
+            account_events_keep: 10_000,
+            account_events_prune_batch: 4096,
             session_ttl_secs: 24 * 3600,
             rate_per_connection: 5_000,
             rate_per_account: 5_000,
@@ -126,6 +135,8 @@ impl Config {
         }
         if let Ok(v) = std::env::var("ENTREPOT_MAX_GROUPS_JOINED") {
             config.max_groups_joined = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAX_GROUPS_JOINED: {e}"))?;
+        if let Ok(v) = std::env::var("ENTREPOT_ACCOUNT_EVENTS_KEEP") {
+            config.account_events_keep = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_ACCOUNT_EVENTS_KEEP: {e}"))?;
         }
         if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
             config.allow_unconfirmed_login = v == "1" || v == "true";

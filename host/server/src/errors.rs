@@ -34,3 +34,13 @@ pub fn quota_exceeded(what: &str, max: u32) -> ApiError {
 pub fn shutting_down() -> ApiError {
     ApiError::new(ErrorCode::ShuttingDown, "the server is shutting down; reconnect shortly")
 }
+
+/// The journal failed to commit and the server stopped applying commands (fail-stop):
+/// nothing the request asked for happened, or it is not durable and will not be after a
+/// restart. The operator has to fix the storage and restart the server.
+pub fn storage_failed() -> ApiError {
+    ApiError::new(
+        ErrorCode::StorageFailed,
+        "the server could not write to its storage and stopped accepting requests; nothing was done. Try again once it is restarted",
+    )
+}

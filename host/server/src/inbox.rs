@@ -6,8 +6,8 @@
 use entrepot_protocol::{ApiError, ErrorCode, NotificationInfo};
 use entrepot_store::codec::{decode_row, encode_row};
 use entrepot_store::schema::INBOX;
-use entrepot_store::Store;
-use redb::{ReadableDatabase, ReadableTable};
+use entrepot_store::{Store, StoreError};
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 /// The most notifications one list answers with.
@@ -60,26 +60,30 @@ pub fn list(store: &Store, account: u64, unread_only: bool, limit: u32) -> Resul
     Ok(out)
 }
 
-/// Mark the given notifications of `account` read (all of them for `None`); returns how
-/// many were unread. Ids of other accounts or of nothing are ignored.
-pub fn mark_read(store: &Store, account: u64, ids: Option<&[u64]>) -> Result<u64, ApiError> {
-    let tx = store.db().begin_write().map_err(internal)?;
+/// Mark the given notifications of `account` read (all of them for `None`) inside `tx`;
+/// returns how many were unread. Ids of other accounts or of nothing are ignored.
+///
+/// Runs in the journal's batch transaction (`Sequencer::write`), so a flood of marks
+/// shares one durable commit with everything else queued; only a storage error is an
+/// error (it fails the batch: fail-stop), an undecodable row is logged and left alone.
+pub fn mark_read_in(tx: &WriteTransaction, account: u64, ids: Option<&[u64]>) -> Result<u64, StoreError> {
     let mut changed = 0;
-    {
-        let mut table = tx.open_table(INBOX).map_err(internal)?;
-        let ids: Vec<u64> = match ids {
-            Some(ids) => ids.to_vec(),
-            None => table.range((account, 0)..=(account, u64::MAX)).map_err(internal)?.filter_map(|r| r.ok().map(|(k, _)| k.value().1)).collect(),
-        };
-        for id in ids {
-            let found = table.get((account, id)).map_err(internal)?.map(|v| decode(v.value())).transpose()?;
-            if let Some(mut n) = found.filter(|n| !n.read) {
+    let mut table = tx.open_table(INBOX)?;
+    let ids: Vec<u64> = match ids {
+        Some(ids) => ids.to_vec(),
+        None => table.range((account, 0)..=(account, u64::MAX))?.map(|r| r.map(|(k, _)| k.value().1)).collect::<Result<_, _>>()?,
+    };
+    for id in ids {
+        let Some(row) = table.get((account, id))?.map(|v| decode_row::<Stored>(v.value())) else { continue };
+        match row {
+            Ok(mut n) if !n.read => {
                 n.read = true;
-                table.insert((account, id), encode_row(&n).as_slice()).map_err(internal)?;
+                table.insert((account, id), encode_row(&n).as_slice())?;
                 changed += 1;
             }
+            Ok(_) => {}
+            Err(e) => tracing::error!(account, id, error = %e, "undecodable inbox row left as it is"),
         }
     }
-    tx.commit().map_err(internal)?;
     Ok(changed)
 }

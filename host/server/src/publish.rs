@@ -2,12 +2,18 @@
 //! cursors, inbox rows for in-game notices, and encoded frames for market and topic
 //! streams. The account events and inbox rows go into the command's journal job (durable in
 //! the same transaction); everything is handed to the fanout only from the commit callback.
+//!
+//! Pushes are deltas (the changed order, bet, balance or totals), never a whole profile:
+//! each account push is also a row of the account event log, which keeps only the newest
+//! `account_events_keep` per account (the committer prunes it); a client resuming from
+//! before that gets [`truncation`]'s `HistoryTruncated` first.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use entrepot_core::{Engine, Event};
 use entrepot_protocol::{encode, Push, PushEvent, Topic};
+use redb::ReadableTable;
 
 use crate::convert::{self, Route};
 use crate::fanout::Fanout;
@@ -94,4 +100,17 @@ impl Frames {
             fanout.publish_topic(topic, (cursor, Arc::new(frame)));
         }
     }
+}
+
+/// What a client resuming the account stream after cursor `from` gets before the stored
+/// events, when retention already deleted some of those it asked for: a `HistoryTruncated`
+/// push naming the oldest cursor kept, numbered just before it.
+pub fn truncation(events: &impl ReadableTable<(u64, u64), &'static [u8]>, account: u64, from: u64) -> Result<Option<(u64, Vec<u8>)>, redb::StorageError> {
+    let Some(first) = events.range((account, 0)..=(account, u64::MAX))?.next() else { return Ok(None) };
+    let oldest = first?.0.value().1;
+    if oldest <= from.saturating_add(1) {
+        return Ok(None);
+    }
+    let cursor = oldest - 1;
+    Ok(Some((cursor, encode(&Push { cursor, event: PushEvent::HistoryTruncated { oldest } }))))
 }

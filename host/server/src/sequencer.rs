@@ -5,6 +5,12 @@
 //! committer. The client's reply and the live pushes go out only from the commit callback,
 //! i.e. once the command is durable. Queries run on the same thread, between commands,
 //! against the current state.
+//!
+//! Fail-stop: once the journal fails to commit (`entrepot_store::Failure`), this thread
+//! applies nothing more. Every queued and every new request is answered `StorageFailed`
+//! (queries too: memory may hold commands that will never be durable), and so is every
+//! command applied after the failed one whose batch had not committed yet: the committer
+//! refuses everything after a failure, so none of them is acknowledged.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,11 +22,11 @@ use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, Rejec
 use entrepot_plugins::{Notification, NotifyEvent};
 use entrepot_protocol::{ApiError, ErrorCode, PluginInfo};
 use entrepot_store::journal::encode as encode_state;
-use entrepot_store::{Committer, Job, JournalEntry};
+use entrepot_store::{Committer, Failure, Job, JournalEntry, Write};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::now_ms;
-use crate::errors::shutting_down;
+use crate::errors::{shutting_down, storage_failed};
 use crate::fanout::Fanout;
 use crate::notify::{self, Mailer};
 use crate::plugins::{self, PluginOp, Plugins};
@@ -39,11 +45,21 @@ pub type PluginReply = oneshot::Sender<Result<PluginAnswer, ApiError>>;
 pub type PluginAnswer = (Vec<PluginInfo>, Option<oneshot::Receiver<Result<Outcome, ApiError>>>);
 
 enum Input {
-    Command { command: Command, reply: Option<Reply> },
-    Build { actor: AccountId, request: RequestId, build: Build, reply: Reply },
+    Command {
+        command: Command,
+        reply: Option<Reply>,
+    },
+    Build {
+        actor: AccountId,
+        request: RequestId,
+        build: Build,
+        reply: Reply,
+    },
     Read(Reader),
     Plugin(PluginOp, PluginReply),
     Notify(NotifyEvent, oneshot::Sender<Vec<Notification>>),
+    /// Writes for the journal's next batch transaction, after everything queued before.
+    Write(Write, oneshot::Sender<Result<(), ApiError>>),
     Tick,
     Shutdown,
 }
@@ -53,6 +69,8 @@ pub struct Sequencer {
     /// Earliest pending GTD expiry (game ms), for the ticker.
     pub next_expiry: Arc<AtomicU64>,
     thread: std::sync::Mutex<Option<JoinHandle<Engine>>>,
+    /// Set once the journal failed to commit: the thread then applies nothing more.
+    failure: Failure,
 }
 
 pub struct SequencerConfig {
@@ -74,6 +92,7 @@ impl Sequencer {
         let (tx, rx) = mpsc::channel(65_536);
         let next_expiry = Arc::new(AtomicU64::new(next_due(&engine)));
         let expiry = next_expiry.clone();
+        let failure = committer.failure();
         let thread = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || {
@@ -84,25 +103,47 @@ impl Sequencer {
                 state.run(rx)
             })
             .expect("spawn sequencer");
-        Sequencer { tx, next_expiry, thread: std::sync::Mutex::new(Some(thread)) }
+        Sequencer { tx, next_expiry, thread: std::sync::Mutex::new(Some(thread)), failure }
+    }
+
+    /// Why the sequencer no longer answers: a storage failure (fail-stop) or a shutdown.
+    fn gone(&self) -> ApiError {
+        if self.failure.is_failed() {
+            storage_failed()
+        } else {
+            shutting_down()
+        }
+    }
+
+    /// Whether the journal failed and the server stopped applying commands (fail-stop).
+    pub fn storage_failed(&self) -> bool {
+        self.failure.is_failed()
+    }
+
+    /// Run `write` in the journal's next batch transaction (many small writers share one
+    /// durable commit); resolves once it is durable.
+    pub async fn write(&self, write: Write) -> Result<(), ApiError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Input::Write(write, reply)).await.map_err(|_| self.gone())?;
+        rx.await.unwrap_or_else(|_| Err(self.gone()))
     }
 
     /// Apply a command; resolves once it is durable.
     pub async fn submit(&self, command: Command) -> Result<Outcome, ApiError> {
         let (reply, rx) = oneshot::channel();
         self.enqueue(command, reply).await?;
-        rx.await.unwrap_or_else(|_| Err(shutting_down()))
+        rx.await.unwrap_or_else(|_| Err(self.gone()))
     }
 
     /// Queue a command and return at once; the receiver resolves once it is durable.
     /// Commands enqueued by one caller are applied in the order they were enqueued.
     pub async fn enqueue(&self, command: Command, reply: Reply) -> Result<(), ApiError> {
-        self.tx.send(Input::Command { command, reply: Some(reply) }).await.map_err(|_| shutting_down())
+        self.tx.send(Input::Command { command, reply: Some(reply) }).await.map_err(|_| self.gone())
     }
 
     /// Like [`Sequencer::enqueue`], with the body built on the engine thread.
     pub async fn enqueue_built(&self, actor: AccountId, request: RequestId, build: Build, reply: Reply) -> Result<(), ApiError> {
-        self.tx.send(Input::Build { actor, request, build, reply }).await.map_err(|_| shutting_down())
+        self.tx.send(Input::Build { actor, request, build, reply }).await.map_err(|_| self.gone())
     }
 
     /// Run `f` on the engine thread between commands.
@@ -111,18 +152,18 @@ impl Sequencer {
         let reader: Reader = Box::new(move |engine| {
             let _ = reply.send(f(engine));
         });
-        self.tx.send(Input::Read(reader)).await.map_err(|_| shutting_down())?;
-        rx.await.map_err(|_| shutting_down())
+        self.tx.send(Input::Read(reader)).await.map_err(|_| self.gone())?;
+        rx.await.map_err(|_| self.gone())
     }
 
     /// Install, unload, bind or list plugins on the engine thread; resolves once the
     /// bindings it changed are durable.
     pub async fn plugin(&self, op: PluginOp) -> Result<Vec<PluginInfo>, ApiError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Input::Plugin(op, reply)).await.map_err(|_| shutting_down())?;
-        let (infos, durable) = rx.await.map_err(|_| shutting_down())??;
+        self.tx.send(Input::Plugin(op, reply)).await.map_err(|_| self.gone())?;
+        let (infos, durable) = rx.await.map_err(|_| self.gone())??;
         if let Some(durable) = durable {
-            durable.await.map_err(|_| shutting_down())??;
+            durable.await.map_err(|_| self.gone())??;
         }
         Ok(infos)
     }
@@ -131,8 +172,8 @@ impl Sequencer {
     /// nothing). Runs on the engine thread, between commands; changes no state.
     pub async fn notify(&self, event: NotifyEvent) -> Result<Vec<Notification>, ApiError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Input::Notify(event, reply)).await.map_err(|_| shutting_down())?;
-        rx.await.map_err(|_| shutting_down())
+        self.tx.send(Input::Notify(event, reply)).await.map_err(|_| self.gone())?;
+        rx.await.map_err(|_| self.gone())
     }
 
     /// Let game time pass (expires due GTD orders).
@@ -164,6 +205,10 @@ struct State {
 impl State {
     fn run(&mut self, mut rx: mpsc::Receiver<Input>) -> Engine {
         while let Some(input) = rx.blocking_recv() {
+            if self.committer.failure().is_failed() && !matches!(input, Input::Shutdown) {
+                refuse(input);
+                continue;
+            }
             match input {
                 Input::Command { command, reply } => self.apply(command, reply),
                 Input::Build { actor, request, build, reply } => match build(&self.engine) {
@@ -179,12 +224,17 @@ impl State {
                 Input::Notify(event, reply) => {
                     let _ = reply.send(self.plugins.host.notify(&event));
                 }
+                Input::Write(write, reply) => self.write(write, reply),
                 Input::Tick => {
                     let request = request_ids::sequenced(self.engine.seq() + 1);
                     self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None);
                 }
                 Input::Shutdown => break,
             }
+        }
+        if self.committer.failure().is_failed() {
+            // Memory may hold commands that were never durable: no snapshot of it.
+            return std::mem::take(&mut self.engine);
         }
         // Everything applied so far goes into a final snapshot, after the last command.
         let snapshot = encode_state(&self.engine);
@@ -195,6 +245,7 @@ impl State {
             account_events: Vec::new(),
             inbox: Vec::new(),
             snapshot: Some(snapshot),
+            write: None,
             done: Box::new(move |r, _| {
                 let _ = done_tx.send(r);
             }),
@@ -203,6 +254,21 @@ impl State {
             tracing::error!(error = %e, "final snapshot failed");
         }
         std::mem::take(&mut self.engine)
+    }
+
+    /// A barrier job carrying `write`: durable with the batch it lands in.
+    fn write(&mut self, write: Write, reply: oneshot::Sender<Result<(), ApiError>>) {
+        self.committer.submit(Job {
+            seq: self.engine.seq(),
+            entry: None,
+            account_events: Vec::new(),
+            inbox: Vec::new(),
+            snapshot: None,
+            write: Some(write),
+            done: Box::new(move |result, _| {
+                let _ = reply.send(result.map_err(|_| storage_failed()));
+            }),
+        });
     }
 
     fn plugin_op(&mut self, op: PluginOp) -> Result<PluginAnswer, ApiError> {
@@ -276,6 +342,7 @@ impl State {
             account_events: batch.account_events,
             inbox: batch.inbox,
             snapshot,
+            write: None,
             done: Box::new(move |result, account_events| {
                 let durable = result.is_ok();
                 if let Some(reply) = reply {
@@ -308,7 +375,25 @@ fn answer(result: Result<(), String>, outcome: Outcome, rule_message: Option<Str
             retry_after_ms: None,
         }),
         (Ok(()), outcome) => Ok(outcome),
-        (Err(e), _) => Err(ApiError::new(ErrorCode::Internal, format!("not durable: {e}"))),
+        // The committer logged why; the client hears only that nothing was done.
+        (Err(_), _) => Err(storage_failed()),
+    }
+}
+
+/// Fail-stop: answer an input that arrives after the journal failed, without applying it.
+/// Readers and notifier questions are dropped, which their callers see as `StorageFailed`.
+fn refuse(input: Input) {
+    match input {
+        Input::Command { reply: Some(reply), .. } | Input::Build { reply, .. } => {
+            let _ = reply.send(Err(storage_failed()));
+        }
+        Input::Plugin(_, reply) => {
+            let _ = reply.send(Err(storage_failed()));
+        }
+        Input::Write(_, reply) => {
+            let _ = reply.send(Err(storage_failed()));
+        }
+        Input::Command { reply: None, .. } | Input::Read(_) | Input::Notify(..) | Input::Tick | Input::Shutdown => {}
     }
 }
 

@@ -45,7 +45,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let fanout = Arc::new(Fanout::default());
     let committer = Committer::spawn(
         store.clone(),
-        CommitterConfig { max_batch: config.commit_max_batch, max_wait: Duration::from_micros(config.commit_max_wait_us), ..Default::default() },
+        CommitterConfig {
+            max_batch: config.commit_max_batch,
+            max_wait: Duration::from_micros(config.commit_max_wait_us),
+            keep_account_events: config.account_events_keep,
+            prune_per_batch: config.account_events_prune_batch,
+            ..Default::default()
+        },
     );
     // Mail: the outbox is read back as it was; the delivery thread starts on what is due.
     let outbox = Outbox::open(store.clone(), Backoff { max_ms: config.mail_retry_max_ms, ..Default::default() })?;
@@ -117,7 +123,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     shared.shutting_down.store(true, Ordering::SeqCst);
     endpoint.set_server_config(None);
     ticker.abort();
-    if let Some(engine) = shared.sequencer.shutdown().await {
+    if shared.sequencer.storage_failed() {
+        // Memory may be ahead of the disk: its seq and hash are not the durable state.
+        shared.sequencer.shutdown().await;
+        println!("stopped after a storage failure; a restart recovers to the last durable state");
+    } else if let Some(engine) = shared.sequencer.shutdown().await {
         println!("stopped at seq {}, state hash {:016x}", engine.seq(), engine.state_hash());
     }
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -60,7 +60,8 @@ pub async fn account(shared: &Arc<Shared>, conn: &Conn, account: u64, from: u64)
 fn history(store: &entrepot_store::Store, account: u64, from: u64) -> Result<Vec<(u64, Vec<u8>)>, String> {
     let tx = store.db().begin_read().map_err(|e| e.to_string())?;
     let t = tx.open_table(entrepot_store::schema::ACCOUNT_EVENTS).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
+    // Retention may have deleted part of what was asked for: say so first (publish.rs).
+    let mut out: Vec<(u64, Vec<u8>)> = crate::publish::truncation(&t, account, from).map_err(|e| e.to_string())?.into_iter().collect();
     for row in t.range((account, from.saturating_add(1))..=(account, u64::MAX)).map_err(|e| e.to_string())? {
         let (k, v) = row.map_err(|e| e.to_string())?;
         out.push((k.value().1, v.value().to_vec()));

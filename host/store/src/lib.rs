@@ -19,5 +19,5 @@ pub mod journal;
 pub mod schema;
 pub mod snapshot;
 
-pub use committer::{CommitStats, Committer, CommitterConfig, Job};
+pub use committer::{CommitStats, Committer, CommitterConfig, Failure, Job, Write};
 pub use journal::{JournalEntry, Recovered, Store, StoreError, VerifyReport};

@@ -23,7 +23,8 @@ pub const SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("snapsho
 
 /// (account, cursor) → one pushed event, encoded as a protocol `Push` frame: the durable
 /// per-player stream a reconnecting client resumes from. Written by the committer in the
-/// batch transaction of the command that produced it.
+/// batch transaction of the command that produced it; the committer also deletes an
+/// account's events older than its newest `keep_account_events` there (retention).
 pub const ACCOUNT_EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("account_events");
 
 /// account → the last cursor written to [`ACCOUNT_EVENTS`]. Written by the committer in
@@ -32,8 +33,8 @@ pub const ACCOUNT_CURSORS: TableDefinition<u64, u64> = TableDefinition::new("acc
 
 /// (account, cursor of the `Notice`) → inbox row (subject, body, created, read flag): an
 /// in-game notification kept until read. Inserted by the committer in the batch
-/// transaction of the push; the read flag is set by the server's `inbox::mark_read` in its
-/// own transaction.
+/// transaction of the push; the read flag is set by the server's `inbox::mark_read_in`,
+/// also in a committer batch transaction (a `Job::write`).
 pub const INBOX: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("inbox");
 
 // ---- the server (accounts, sessions, mail) ----

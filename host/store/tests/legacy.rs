@@ -227,6 +227,7 @@ fn an_upgraded_directory_keeps_journaling_and_snapshotting_in_the_new_layout() {
                 account_events: Vec::new(),
                 inbox: Vec::new(),
                 snapshot: (seq == want.last_seq + 100).then(|| encode_engine(&engine)),
+                write: None,
                 done: Box::new(|r, _| r.unwrap()),
             });
         }

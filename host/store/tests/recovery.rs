@@ -80,6 +80,7 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
                 account_events: vec![(1, ctx.seq, vec![1, 2, 3])],
                 inbox: Vec::new(),
                 snapshot: (i == 1_500).then(|| encode(&engine)),
+                write: None,
                 done: Box::new(move |r, _| {
                     r.unwrap();
                     *acked.lock().unwrap() += 1;
@@ -123,6 +124,7 @@ fn write(dir: &std::path::Path, n: usize, snapshot_at: u64) -> Engine {
             account_events: Vec::new(),
             inbox: Vec::new(),
             snapshot: (ctx.seq == snapshot_at).then(|| snapshot::encode_engine(&engine)),
+            write: None,
             done: Box::new(|r, _| r.unwrap()),
         });
     }

@@ -46,9 +46,22 @@ impl Server {
     }
 
     pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
+        Self::start_cmd(data_dir, env, Command::new(binary()))
+    }
+
+    /// Like [`Server::start_with`], on a "full disk": the process may not write a file past
+    /// `bytes` (RLIMIT_FSIZE, with SIGXFSZ ignored so that the write fails with EFBIG). Its
+    /// log (stderr) comes on `stdout` too.
+    pub fn start_with_file_limit(data_dir: &Path, env: &[(&str, &str)], bytes: u64) -> Server {
+        let mut cmd = Command::new("sh");
+        // dash's `ulimit -f` counts 512-byte blocks.
+        cmd.args(["-c", "trap '' XFSZ; ulimit -f \"$1\"; shift; exec \"$@\" 2>&1", "sh", &(bytes / 512).to_string()]).arg(binary());
+        Self::start_cmd(data_dir, env, cmd)
+    }
+
+    fn start_cmd(data_dir: &Path, env: &[(&str, &str)], mut cmd: Command) -> Server {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut cmd = Command::new(binary());
         cmd.args(["serve", "--data-dir"])
             .arg(data_dir)
             .args(["--listen", &addr.to_string()])
