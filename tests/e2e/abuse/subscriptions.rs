@@ -166,7 +166,13 @@ async fn a_long_history_replays_in_order_exactly_once() {
 
     // Replay from 0 while 500 more mints come in; whenever the stream goes quiet before
     // the end, resume from the last cursor on a new connection (as a client would).
-    let (_, replay) = tokio::join!(pipelined(&admin, mint_requests(500)), async {
+    let minted = std::sync::atomic::AtomicBool::new(false);
+    let live = async {
+        let answers = pipelined(&admin, mint_requests(500)).await;
+        assert!(answers.iter().all(Result::is_ok));
+        minted.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let ((), replay) = tokio::join!(live, async {
         let mut last = 0u64;
         let mut resumes = 0;
         loop {
@@ -178,9 +184,10 @@ async fn a_long_history_replays_in_order_exactly_once() {
                 last = p.cursor;
             }
             assert!(last >= upto, "the replay reached the cursor its answer named ({last} < {upto})");
-            // Done once a fresh subscription has nothing newer.
+            // Done once the live mints are in and a fresh subscription has nothing newer.
+            let done = minted.load(std::sync::atomic::Ordering::SeqCst);
             let (probe, _) = server.player("history@example.com").await;
-            if probe.subscribe_account(last).await.unwrap() == last {
+            if done && probe.subscribe_account(last).await.unwrap() == last {
                 return (last, resumes);
             }
             resumes += 1;
