@@ -46,8 +46,23 @@ pub struct Config {
     pub demo_fixtures: bool,
     /// Let players log in before confirming their e-mail (handy for local testing).
     pub allow_unconfirmed_login: bool,
-    /// Maximum simultaneous connections.
+    /// Maximum simultaneous connections; a connection attempt beyond it is refused
+    /// (QUIC `CONNECTION_REFUSED`) before its handshake.
     pub max_connections: u32,
+    /// Maximum simultaneous connections from one IP address (refused the same way).
+    pub max_connections_per_address: u32,
+    /// Market streams one connection may hold (`TooManySubscriptions` beyond). With the
+    /// topic streams and the one account stream it stays within the 100 concurrent
+    /// incoming streams a QUIC client allows by default.
+    pub max_market_subscriptions: u32,
+    /// Fixture and group streams one connection may hold (`TooManySubscriptions` beyond).
+    pub max_topic_subscriptions: u32,
+    /// Durable commands whose pushes may wait for the fanout thread; beyond it every live
+    /// subscriber is dropped (and resumes from its cursor) rather than the journal wait.
+    pub fanout_queue: usize,
+    /// Pushes one subscriber may be behind before its stream is ended (it resumes from its
+    /// cursor).
+    pub push_queue: usize,
     /// Plugins loaded at start: every `<name>.toml` manifest here with its `<name>.wasm`
     /// (default `<data_dir>/plugins`; a missing directory means no plugins).
     pub plugins_dir: Option<PathBuf>,
@@ -88,6 +103,11 @@ impl Default for Config {
             demo_fixtures: true,
             allow_unconfirmed_login: false,
             max_connections: 20_000,
+            max_connections_per_address: 64,
+            max_market_subscriptions: 32,
+            max_topic_subscriptions: 32,
+            fanout_queue: 65_536,
+            push_queue: 8192,
             plugins_dir: None,
             smtp_relay: None,
             mail_from: "Entrepot <noreply@entrepot.local>".into(),

@@ -16,7 +16,7 @@ use entrepot_protocol::{encode, Push, PushEvent, Topic};
 use redb::ReadableTable;
 
 use crate::convert::{self, Route};
-use crate::fanout::Fanout;
+use crate::fanout::{Fanout, Key};
 use crate::notify::Message;
 
 /// The engine thread's publishing state: each account's last cursor, and a reused buffer.
@@ -87,18 +87,15 @@ impl Publisher {
 }
 
 impl Frames {
-    /// Hand a durable command's pushes to live subscribers: the account events (as the
-    /// committer returns them), then market and topic frames.
+    /// Hand a durable command's pushes to the fanout thread: the account events (as the
+    /// committer returns them), then market and topic frames. Called from the commit
+    /// callback, so it only queues them (never blocks, whatever the subscribers).
     pub fn publish(self, fanout: &Fanout, account_events: Vec<(u64, u64, Vec<u8>)>) {
-        for (account, cursor, frame) in account_events {
-            fanout.publish_account(account, (cursor, Arc::new(frame)));
-        }
-        for (market, cursor, frame) in self.markets {
-            fanout.publish_market(market, (cursor, Arc::new(frame)));
-        }
-        for (topic, cursor, frame) in self.topics {
-            fanout.publish_topic(topic, (cursor, Arc::new(frame)));
-        }
+        let mut frames = Vec::with_capacity(account_events.len() + self.markets.len() + self.topics.len());
+        frames.extend(account_events.into_iter().map(|(account, cursor, frame)| (Key::Account(account), (cursor, Arc::new(frame)))));
+        frames.extend(self.markets.into_iter().map(|(market, cursor, frame)| (Key::Market(market), (cursor, Arc::new(frame)))));
+        frames.extend(self.topics.into_iter().map(|(topic, cursor, frame)| (Key::Topic(topic), (cursor, Arc::new(frame)))));
+        fanout.publish(frames);
     }
 }
 

@@ -42,7 +42,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let fresh = recovered.engine.assets().is_empty();
     let cursors = load_cursors(&store)?;
-    let fanout = Arc::new(Fanout::default());
+    let fanout = Fanout::spawn(config.fanout_queue, config.push_queue);
     let committer = Committer::spawn(
         store.clone(),
         CommitterConfig {
@@ -105,12 +105,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, fingerprint = %cert.fingerprint, "listening");
 
     let ticker = tokio::spawn(tick_expiries(shared.clone()));
+    let connections = Arc::new(transport::Connections::default());
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             incoming = endpoint.accept() => match incoming {
-                Some(incoming) => { tokio::spawn(transport::serve_connection(shared.clone(), incoming)); }
+                Some(incoming) => transport::accept(&shared, &connections, incoming),
                 None => break,
             },
             _ = &mut shutdown => break,

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use entrepot_protocol::*;
@@ -14,6 +14,7 @@ use crate::auth::Session;
 use crate::clock::now_ms;
 use crate::errors::err;
 use crate::state::Shared;
+use crate::subscriptions::Registry;
 
 /// Application error codes used when the server closes a connection.
 pub mod close {
@@ -33,10 +34,8 @@ pub struct Conn {
     /// The session token and what it grants, and when the store last confirmed it.
     session: Mutex<Option<(String, Session, Instant)>>,
     pub limiter: DefaultDirectRateLimiter,
-    /// Market subscriptions of this connection: (market, fanout id).
-    pub markets: Mutex<Vec<(u32, u64)>>,
-    /// Fixture and group subscriptions: (topic, fanout id).
-    pub topics: Mutex<Vec<(Topic, u64)>>,
+    /// This connection's push streams (capped; see `subscriptions`).
+    pub subscriptions: Arc<Mutex<Registry>>,
 }
 
 impl Conn {
@@ -47,8 +46,7 @@ impl Conn {
             hello: AtomicBool::new(false),
             session: Mutex::new(None),
             limiter: DefaultDirectRateLimiter::direct(quota(shared.config.rate_per_connection)),
-            markets: Mutex::new(Vec::new()),
-            topics: Mutex::new(Vec::new()),
+            subscriptions: Arc::default(),
         }
     }
 

@@ -7,7 +7,9 @@
 //! them one by one. Many requests can be in flight per stream, and a client can use many
 //! streams.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use entrepot_core::Outcome;
@@ -21,8 +23,73 @@ use crate::session::{close, Conn};
 use crate::state::Shared;
 use crate::subscriptions;
 
-/// Serve one connection until the peer goes away; then drop its subscriptions.
-pub async fn serve_connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
+/// The open connections, in total and per IP address, for `max_connections` and
+/// `max_connections_per_address`. A connection attempt takes a [`Slot`] before its
+/// handshake (so a flood of attempts costs no crypto once the limits are reached), and the
+/// slot is given back when it is dropped, on every way out of the connection's task.
+#[derive(Default)]
+pub struct Connections {
+    counts: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    total: u32,
+    per_address: HashMap<IpAddr, u32>,
+}
+
+/// One admitted connection's place in [`Connections`].
+pub struct Slot {
+    connections: Arc<Connections>,
+    address: IpAddr,
+}
+
+impl Connections {
+    /// A slot for a connection from `address`, or `None` when either limit is reached.
+    pub fn admit(self: &Arc<Self>, address: IpAddr, max_total: u32, max_per_address: u32) -> Option<Slot> {
+        let address = address.to_canonical();
+        let mut counts = self.counts.lock().expect("lock");
+        let from_address = counts.per_address.get(&address).copied().unwrap_or(0);
+        if counts.total >= max_total || from_address >= max_per_address {
+            return None;
+        }
+        counts.total += 1;
+        counts.per_address.insert(address, from_address + 1);
+        Some(Slot { connections: self.clone(), address })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = self.connections.counts.lock().expect("lock");
+        counts.total = counts.total.saturating_sub(1);
+        if let Some(n) = counts.per_address.get_mut(&self.address) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.per_address.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// Accept a connection attempt if the connection limits allow it (then serve it in a task
+/// of its own), or refuse it (QUIC `CONNECTION_REFUSED`, before any handshake work).
+pub fn accept(shared: &Arc<Shared>, connections: &Arc<Connections>, incoming: quinn::Incoming) {
+    let address = incoming.remote_address().ip();
+    match connections.admit(address, shared.config.max_connections, shared.config.max_connections_per_address) {
+        Some(slot) => {
+            tokio::spawn(serve_connection(shared.clone(), incoming, slot));
+        }
+        None => {
+            tracing::debug!(%address, "connection refused: connection limit reached");
+            incoming.refuse();
+        }
+    }
+}
+
+/// Serve one connection until the peer goes away; then drop its subscriptions. The slot
+/// is held until the end.
+async fn serve_connection(shared: Arc<Shared>, incoming: quinn::Incoming, _slot: Slot) {
     let peer = incoming.remote_address();
     let connection = match incoming.await {
         Ok(c) => c,
