@@ -108,24 +108,20 @@ impl Server {
     pub async fn player(&self, email: &str) -> (Client, u64) {
         let c = self.client().await;
         // Sign-up and login are rate-limited per address: wait out `RateLimited`.
-        let login = |c: &Client| {
-            let request = Request::Login { email: email.into(), password: PASSWORD.into() };
-            let id = c.next_id();
-            async move {
-                match c.call_patiently(id, request).await? {
-                    Response::Session { account, .. } => Ok(((), account)),
-                    other => panic!("login answered {other:?}"),
-                }
+        async fn login(c: &Client, email: &str) -> Result<u64, entrepot_protocol::client::ClientError> {
+            match c.call_patiently(c.next_id(), Request::Login { email: email.into(), password: PASSWORD.into() }).await? {
+                Response::Session { account, .. } => Ok(account),
+                other => panic!("login answered {other:?}"),
             }
-        };
+        }
         c.call_patiently(c.next_id(), Request::Signup { email: email.into(), password: PASSWORD.into() }).await.expect("signup");
-        match login(&c).await {
-            Ok((_, account)) => return (c, account),
+        match login(&c, email).await {
+            Ok(account) => return (c, account),
             Err(e) => assert!(e.to_string().contains("EmailNotConfirmed"), "login after sign-up: {e}"),
         }
         let token = self.mail_token(email);
         c.call(Request::ConfirmEmail { email: email.into(), token }).await.expect("confirm");
-        let (_, account) = login(&c).await.expect("login");
+        let account = login(&c, email).await.expect("login");
         (c, account)
     }
 

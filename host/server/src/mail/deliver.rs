@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
 use lettre::{Message, SmtpTransport, Transport as _};
 
 use super::outbox::{Failed, Mail, Outbox};
@@ -103,7 +104,9 @@ fn message(from: &Mailbox, mail: &Mail) -> Result<Message, SendError> {
         .subject(mail.subject.clone())
         .message_id(Some(format!("<{}.{}@{domain}>", mail.created_ms, mail.id)))
         .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
+        // Plain 7-bit text when it is (readable as written, tokens intact); lettre picks
+        // quoted-printable or base64 otherwise.
+        .body(Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::SevenBit).unwrap_or_else(|_| Body::new(mail.body.clone())))
         .map_err(SendError::permanent)
 }
 

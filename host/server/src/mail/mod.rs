@@ -11,4 +11,4 @@ pub mod deliver;
 pub mod outbox;
 
 pub use deliver::Transport;
-pub use outbox::{Backoff, Failed, Outbox};
+pub use outbox::{Backoff, Outbox};
