@@ -20,10 +20,9 @@ async fn signup_confirm_sessions_and_password_reset() {
     let server = Server::start(dir.path());
     let c = server.client().await;
     let email = "zoe@example.com";
-    let Response::SignedUp { account } = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap() else { panic!() };
-    assert!(account >= 1000);
-    let again = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap_err();
-    assert_eq!(code(again), ErrorCode::EmailTaken);
+    // The account id is assigned at confirmation; `SignedUp.account` is always 0.
+    let signed_up = c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await.unwrap();
+    assert_eq!(signed_up, Response::SignedUp { account: 0 });
     let weak = c.call(Request::Signup { email: "weak@example.com".into(), password: "short".into() }).await.unwrap_err();
     assert_eq!(code(weak), ErrorCode::InvalidArgument);
 
@@ -37,7 +36,8 @@ async fn signup_confirm_sessions_and_password_reset() {
     let reused = c.call(Request::ConfirmEmail { email: email.into(), token }).await.unwrap_err();
     assert_eq!(code(reused), ErrorCode::InvalidToken);
 
-    let (session, _) = c.login(email, PASSWORD).await.unwrap();
+    let (session, account) = c.login(email, PASSWORD).await.unwrap();
+    assert!(account >= 1000);
     assert_eq!(balance(&c, 1).await.0, d("1000"), "starting cash arrives with the confirmation");
 
     // Another connection resumes the session; refreshing replaces the token.

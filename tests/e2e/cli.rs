@@ -28,11 +28,22 @@ async fn a_player_and_an_admin_use_the_cli() {
     std::fs::create_dir_all(&ann).unwrap();
     std::fs::create_dir_all(&admin).unwrap();
 
+    // The admin password came from the environment: it is not printed.
+    assert!(!server.startup.iter().any(|l| l.contains(ADMIN_PASSWORD)), "{:?}", server.startup);
     let out = entrepot(&server, &ann, &["account", "signup", "--email", "ann@example.com", "--password", PASSWORD, "--json"]);
-    let account = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["account"].as_u64().unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["signed_up"], true);
     let token = server.mail_token("ann@example.com");
     entrepot(&server, &ann, &["account", "confirm", "--email", "ann@example.com", "--token", &token]);
-    assert!(entrepot(&server, &ann, &["account", "login", "--email", "ann@example.com", "--password", PASSWORD]).contains(&account.to_string()));
+    let out = entrepot(&server, &ann, &["account", "login", "--email", "ann@example.com", "--password", PASSWORD, "--json"]);
+    let account = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["account"].as_u64().unwrap();
+    assert!(account >= 1000);
+    // The session token is the owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ann.join("session")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "session file mode {mode:o}");
+    }
 
     // The admin gives Ann some copper.
     entrepot(&server, &admin, &["account", "login", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD]);

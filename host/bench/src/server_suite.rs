@@ -126,7 +126,7 @@ fn start_server(data: &Path, addr: SocketAddr) -> Process {
     std::fs::create_dir_all(data).expect("data dir");
     std::fs::write(
         &config,
-        "rate_per_connection = 1000000\nrate_per_account = 1000000\nallow_unconfirmed_login = true\nsnapshot_every = 0\nstarting_cash = []\n",
+        "rate_per_connection = 1000000\nrate_per_account = 1000000\nauth_rate_per_address = 1000000\nauth_rate_per_connection = 1000000\nallow_unconfirmed_login = true\nsnapshot_every = 0\nstarting_cash = []\n",
     )
     .expect("config");
     let mut cmd = Command::new(server_binary());
@@ -143,13 +143,13 @@ async fn players(addr: SocketAddr, fingerprint: &str, n: usize) -> Vec<String> {
     for i in 0..n {
         let c = Client::connect(addr, fingerprint).await.expect("connect");
         let email = format!("bench{i}@example.com");
-        let Response::SignedUp { account } = c.call(Request::Signup { email: email.clone(), password: PASSWORD.into() }).await.expect("signup") else {
-            panic!("signup")
-        };
+        c.call(Request::Signup { email: email.clone(), password: PASSWORD.into() }).await.expect("signup");
+        // allow_unconfirmed_login: the first login creates the account and tells its id.
+        let (token, account) = c.login(&email, PASSWORD).await.expect("login");
         for (asset, amount) in [(1, "100000000"), (2, "100000000")] {
             admin.call(Request::Admin(AdminRequest::Mint { account, asset, amount: amount.parse().expect("amount") })).await.expect("mint");
         }
-        tokens.push(c.login(&email, PASSWORD).await.expect("login").0);
+        tokens.push(token);
     }
     tokens
 }

@@ -2,31 +2,55 @@
 //! not part of the economy). Passwords are hashed with argon2id; session, confirmation
 //! and reset tokens are random and stored only as SHA-256 hashes. Mails are queued in the
 //! outbox (`crate::mail`) in the same transaction as the token they carry.
+//!
+//! Sign-up is a *pending* record (address, password hash, confirmation token hash) until
+//! confirmed: a later sign-up for the same address replaces it (and so invalidates earlier
+//! tokens), and only the confirmation of the latest one creates the user, allocates the
+//! account id and (in the handler) opens the engine account. A sign-up for a confirmed
+//! address changes nothing and mails its owner instead. Every answer and every amount of
+//! work is the same for known and unknown addresses (see `handlers::accounts`).
+//!
+//! Expensive requests are bounded before any hashing: [`Limits`] (per client address and
+//! connection), the [`Lockout`] reservation, and [`Auth::hashing`] (a fixed number of
+//! argon2 computations server-wide, each on a blocking thread).
 
-use std::collections::HashMap;
+mod address;
+mod limits;
+mod lockout;
+
+pub use address::parse as parse_email;
+
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use entrepot_protocol::{ApiError, ErrorCode};
 use entrepot_store::codec::{decode_row, encode_row};
-use entrepot_store::schema::{ACCOUNT_EMAIL, META, NEXT_ACCOUNT, SESSIONS, TOKENS, USERS};
+use entrepot_store::schema::{ACCOUNT_EMAIL, META, NEXT_ACCOUNT, PENDING_SIGNUPS, RESET_TOKENS, SESSIONS, TOKENS, USERS};
 use entrepot_store::Store;
 use rand::RngCore;
 use redb::{Database, ReadableDatabase, ReadableTable};
-
-use crate::clock::now_ms;
-use crate::mail::Outbox;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::clock::now_ms;
+use crate::config::Config;
+use crate::mail::Outbox;
+pub use limits::Limits;
+pub use lockout::{Key, Lockout, Reservation};
 
 /// First player account id; lower ids are reserved (0 = the system actor).
 const FIRST_ACCOUNT: u64 = 1_000;
 /// A confirmation or reset mail waits this long for a notifier plugin's text before the
 /// built-in text goes out anyway (a crash between the two must not lose the token).
 const HOLD_MS: u64 = 30_000;
+/// How long a confirmation token (a pending sign-up) lives.
+const CONFIRM_TTL_MS: u64 = 7 * 24 * 3600 * 1000;
+/// How long a reset token lives.
+const RESET_TTL_MS: u64 = 3600 * 1000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct User {
@@ -57,15 +81,35 @@ struct Token {
     expires_ms: u64,
 }
 
+/// A sign-up waiting for its confirmation (`PENDING_SIGNUPS`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Pending {
+    password_hash: String,
+    /// SHA-256 of the one confirmation token that activates this password.
+    token: Vec<u8>,
+    expires_ms: u64,
+}
+
 /// A token just mailed: the mail is held in the outbox until a notifier plugin has had the
 /// chance to word it (`Outbox::release`).
 #[derive(Clone, Debug)]
 pub struct Mailed {
+    /// The account id (0 for a sign-up: ids are allocated at confirmation).
     pub account: u64,
     pub email: String,
     pub token: String,
     /// The held mail's outbox id.
     pub mail: u64,
+}
+
+/// What a password check found (always after exactly one argon2 verification).
+pub enum Verified {
+    /// The password of a user.
+    User(User),
+    /// The password of a sign-up not yet confirmed.
+    Pending,
+    /// Wrong password, or no such address.
+    Wrong,
 }
 
 fn dec<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, ApiError> {
@@ -87,91 +131,92 @@ fn token_key(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn normalize_email(email: &str) -> Result<String, ApiError> {
-    let email = email.trim().to_ascii_lowercase();
-    let ok = email.len() <= 254 && email.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
-    if !ok {
-        return Err(ApiError::new(ErrorCode::InvalidArgument, "not a valid e-mail address"));
-    }
-    Ok(email)
+fn invalid_token() -> ApiError {
+    ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")
 }
 
-/// Check a new password's length and hash it with argon2id (a fresh salt each time).
-fn hash_password(password: &str) -> Result<String, ApiError> {
+/// A new password's length (checked before any hashing).
+pub fn check_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < 8 || password.len() > 1024 {
         return Err(ApiError::new(ErrorCode::InvalidArgument, "a password needs 8 to 1024 characters"));
     }
+    Ok(())
+}
+
+/// Hash a password with argon2id (a fresh salt each time). ~19 MiB and tens of ms: call it
+/// only under a [`Auth::hashing`] permit, on a blocking thread.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    check_password(password)?;
     Ok(Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng)).map_err(internal)?.to_string())
 }
 
-/// Change a user record inside a write transaction (after its token was consumed).
-fn update_user(tx: &redb::WriteTransaction, email: &str, change: impl FnOnce(&mut User)) -> Result<User, ApiError> {
-    let mut users = tx.open_table(USERS).map_err(internal)?;
-    let mut user: User = match users.get(email).map_err(internal)? {
-        Some(v) => dec(v.value())?,
-        None => return Err(ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")),
-    };
-    change(&mut user);
-    users.insert(email, encode_row(&user).as_slice()).map_err(internal)?;
+fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// The hash an unknown address's password is checked against, so that it costs what a
+/// known one does (same parameters; no password matches it in practice).
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).expect("hash a random password"))
+}
+
+fn get_user(tx: &redb::WriteTransaction, email: &str) -> Result<Option<User>, ApiError> {
+    let users = tx.open_table(USERS).map_err(internal)?;
+    let found = users.get(email).map_err(internal)?;
+    found.map(|v| dec(v.value())).transpose()
+}
+
+fn put_user(tx: &redb::WriteTransaction, user: &User) -> Result<(), ApiError> {
+    tx.open_table(USERS).map_err(internal)?.insert(user.email.as_str(), encode_row(user).as_slice()).map_err(internal)?;
+    Ok(())
+}
+
+/// Allocate the next account id and create a user for it (with its reverse index row).
+fn create_user(tx: &redb::WriteTransaction, email: &str, password_hash: String, confirmed: bool, admin: bool) -> Result<User, ApiError> {
+    let mut meta = tx.open_table(META).map_err(internal)?;
+    let account = meta.get(NEXT_ACCOUNT).map_err(internal)?.map_or(FIRST_ACCOUNT, |v| v.value());
+    meta.insert(NEXT_ACCOUNT, account + 1).map_err(internal)?;
+    let user = User { account, email: email.into(), password_hash, confirmed, admin };
+    put_user(tx, &user)?;
+    tx.open_table(ACCOUNT_EMAIL).map_err(internal)?.insert(account, email).map_err(internal)?;
     Ok(user)
-}
-
-/// Failed-login counting per account and per address, with lockout.
-struct Lockout {
-    failures: u32,
-    window: Duration,
-    seen: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl Lockout {
-    fn check(&self, key: &str, limit: u32) -> Result<(), ApiError> {
-        let seen = self.seen.lock().expect("lock");
-        if let Some(&(n, since)) = seen.get(key) {
-            let elapsed = since.elapsed();
-            if n >= limit && elapsed < self.window {
-                let mut e = ApiError::new(ErrorCode::LockedOut, "too many failed logins; try again later");
-                e.retry_after_ms = Some(self.window.checked_sub(elapsed).unwrap().as_millis() as u64);
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    fn fail(&self, key: String) {
-        let mut seen = self.seen.lock().expect("lock");
-        let entry = seen.entry(key).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    fn clear(&self, key: &str) {
-        self.seen.lock().expect("lock").remove(key);
-    }
 }
 
 pub struct Auth {
     store: Arc<Store>,
     pub outbox: Arc<Outbox>,
     session_ttl_ms: u64,
-    lockout: Lockout,
+    lockout: Arc<Lockout>,
+    lockout_failures: u32,
+    lockout_account_failures: u32,
+    pub limits: Limits,
+    /// Permits for argon2 computations: acquire one before `spawn_blocking` (the number
+    /// running at once bounds their memory, ~19 MiB each, and their cores).
+    pub hashing: Arc<Semaphore>,
 }
 
 impl Auth {
-    pub fn new(store: Arc<Store>, outbox: Arc<Outbox>, session_ttl_secs: u64, failures: u32, window_secs: u64) -> anyhow::Result<Auth> {
+    pub fn new(store: Arc<Store>, outbox: Arc<Outbox>, config: &Config) -> anyhow::Result<Auth> {
         let tx = store.db().begin_write()?;
         tx.open_table(USERS)?;
         tx.open_table(ACCOUNT_EMAIL)?;
         tx.open_table(SESSIONS)?;
         tx.open_table(TOKENS)?;
+        tx.open_table(PENDING_SIGNUPS)?;
+        tx.open_table(RESET_TOKENS)?;
         tx.open_table(META)?;
         tx.commit()?;
+        dummy_hash();
         Ok(Auth {
             store,
             outbox,
-            session_ttl_ms: session_ttl_secs * 1000,
-            lockout: Lockout { failures, window: Duration::from_secs(window_secs), seen: Mutex::new(HashMap::new()) },
+            session_ttl_ms: config.session_ttl_secs * 1000,
+            lockout: Lockout::new(Duration::from_secs(config.lockout_window_secs)),
+            lockout_failures: config.lockout_failures,
+            lockout_account_failures: config.lockout_account_failures,
+            limits: Limits::new(config.auth_rate_per_address, config.auth_rate_per_connection, Duration::from_secs(config.account_mail_interval_secs)),
+            hashing: Arc::new(Semaphore::new(config.hash_permits())),
         })
     }
 
@@ -180,7 +225,7 @@ impl Auth {
     }
 
     pub fn user(&self, email: &str) -> Result<Option<User>, ApiError> {
-        let email = normalize_email(email)?;
+        let email = parse_email(email)?;
         let tx = self.db().begin_read().map_err(internal)?;
         let users = tx.open_table(USERS).map_err(internal)?;
         let found = users.get(email.as_str()).map_err(internal)?;
@@ -199,38 +244,41 @@ impl Auth {
         Ok(out)
     }
 
-    /// Create a user (unconfirmed unless `admin`), allocate its account id and queue the
-    /// confirmation mail (held: see [`Mailed`]). The caller opens the engine account.
-    pub fn signup(&self, email: &str, password: &str, admin: bool) -> Result<(User, Option<Mailed>), ApiError> {
-        let email = normalize_email(email)?;
+    /// Create the confirmed admin user (server start; the caller opens its engine account).
+    pub fn create_admin(&self, email: &str, password: &str) -> Result<User, ApiError> {
+        let email = parse_email(email)?;
         let password_hash = hash_password(password)?;
         let tx = self.db().begin_write().map_err(internal)?;
-        let user = {
-            let mut users = tx.open_table(USERS).map_err(internal)?;
-            if users.get(email.as_str()).map_err(internal)?.is_some() {
-                return Err(ApiError::new(ErrorCode::EmailTaken, "an account with this e-mail exists"));
-            }
-            let mut meta = tx.open_table(META).map_err(internal)?;
-            let account = meta.get(NEXT_ACCOUNT).map_err(internal)?.map_or(FIRST_ACCOUNT, |v| v.value());
-            meta.insert(NEXT_ACCOUNT, account + 1).map_err(internal)?;
-            let user = User { account, email: email.clone(), password_hash, confirmed: admin, admin };
-            users.insert(email.as_str(), encode_row(&user).as_slice()).map_err(internal)?;
-            tx.open_table(ACCOUNT_EMAIL).map_err(internal)?.insert(account, email.as_str()).map_err(internal)?;
-            user
-        };
-        let mailed = if admin {
-            None
-        } else {
-            let token = random_token();
-            self.put_token(&tx, &token, &email, Purpose::Confirm, 7 * 24 * 3600 * 1000)?;
-            let body = format!(
-                "Welcome to Entrepot!\n\nConfirm your account with this token:\n\n    {token}\n\n(entrepot account confirm --email {email} --token {token})\n"
-            );
-            let mail = self.outbox.queue(&tx, &email, "Confirm your Entrepot account", &body, HOLD_MS).map_err(internal)?;
-            Some(Mailed { account: user.account, email: email.clone(), token, mail })
-        };
+        let user = create_user(&tx, &email, password_hash, true, true)?;
         tx.commit().map_err(internal)?;
-        Ok((user, mailed))
+        Ok(user)
+    }
+
+    /// Record a sign-up of `email` (already parsed) with a hashed password. For an
+    /// address with a confirmed user nothing changes and its owner is mailed (at most once
+    /// per `account_mail_interval_secs`); `None`. Otherwise the pending sign-up is
+    /// (re)placed with a new token, which invalidates any earlier one, and the held
+    /// confirmation mail is returned.
+    pub fn signup(&self, email: &str, password_hash: String) -> Result<Option<Mailed>, ApiError> {
+        let tx = self.db().begin_write().map_err(internal)?;
+        if get_user(&tx, email)?.is_some_and(|u| u.confirmed) {
+            if self.limits.may_mail(email) {
+                let body = "Someone (maybe you) tried to sign up to Entrepot with this address, which already has an account.\n\nNothing was changed. If you forgot your password, request a password reset.\n";
+                self.outbox.queue(&tx, email, "Sign-up attempt with your Entrepot address", body, 0).map_err(internal)?;
+            }
+            tx.commit().map_err(internal)?;
+            self.outbox.wake();
+            return Ok(None);
+        }
+        let token = random_token();
+        let pending = Pending { password_hash, token: token_key(&token), expires_ms: now_ms() + CONFIRM_TTL_MS };
+        tx.open_table(PENDING_SIGNUPS).map_err(internal)?.insert(email, encode_row(&pending).as_slice()).map_err(internal)?;
+        let body = format!(
+            "Welcome to Entrepot!\n\nConfirm your account with this token:\n\n    {token}\n\n(entrepot account confirm --email {email} --token {token})\n"
+        );
+        let mail = self.outbox.queue(&tx, email, "Confirm your Entrepot account", &body, HOLD_MS).map_err(internal)?;
+        tx.commit().map_err(internal)?;
+        Ok(Some(Mailed { account: 0, email: email.into(), token, mail }))
     }
 
     fn put_token(&self, tx: &redb::WriteTransaction, token: &str, email: &str, purpose: Purpose, ttl_ms: u64) -> Result<(), ApiError> {
@@ -249,7 +297,7 @@ impl Auth {
                 tokens.remove(key.as_slice()).map_err(internal)?;
                 Ok(())
             }
-            _ => Err(ApiError::new(ErrorCode::InvalidToken, "unknown or expired token")),
+            _ => Err(invalid_token()),
         }
     }
 
@@ -271,39 +319,105 @@ impl Auth {
         Ok(())
     }
 
-    /// Confirm an e-mail address. Returns the user (now confirmed).
-    pub fn confirm(&self, email: &str, token: &str) -> Result<User, ApiError> {
-        let email = normalize_email(email)?;
+    /// Confirm an e-mail address with the token of its latest sign-up: the user is created
+    /// with that sign-up's password (or, if it already exists unconfirmed, gets it).
+    /// Returns the user and whether it has just become confirmed (starting cash is due).
+    pub fn confirm(&self, email: &str, token: &str) -> Result<(User, bool), ApiError> {
+        let email = parse_email(email)?;
         let tx = self.db().begin_write().map_err(internal)?;
-        self.take_token(&tx, token, &email, Purpose::Confirm)?;
-        let user = update_user(&tx, &email, |u| u.confirmed = true)?;
-        tx.commit().map_err(internal)?;
-        Ok(user)
-    }
-
-    /// Check a password (with lockout) and open a session; returns (token, session).
-    pub fn login(&self, email: &str, password: &str, ip: IpAddr, allow_unconfirmed: bool) -> Result<(String, Session), ApiError> {
-        let email = normalize_email(email)?;
-        let (account_key, ip_key) = (format!("account:{email}"), format!("ip:{ip}"));
-        self.lockout.check(&account_key, self.lockout.failures)?;
-        self.lockout.check(&ip_key, self.lockout.failures * 4)?;
-        let user = self.user(&email)?;
-        let ok = user
-            .as_ref()
-            .is_some_and(|u| PasswordHash::new(&u.password_hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()));
-        let Some(user) = user.filter(|_| ok) else {
-            self.lockout.fail(account_key);
-            self.lockout.fail(ip_key);
-            return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong e-mail or password"));
+        let pending: Option<Pending> = {
+            let table = tx.open_table(PENDING_SIGNUPS).map_err(internal)?;
+            let found = table.get(email.as_str()).map_err(internal)?;
+            found.map(|v| dec(v.value())).transpose()?
         };
-        self.lockout.clear(&account_key);
-        if !user.confirmed && !allow_unconfirmed {
-            return Err(ApiError::new(ErrorCode::EmailNotConfirmed, "confirm your e-mail first (see the mail we sent)"));
-        }
-        self.new_session(user.account, user.admin)
+        let (user, fresh) = match pending {
+            Some(p) => {
+                if p.token != token_key(token) || p.expires_ms <= now_ms() {
+                    return Err(invalid_token());
+                }
+                tx.open_table(PENDING_SIGNUPS).map_err(internal)?.remove(email.as_str()).map_err(internal)?;
+                match get_user(&tx, &email)? {
+                    Some(u) if u.confirmed => (u, false),
+                    Some(mut u) => {
+                        u.confirmed = true;
+                        u.password_hash = p.password_hash;
+                        put_user(&tx, &u)?;
+                        (u, true)
+                    }
+                    None => (create_user(&tx, &email, p.password_hash, true, false)?, true),
+                }
+            }
+            // A sign-up made before pending records (its token is in `TOKENS`).
+            None => {
+                self.take_token(&tx, token, &email, Purpose::Confirm)?;
+                let mut user = get_user(&tx, &email)?.ok_or_else(invalid_token)?;
+                let fresh = !user.confirmed;
+                user.confirmed = true;
+                put_user(&tx, &user)?;
+                (user, fresh)
+            }
+        };
+        tx.commit().map_err(internal)?;
+        Ok((user, fresh))
     }
 
-    fn new_session(&self, account: u64, admin: bool) -> Result<(String, Session), ApiError> {
+    /// Testing mode (`allow_unconfirmed_login`): the right password of a pending sign-up
+    /// logs in at once. The user is created unconfirmed (no starting cash) and the pending
+    /// record stays, so the mailed token still confirms it later.
+    pub fn activate_unconfirmed(&self, email: &str) -> Result<(User, bool), ApiError> {
+        let tx = self.db().begin_write().map_err(internal)?;
+        let pending: Option<Pending> = {
+            let table = tx.open_table(PENDING_SIGNUPS).map_err(internal)?;
+            let found = table.get(email).map_err(internal)?;
+            found.map(|v| dec(v.value())).transpose()?
+        };
+        let (user, created) = match (get_user(&tx, email)?, pending) {
+            (Some(u), _) => (u, false),
+            (None, Some(p)) => (create_user(&tx, email, p.password_hash, false, false)?, true),
+            (None, None) => return Err(ApiError::new(ErrorCode::InvalidCredentials, "wrong e-mail or password")),
+        };
+        tx.commit().map_err(internal)?;
+        Ok((user, created))
+    }
+
+    /// Reserve a login attempt for `email` (parsed) from `ip`, before any hashing.
+    pub fn reserve_login(&self, email: &str, ip: IpAddr) -> Result<Reservation, ApiError> {
+        let admin = self.user(email)?.is_some_and(|u| u.admin);
+        let mut keys = vec![
+            Key { key: format!("pair:{ip}|{email}"), limit: self.lockout_failures, cleared_by_success: true },
+            Key { key: format!("ip:{ip}"), limit: self.lockout_failures.saturating_mul(4), cleared_by_success: false },
+        ];
+        if !admin {
+            keys.push(Key { key: format!("email:{email}"), limit: self.lockout_account_failures, cleared_by_success: true });
+        }
+        self.lockout.reserve(keys)
+    }
+
+    /// Check a password with exactly one argon2 verification, whether or not the address
+    /// is known (an unknown one is checked against a dummy hash). Blocking: call under a
+    /// hashing permit.
+    pub fn verify(&self, email: &str, password: &str) -> Result<Verified, ApiError> {
+        let tx = self.db().begin_read().map_err(internal)?;
+        let user: Option<User> = tx.open_table(USERS).map_err(internal)?.get(email).map_err(internal)?.map(|v| dec(v.value())).transpose()?;
+        let pending: Option<Pending> = match &user {
+            Some(_) => None,
+            None => tx.open_table(PENDING_SIGNUPS).map_err(internal)?.get(email).map_err(internal)?.map(|v| dec(v.value())).transpose()?,
+        };
+        let hash = match (&user, &pending) {
+            (Some(u), _) => u.password_hash.as_str(),
+            (None, Some(p)) => p.password_hash.as_str(),
+            (None, None) => dummy_hash(),
+        };
+        let right = verify_password(hash, password);
+        Ok(match (right, user, pending) {
+            (true, Some(u), _) => Verified::User(u),
+            (true, None, Some(_)) => Verified::Pending,
+            _ => Verified::Wrong,
+        })
+    }
+
+    /// Open a session for a verified user; returns (token, session).
+    pub fn new_session(&self, account: u64, admin: bool) -> Result<(String, Session), ApiError> {
         let token = random_token();
         let session = Session { account, admin, expires_ms: now_ms() + self.session_ttl_ms };
         let tx = self.db().begin_write().map_err(internal)?;
@@ -334,30 +448,43 @@ impl Auth {
         Ok(())
     }
 
-    /// Queue a reset token mail (held: see [`Mailed`]) if the address is known; `None`
-    /// otherwise, which the caller must not reveal.
+    /// Queue a reset token mail (held: see [`Mailed`]) if `email` (parsed) has a user and
+    /// was not mailed within `account_mail_interval_secs`; `None` otherwise, which the
+    /// caller must not reveal (it runs after the answer). The new token replaces the
+    /// account's previous one: at most one live reset token per account.
     pub fn request_reset(&self, email: &str) -> Result<Option<Mailed>, ApiError> {
-        let email = normalize_email(email)?;
-        let Some(user) = self.user(&email)? else {
+        let Some(user) = self.user(email)? else {
             return Ok(None);
         };
+        if !self.limits.may_mail(email) {
+            return Ok(None);
+        }
         let token = random_token();
         let tx = self.db().begin_write().map_err(internal)?;
-        self.put_token(&tx, &token, &email, Purpose::Reset, 3600 * 1000)?;
+        {
+            let mut live = tx.open_table(RESET_TOKENS).map_err(internal)?;
+            let old = live.insert(email, token_key(&token).as_slice()).map_err(internal)?.map(|v| v.value().to_vec());
+            if let Some(old) = old {
+                tx.open_table(TOKENS).map_err(internal)?.remove(old.as_slice()).map_err(internal)?;
+            }
+        }
+        self.put_token(&tx, &token, email, Purpose::Reset, RESET_TTL_MS)?;
         let body = format!("Reset your Entrepot password with this token (valid for one hour):\n\n    {token}\n");
-        let mail = self.outbox.queue(&tx, &email, "Reset your Entrepot password", &body, HOLD_MS).map_err(internal)?;
+        let mail = self.outbox.queue(&tx, email, "Reset your Entrepot password", &body, HOLD_MS).map_err(internal)?;
         tx.commit().map_err(internal)?;
-        Ok(Some(Mailed { account: user.account, email, token, mail }))
+        Ok(Some(Mailed { account: user.account, email: email.into(), token, mail }))
     }
 
-    /// Set a new password with a reset token; every session of the account ends.
-    pub fn reset(&self, email: &str, token: &str, new_password: &str) -> Result<(), ApiError> {
-        let email = normalize_email(email)?;
-        let password_hash = hash_password(new_password)?;
+    /// Set a new password (already hashed) with a reset token; every session of the
+    /// account ends.
+    pub fn reset(&self, email: &str, token: &str, password_hash: String) -> Result<(), ApiError> {
         let tx = self.db().begin_write().map_err(internal)?;
-        self.take_token(&tx, token, &email, Purpose::Reset)?;
+        self.take_token(&tx, token, email, Purpose::Reset)?;
+        tx.open_table(RESET_TOKENS).map_err(internal)?.remove(email).map_err(internal)?;
         {
-            let user = update_user(&tx, &email, |u| u.password_hash = password_hash)?;
+            let mut user = get_user(&tx, email)?.ok_or_else(invalid_token)?;
+            user.password_hash = password_hash;
+            put_user(&tx, &user)?;
             let mut sessions = tx.open_table(SESSIONS).map_err(internal)?;
             let stale: Vec<Vec<u8>> = sessions
                 .iter()

@@ -418,13 +418,32 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
     }
 }
 
+/// Write a secret (the session token) readable by its owner only: created with mode 0600
+/// on unix (an existing file is truncated and narrowed to 0600 too).
+fn write_private(path: &std::path::Path, secret: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    let mut file = options.open(path).with_context(|| format!("{}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    Ok(())
+}
+
 async fn account(cmd: AccountCmd, target: &Target) -> anyhow::Result<()> {
     let client = connect(target).await?;
     match cmd {
         AccountCmd::Signup { email, password } => {
-            let Response::SignedUp { account } = client.call(Request::Signup { email, password }).await? else { bail!("unexpected response") };
-            print(target.json, json!({"account": account}), || {
-                println!("signed up as account {account}; confirm with the token in the e-mail (see <data-dir>/mail/new without an SMTP relay)");
+            let Response::SignedUp { .. } = client.call(Request::Signup { email, password }).await? else { bail!("unexpected response") };
+            print(target.json, json!({"signed_up": true}), || {
+                println!("signed up; confirm with the token in the e-mail (see <data-dir>/mail/new without an SMTP relay), then log in");
             });
         }
         AccountCmd::Confirm { email, token } => {
@@ -433,7 +452,7 @@ async fn account(cmd: AccountCmd, target: &Target) -> anyhow::Result<()> {
         }
         AccountCmd::Login { email, password } => {
             let (token, account) = client.login(&email, &password).await?;
-            std::fs::write(&target.session_file, &token)?;
+            write_private(&target.session_file, &token)?;
             print(target.json, json!({"account": account}), || println!("logged in as account {account} (session saved to {})", target.session_file.display()));
         }
         AccountCmd::Logout => {
@@ -615,7 +634,7 @@ pub fn export(data_dir: &Path) -> anyhow::Result<()> {
         }
     }
     let outbox = crate::mail::Outbox::open(store.clone(), Default::default())?;
-    let auth = crate::auth::Auth::new(store.clone(), outbox, 3600, 5, 60)?;
+    let auth = crate::auth::Auth::new(store.clone(), outbox, &crate::config::Config::default())?;
     let mut users = auth.users()?;
     users.sort_by_key(|u| u.account);
     for u in users {
@@ -636,6 +655,17 @@ pub fn export(data_dir: &Path) -> anyhow::Result<()> {
                        "price": m.ticks_to_price(o.price), "quantity": m.lots_to_quantity(o.quantity), "filled": m.lots_to_quantity(o.filled)})
             );
         }
+    }
+    Ok(())
+}
+
+/// `entrepot dead-letters <data-dir>`: one JSON line per dead letter (id, recipient,
+/// subject, attempts, last error); the body stays out (it may hold a token).
+pub fn dead_letters(data_dir: &Path) -> anyhow::Result<()> {
+    let store = Arc::new(Store::open(data_dir)?);
+    let outbox = crate::mail::Outbox::open(store, Default::default())?;
+    for m in outbox.dead_letters()? {
+        println!("{}", json!({"id": m.id, "to": m.to, "subject": m.subject, "created_ms": m.created_ms, "attempts": m.attempts, "last_error": m.last_error}));
     }
     Ok(())
 }

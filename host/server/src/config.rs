@@ -37,6 +37,24 @@ pub struct Config {
     /// Failed logins allowed per account (and 4× per address) within the window before a lockout of the same length.
     pub lockout_failures: u32,
     pub lockout_window_secs: u64,
+    /// Failed logins allowed per e-mail address from all client addresses together within
+    /// the window (against guessing from many addresses). Admin accounts have no such
+    /// ceiling, so that no outsider can lock the operator out (their failures lock only
+    /// their own client address: `lockout_failures` per address and account).
+    pub lockout_account_failures: u32,
+    /// Password hashes (argon2id, ~19 MiB and tens of ms each) computed at once,
+    /// server-wide; the rest wait their turn. 0: one per core minus one for the engine
+    /// and network threads (at least 1).
+    pub hash_concurrency: usize,
+    /// Sign-up, login and password-reset requests per second per client IP address
+    /// (bursts of 2 s), refused with `RateLimited` before any hashing.
+    pub auth_rate_per_address: u32,
+    /// The same per connection.
+    pub auth_rate_per_connection: u32,
+    /// At most one account mail (password reset, "someone tried to sign up with your
+    /// address") per e-mail address within this many seconds; further requests are
+    /// answered the same and mail nothing.
+    pub account_mail_interval_secs: u64,
     /// Minted into every account when its e-mail is confirmed: (asset id, amount).
     pub starting_cash: Vec<(u32, String)>,
     /// Create the demo assets and markets on a fresh data directory.
@@ -79,6 +97,10 @@ pub struct Config {
     /// Groups a player may belong to at once as member or admin (not ended, not left);
     /// `Join` beyond is `QuotaExceeded`.
     pub max_groups_joined: u32,
+    /// Delivery attempts of a mail before it becomes a dead letter (`entrepot
+    /// dead-letters`); a permanent refusal (SMTP 5xx, an unsendable address) makes it one
+    /// at once.
+    pub mail_max_attempts: u32,
 }
 
 impl Default for Config {
@@ -98,6 +120,11 @@ impl Default for Config {
             rate_per_account: 5_000,
             lockout_failures: 5,
             lockout_window_secs: 15 * 60,
+            lockout_account_failures: 100,
+            hash_concurrency: 0,
+            auth_rate_per_address: 20,
+            auth_rate_per_connection: 10,
+            account_mail_interval_secs: 60,
             starting_cash: vec![(1, "1000".into())],
             demo_markets: true,
             demo_fixtures: true,
@@ -114,6 +141,7 @@ impl Default for Config {
             mail_retry_max_ms: 300_000,
             max_groups_owned: 20,
             max_groups_joined: 100,
+            mail_max_attempts: 20,
         }
     }
 }
@@ -121,6 +149,14 @@ impl Default for Config {
 impl Config {
     pub fn plugins_dir(&self) -> PathBuf {
         self.plugins_dir.clone().unwrap_or_else(|| self.data_dir.join("plugins"))
+    }
+
+    /// How many password hashes may run at once (`hash_concurrency`, 0 = by the cores).
+    pub fn hash_permits(&self) -> usize {
+        match self.hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).max(1),
+            n => n,
+        }
     }
 
     /// Defaults ← file (if given) ← environment.
@@ -161,6 +197,22 @@ impl Config {
         if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
             config.allow_unconfirmed_login = v == "1" || v == "true";
         }
+        fn number<T: std::str::FromStr>(key: &str, into: &mut T) -> anyhow::Result<()>
+        where
+            T::Err: std::fmt::Display,
+        {
+            if let Ok(v) = std::env::var(key) {
+                *into = v.parse().map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+            }
+            Ok(())
+        }
+        number("ENTREPOT_LOCKOUT_FAILURES", &mut config.lockout_failures)?;
+        number("ENTREPOT_LOCKOUT_ACCOUNT_FAILURES", &mut config.lockout_account_failures)?;
+        number("ENTREPOT_HASH_CONCURRENCY", &mut config.hash_concurrency)?;
+        number("ENTREPOT_AUTH_RATE_PER_ADDRESS", &mut config.auth_rate_per_address)?;
+        number("ENTREPOT_AUTH_RATE_PER_CONNECTION", &mut config.auth_rate_per_connection)?;
+        number("ENTREPOT_ACCOUNT_MAIL_INTERVAL_SECS", &mut config.account_mail_interval_secs)?;
+        number("ENTREPOT_MAIL_MAX_ATTEMPTS", &mut config.mail_max_attempts)?;
         Ok(config)
     }
 }

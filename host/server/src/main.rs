@@ -89,6 +89,9 @@ enum Cmd {
     Verify { data_dir: PathBuf },
     /// Dump accounts, resting orders and trades of a data directory as JSON lines.
     Export { data_dir: PathBuf },
+    /// List the mails that could not be delivered (refused for good, or out of attempts)
+    /// of a stopped server's data directory, as JSON lines.
+    DeadLetters { data_dir: PathBuf },
     #[command(flatten)]
     Client(cli::ClientCmd),
 }
@@ -119,6 +122,7 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Verify { data_dir } => cli::verify(&data_dir),
         Cmd::Export { data_dir } => cli::export(&data_dir),
+        Cmd::DeadLetters { data_dir } => cli::dead_letters(&data_dir),
         Cmd::Client(cmd) => runtime.block_on(cli::run(cmd)),
     }
 }

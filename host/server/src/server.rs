@@ -54,12 +54,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         },
     );
     // Mail: the outbox is read back as it was; the delivery thread starts on what is due.
-    let outbox = Outbox::open(store.clone(), Backoff { max_ms: config.mail_retry_max_ms, ..Default::default() })?;
+    let outbox = Outbox::open(store.clone(), Backoff { max_ms: config.mail_retry_max_ms, max_attempts: config.mail_max_attempts, ..Default::default() })?;
     let transport = Transport::new(config.smtp_relay.as_deref(), &config.mail_from, config.data_dir.join("mail"))?;
     let mail_to = transport.describe(config.smtp_relay.as_deref());
     let waiting = outbox.all()?.len();
     deliver::spawn(outbox.clone(), transport);
-    let auth = Arc::new(Auth::new(store.clone(), outbox, config.session_ttl_secs, config.lockout_failures, config.lockout_window_secs)?);
+    let auth = Arc::new(Auth::new(store.clone(), outbox, &config)?);
     let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(config.data_dir.join("plugin-cache")), ..Default::default() })?;
     let mailer = spawn_mailer(auth.clone());
     let catalog = Arc::new(crate::search::Catalog::default());
@@ -199,12 +199,21 @@ async fn ensure_admin(shared: &Arc<Shared>) -> anyhow::Result<()> {
     if shared.auth.user(ADMIN_EMAIL)?.is_some() {
         return Ok(());
     }
-    let password = std::env::var("ENTREPOT_ADMIN_PASSWORD").unwrap_or_else(|_| {
-        use rand::Rng;
-        rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(20).map(char::from).collect()
-    });
-    let (user, _) = shared.auth.signup(ADMIN_EMAIL, &password, true)?;
+    // The operator's own password from the environment is never echoed; only one we
+    // generate is shown, once.
+    let (password, generated) = match std::env::var("ENTREPOT_ADMIN_PASSWORD") {
+        Ok(p) => (p, false),
+        Err(_) => {
+            use rand::Rng;
+            (rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(20).map(char::from).collect(), true)
+        }
+    };
+    let user = shared.auth.create_admin(ADMIN_EMAIL, &password)?;
     open_account(shared, user.account).await?;
-    println!("admin login created (shown once): {ADMIN_EMAIL} / {password}");
+    if generated {
+        println!("admin login created (shown once): {ADMIN_EMAIL} / {password}");
+    } else {
+        println!("admin login created: {ADMIN_EMAIL} (password from ENTREPOT_ADMIN_PASSWORD)");
+    }
     Ok(())
 }

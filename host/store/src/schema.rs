@@ -58,6 +58,23 @@ pub const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessio
 /// removed when used.
 pub const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens");
 
+/// normalized e-mail → `auth::Pending` row (password hash, SHA-256 of the confirmation
+/// token, expiry): a sign-up not yet confirmed. Written by `auth` at sign-up (replacing
+/// any earlier one for the address, with its confirmation mail in `MAIL_OUTBOX`, one
+/// transaction); removed at confirmation, which creates the `USERS` row.
+pub const PENDING_SIGNUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("pending_signups");
+
+/// normalized e-mail → SHA-256 of the account's one live reset token (also in
+/// [`TOKENS`]). Written by `auth` with the reset mail (the previous token is removed from
+/// `TOKENS` in the same transaction); removed when the token is used.
+pub const RESET_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("reset_tokens");
+
+/// mail id → `mail::Mail` row: dead letters, mails the relay refused permanently (5xx,
+/// an address that cannot be sent) or that failed `mail_max_attempts` times. Moved here
+/// from [`MAIL_OUTBOX`] by `Outbox::failed`, in one transaction; read by
+/// `entrepot dead-letters`.
+pub const MAIL_DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_dead");
+
 /// mail id → `mail::Mail` row (to, subject, body, created, attempts, next attempt, last
 /// error). Queued inside the caller's transaction (`Outbox::queue`); updated by
 /// `release`/`failed` and removed by `delivered`, each in its own transaction.

@@ -109,17 +109,32 @@ impl Server {
         Client::connect(self.addr, &self.fingerprint).await.expect("connect")
     }
 
-    /// A client logged in as `email` (created and confirmed first if needed).
+    /// The server process's id (for /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// A client logged in as `email` (created and confirmed first if needed). A sign-up
+    /// answers the same for a taken address (its owner gets a notice, no token), so the
+    /// login after it tells: it works for an existing player and answers
+    /// `EmailNotConfirmed` for a new one, which is then confirmed.
     pub async fn player(&self, email: &str) -> (Client, u64) {
         let c = self.client().await;
-        match c.call(Request::Signup { email: email.into(), password: PASSWORD.into() }).await {
-            Ok(_) => {
-                let token = self.mail_token(email);
-                c.call(Request::ConfirmEmail { email: email.into(), token }).await.expect("confirm");
+        // Sign-up and login are rate-limited per address: wait out `RateLimited`.
+        async fn login(c: &Client, email: &str) -> Result<u64, entrepot_protocol::client::ClientError> {
+            match c.call_patiently(c.next_id(), Request::Login { email: email.into(), password: PASSWORD.into() }).await? {
+                Response::Session { account, .. } => Ok(account),
+                other => panic!("login answered {other:?}"),
             }
-            Err(e) => assert!(e.to_string().contains("EmailTaken"), "signup: {e}"),
         }
-        let (_, account) = c.login(email, PASSWORD).await.expect("login");
+        c.call_patiently(c.next_id(), Request::Signup { email: email.into(), password: PASSWORD.into() }).await.expect("signup");
+        match login(&c, email).await {
+            Ok(account) => return (c, account),
+            Err(e) => assert!(e.to_string().contains("EmailNotConfirmed"), "login after sign-up: {e}"),
+        }
+        let token = self.mail_token(email);
+        c.call(Request::ConfirmEmail { email: email.into(), token }).await.expect("confirm");
+        let account = login(&c, email).await.expect("login");
         (c, account)
     }
 

@@ -1,6 +1,8 @@
-//! Accounts: sign-up (with the confirmation mail worded by notifier plugins), e-mail
-//! confirmation (which opens the engine account and mints the starting cash), login,
-//! resume, refresh, logout and password reset.
+//! Accounts: sign-up (a pending record and the confirmation mail worded by notifier
+//! plugins), e-mail confirmation (which creates the user, opens the engine account and
+//! mints the starting cash), login, resume, refresh, logout and password reset. Sign-up,
+//! login and reset are limited per client address and connection before any work, and
+//! argon2 runs under the server-wide hashing permits (`Auth::hashing`).
 
 use std::sync::Arc;
 
@@ -10,35 +12,94 @@ use entrepot_protocol::*;
 use rust_decimal::Decimal;
 
 use super::{amount_in, blocking};
-use crate::errors::{err, rejected};
+use crate::auth::{self, parse_email, Verified};
+use crate::errors::{err, internal, rejected};
 use crate::notify;
 use crate::request_ids;
 use crate::session::{start_session, Conn};
 use crate::state::Shared;
 
-pub async fn signup(shared: &Arc<Shared>, email: String, password: String) -> Result<Response, ApiError> {
-    let s = shared.clone();
-    let (user, mailed) = blocking(move || s.auth.signup(&email, &password, false)).await?;
-    if let Some(m) = mailed {
-        let event = NotifyEvent::AccountConfirmation(AccountConfirmation { account: m.account, email: m.email, token: m.token });
-        word_token_mail(shared, event, m.mail).await;
-    }
-    open_account(shared, user.account).await?;
-    Ok(Response::SignedUp { account: user.account })
+/// The per-address and per-connection limits on sign-up, login and reset, checked before
+/// anything is parsed or hashed.
+fn limit(shared: &Shared, conn: &Conn) -> Result<(), ApiError> {
+    shared.auth.limits.request(conn.peer.ip(), conn.connection.stable_id())
 }
 
+/// Run argon2 work: wait for one of the server's hashing permits (`hash_concurrency`),
+/// then run it on a blocking thread. The permit is taken *before* `spawn_blocking`, so
+/// tokio's blocking pool never holds more hashes than permits and the async workers never
+/// hash.
+async fn hashing<T: Send + 'static>(shared: &Shared, f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    let permit = shared.auth.hashing.clone().acquire_owned().await.map_err(internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(internal)?
+}
+
+/// Sign-up: the same answer and the same work (one hash, one transaction) whether or not
+/// the address is taken. A fresh (or still pending) address gets a confirmation mail; a
+/// taken one changes nothing and its owner is told by mail. `SignedUp.account` is always
+/// 0: the id is allocated at confirmation and arrives with the `Session` of the first
+/// login (PROTOCOL.md).
+pub async fn signup(shared: &Arc<Shared>, conn: &Conn, email: String, password: String) -> Result<Response, ApiError> {
+    limit(shared, conn)?;
+    let email = parse_email(&email)?;
+    auth::check_password(&password)?;
+    let hash = hashing(shared, move || auth::hash_password(&password)).await?;
+    let s = shared.clone();
+    let mailed = blocking(move || s.auth.signup(&email, hash)).await?;
+    if let Some(m) = mailed {
+        let event = NotifyEvent::AccountConfirmation(AccountConfirmation { account: m.account, email: m.email, token: m.token });
+        let shared = shared.clone();
+        tokio::spawn(async move { word_token_mail(&shared, event, m.mail).await });
+    }
+    Ok(Response::SignedUp { account: 0 })
+}
+
+/// Confirmation: creates the user with the password of the address's latest sign-up,
+/// opens its engine account and mints the starting cash (once).
 pub async fn confirm(shared: &Arc<Shared>, email: String, token: String) -> Result<Response, ApiError> {
-    let user = shared.auth.confirm(&email, &token)?;
+    let s = shared.clone();
+    let (user, fresh) = blocking(move || s.auth.confirm(&email, &token)).await?;
     open_account(shared, user.account).await?;
-    mint_starting_cash(shared, user.account).await?;
+    if fresh {
+        mint_starting_cash(shared, user.account).await?;
+    }
     Ok(Response::Confirmed)
 }
 
+/// Login: limits, then a lockout reservation, then exactly one argon2 verification (a
+/// dummy hash for an unknown address), then the outcome settles the reservation.
 pub async fn login(shared: &Arc<Shared>, conn: &Conn, email: String, password: String) -> Result<Response, ApiError> {
+    limit(shared, conn)?;
+    let email = parse_email(&email)?;
+    let reservation = shared.auth.reserve_login(&email, conn.peer.ip())?;
     let s = shared.clone();
-    let ip = conn.peer.ip();
+    let address = email.clone();
+    let verified = hashing(shared, move || s.auth.verify(&address, &password)).await?;
+    let wrong = || ApiError::new(ErrorCode::InvalidCredentials, "wrong e-mail or password");
+    let not_confirmed = || ApiError::new(ErrorCode::EmailNotConfirmed, "confirm your e-mail first (see the mail we sent)");
     let allow = shared.config.allow_unconfirmed_login;
-    let (token, session) = blocking(move || s.auth.login(&email, &password, ip, allow)).await?;
+    reservation.finish(!matches!(verified, Verified::Wrong));
+    let user = match verified {
+        Verified::Wrong => return Err(wrong()),
+        Verified::User(user) if user.confirmed || allow => user,
+        Verified::User(_) => return Err(not_confirmed()),
+        Verified::Pending if allow => {
+            let s = shared.clone();
+            let (user, created) = blocking(move || s.auth.activate_unconfirmed(&email)).await?;
+            if created {
+                open_account(shared, user.account).await?;
+            }
+            user
+        }
+        Verified::Pending => return Err(not_confirmed()),
+    };
+    let s = shared.clone();
+    let (token, session) = blocking(move || s.auth.new_session(user.account, user.admin)).await?;
     Ok(start_session(conn, token, session))
 }
 
@@ -56,20 +117,34 @@ pub fn logout(shared: &Shared, conn: &Conn) -> Result<Response, ApiError> {
     ended.map_or(Ok(()), |token| shared.auth.end_session(&token)).map(|_| Response::LoggedOut)
 }
 
-/// Mail a reset token to a known address; the same answer either way (no enumeration).
-pub async fn request_reset(shared: &Arc<Shared>, email: String) -> Result<Response, ApiError> {
-    let s = shared.clone();
-    let mailed = blocking(move || s.auth.request_reset(&email)).await?;
-    if let Some(m) = mailed {
-        let event = NotifyEvent::PasswordReset(PasswordReset { account: m.account, email: m.email, token: m.token });
-        word_token_mail(shared, event, m.mail).await;
-    }
+/// Password reset request: answered at once, the same for every well-formed address; the
+/// work (looking the address up, replacing the account's reset token, the mail) runs
+/// afterwards, so neither the answer nor its timing tells whether the address is known.
+pub async fn request_reset(shared: &Arc<Shared>, conn: &Conn, email: String) -> Result<Response, ApiError> {
+    limit(shared, conn)?;
+    let email = parse_email(&email)?;
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let s = shared.clone();
+        match blocking(move || s.auth.request_reset(&email)).await {
+            Ok(Some(m)) => {
+                let event = NotifyEvent::PasswordReset(PasswordReset { account: m.account, email: m.email, token: m.token });
+                word_token_mail(&shared, event, m.mail).await;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e, "password reset request failed"),
+        }
+    });
     Ok(Response::ResetRequested)
 }
 
-pub async fn reset_password(shared: &Arc<Shared>, email: String, token: String, new_password: String) -> Result<Response, ApiError> {
+pub async fn reset_password(shared: &Arc<Shared>, conn: &Conn, email: String, token: String, new_password: String) -> Result<Response, ApiError> {
+    limit(shared, conn)?;
+    let email = parse_email(&email)?;
+    auth::check_password(&new_password)?;
+    let hash = hashing(shared, move || auth::hash_password(&new_password)).await?;
     let s = shared.clone();
-    blocking(move || s.auth.reset(&email, &token, &new_password)).await?;
+    blocking(move || s.auth.reset(&email, &token, hash)).await?;
     Ok(Response::PasswordReset)
 }
 

@@ -46,12 +46,12 @@ pub async fn route(shared: &Arc<Shared>, conn: &Arc<Conn>, id: u64, request: Req
     let ready = Pending::Ready;
     match request {
         Request::Hello(_) => ready(Err(err(ErrorCode::InvalidArgument, "hello was already received"))),
-        Request::Signup { email, password } => ready(accounts::signup(shared, email, password).await),
+        Request::Signup { email, password } => ready(accounts::signup(shared, conn, email, password).await),
         Request::ConfirmEmail { email, token } => ready(accounts::confirm(shared, email, token).await),
         Request::Login { email, password } => ready(accounts::login(shared, conn, email, password).await),
         Request::Resume { session } => ready(accounts::resume(shared, conn, session)),
-        Request::RequestPasswordReset { email } => ready(accounts::request_reset(shared, email).await),
-        Request::ResetPassword { email, token, new_password } => ready(accounts::reset_password(shared, email, token, new_password).await),
+        Request::RequestPasswordReset { email } => ready(accounts::request_reset(shared, conn, email).await),
+        Request::ResetPassword { email, token, new_password } => ready(accounts::reset_password(shared, conn, email, token, new_password).await),
         Request::Markets => trading::markets(shared).await,
         Request::Assets => query(shared, queries::assets).await,
         Request::MarketPolicies => query(shared, queries::market_policies).await,
@@ -161,7 +161,7 @@ async fn amount_in(shared: &Shared, asset: u32, amount: Decimal) -> Result<u64, 
     shared.sequencer.read(move |e| convert::amount_in(e, AssetId(asset), amount)).await?.map_err(rejected)
 }
 
-/// Run blocking work (argon2, redb) off the async threads.
+/// Run blocking work (redb) off the async threads (argon2: `accounts::hashing`).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(internal)?
 }

@@ -3,7 +3,10 @@
 //! A mail is queued inside the caller's write transaction, so it exists exactly when what
 //! caused it does. The delivery thread takes the due ones ([`Outbox::due`]), removes each
 //! once delivered ([`Outbox::delivered`]) and reschedules it on failure
-//! ([`Outbox::failed`]: 1 s, 2 s, 4 s, ... up to [`Backoff::max_ms`]); it never drops one.
+//! ([`Outbox::failed`]: 1 s, 2 s, 4 s, ... up to [`Backoff::max_ms`]). A mail the relay
+//! refuses permanently, or that failed [`Backoff::max_attempts`] times, moves to the
+//! dead letters (`mail_dead`, [`Outbox::dead_letters`], `entrepot dead-letters`): never
+//! dropped, never retried for ever.
 //! [`Outbox::wake`] tells the thread about new mail at once.
 
 use std::sync::{Arc, Condvar, Mutex};
@@ -11,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use entrepot_store::codec::{decode_row, encode_row};
-use entrepot_store::schema::{LEGACY_OUTBOX, MAIL_OUTBOX as OUTBOX, META, NEXT_MAIL};
+use entrepot_store::schema::{LEGACY_OUTBOX, MAIL_DEAD, MAIL_OUTBOX as OUTBOX, META, NEXT_MAIL};
 use entrepot_store::Store;
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -33,17 +36,30 @@ pub struct Mail {
     pub last_error: Option<String>,
 }
 
-/// Retry delays: `first_ms`, doubling after each failure, at most `max_ms`.
+/// Retry delays: `first_ms`, doubling after each failure, at most `max_ms`; after
+/// `max_attempts` failures the mail is a dead letter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Backoff {
     pub first_ms: u64,
     pub max_ms: u64,
+    pub max_attempts: u32,
 }
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { first_ms: 1_000, max_ms: 300_000 }
+        Backoff { first_ms: 1_000, max_ms: 300_000, max_attempts: 20 }
     }
+}
+
+/// What became of a mail after a failed attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failed {
+    /// Rescheduled (the mail as it now stands).
+    Retry(Mail),
+    /// Moved to the dead letters.
+    Dead(Mail),
+    /// Not in the outbox any more.
+    Gone,
 }
 
 impl Backoff {
@@ -70,6 +86,7 @@ impl Outbox {
     pub fn open(store: Arc<Store>, backoff: Backoff) -> anyhow::Result<Arc<Outbox>> {
         let tx = store.db().begin_write()?;
         tx.open_table(OUTBOX)?;
+        tx.open_table(MAIL_DEAD)?;
         tx.open_table(META)?;
         if let Ok(legacy) = tx.open_table(LEGACY_OUTBOX) {
             let delivered = legacy.len()?;
@@ -157,22 +174,40 @@ impl Outbox {
         Ok(())
     }
 
-    /// A delivery attempt failed at `now`: count it and schedule the next one. Returns the
-    /// mail as it now stands.
-    pub fn failed(&self, id: u64, error: &str, now: u64) -> anyhow::Result<Option<Mail>> {
+    /// A delivery attempt failed at `now`: count it and schedule the next one, or, when the
+    /// failure is `permanent` or the attempts are used up, move the mail to the dead
+    /// letters (one transaction).
+    pub fn failed(&self, id: u64, error: &str, now: u64, permanent: bool) -> anyhow::Result<Failed> {
         let tx = self.store.db().begin_write()?;
-        let mail = {
+        let outcome = {
             let mut table = tx.open_table(OUTBOX)?;
             let found = table.get(id)?.map(|v| dec(v.value())).transpose()?;
-            let Some(mut mail) = found else { return Ok(None) };
+            let Some(mut mail) = found else { return Ok(Failed::Gone) };
             mail.attempts = mail.attempts.saturating_add(1);
             mail.next_attempt_ms = now + self.backoff.delay_ms(mail.attempts);
             mail.last_error = Some(error.chars().take(500).collect());
-            table.insert(id, encode_row(&mail).as_slice())?;
-            mail
+            if permanent || mail.attempts >= self.backoff.max_attempts {
+                table.remove(id)?;
+                tx.open_table(MAIL_DEAD)?.insert(id, encode_row(&mail).as_slice())?;
+                Failed::Dead(mail)
+            } else {
+                table.insert(id, encode_row(&mail).as_slice())?;
+                Failed::Retry(mail)
+            }
         };
         tx.commit()?;
-        Ok(Some(mail))
+        Ok(outcome)
+    }
+
+    /// Every dead letter, by id (for the operator: `entrepot dead-letters`).
+    pub fn dead_letters(&self) -> anyhow::Result<Vec<Mail>> {
+        let tx = self.store.db().begin_read()?;
+        let Ok(table) = tx.open_table(MAIL_DEAD) else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            out.push(dec(row?.1.value())?);
+        }
+        Ok(out)
     }
 
     /// Tell the delivery thread that mail was queued or released.
@@ -210,7 +245,7 @@ mod tests {
         let delays: Vec<u64> = (1..=11).map(|n| b.delay_ms(n)).collect();
         assert_eq!(delays, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000]);
         assert_eq!(b.delay_ms(u32::MAX), 300_000, "no overflow however often it fails");
-        assert_eq!(Backoff { first_ms: 1_000, max_ms: 1_500 }.delay_ms(3), 1_500);
+        assert_eq!(Backoff { first_ms: 1_000, max_ms: 1_500, max_attempts: 20 }.delay_ms(3), 1_500);
     }
 
     #[test]
@@ -225,7 +260,7 @@ mod tests {
 
         let mut at = now;
         for (attempt, delay) in [(1, 1_000), (2, 2_000), (3, 4_000)] {
-            let mail = outbox.failed(a, "connection refused", at).unwrap().unwrap();
+            let Failed::Retry(mail) = outbox.failed(a, "connection refused", at, false).unwrap() else { panic!() };
             assert_eq!((mail.attempts, mail.next_attempt_ms), (attempt, at + delay));
             assert_eq!(mail.last_error.as_deref(), Some("connection refused"));
             // Not due until the delay has passed; the other mail is.
@@ -245,7 +280,7 @@ mod tests {
         let (id, failed) = {
             let outbox = open(dir.path(), Backoff::default());
             let id = queue(&outbox, "a@example.com", 0);
-            let failed = outbox.failed(id, "relay down", 1_000).unwrap().unwrap();
+            let Failed::Retry(failed) = outbox.failed(id, "relay down", 1_000, false).unwrap() else { panic!() };
             (id, failed)
         };
         let outbox = open(dir.path(), Backoff::default());
@@ -267,5 +302,20 @@ mod tests {
         assert!(outbox.wait(Duration::from_millis(1)));
         assert!(!outbox.wait(Duration::from_millis(1)));
         outbox.release(999, None).unwrap();
+    }
+
+    #[test]
+    fn permanent_failures_and_used_up_attempts_become_dead_letters() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = open(dir.path(), Backoff { max_attempts: 2, ..Backoff::default() });
+        let a = queue(&outbox, "a@example.com", 0);
+        let b = queue(&outbox, "b@example.com", 0);
+        let Failed::Dead(dead) = outbox.failed(a, "550 no such user", 10, true).unwrap() else { panic!("a 5xx is final") };
+        assert_eq!((dead.id, dead.attempts, dead.last_error.as_deref()), (a, 1, Some("550 no such user")));
+        assert!(matches!(outbox.failed(b, "timeout", 10, false).unwrap(), Failed::Retry(_)));
+        assert!(matches!(outbox.failed(b, "timeout", 20, false).unwrap(), Failed::Dead(_)), "two attempts at most");
+        assert!(outbox.all().unwrap().is_empty());
+        assert_eq!(outbox.dead_letters().unwrap().iter().map(|m| m.id).collect::<Vec<_>>(), [a, b]);
+        assert_eq!(outbox.failed(a, "again", 30, false).unwrap(), Failed::Gone);
     }
 }
