@@ -161,58 +161,81 @@ impl Config {
 
     /// Defaults ← file (if given) ← environment.
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Config> {
-        let mut config = match file {
+        let config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
                 toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
             }
             None => Config::default(),
         };
-        if let Ok(v) = std::env::var("ENTREPOT_DATA_DIR") {
-            config.data_dir = v.into();
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_LISTEN") {
-            config.listen = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_LISTEN: {e}"))?;
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_PLUGINS_DIR") {
-            config.plugins_dir = Some(v.into());
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_SMTP_RELAY") {
-            config.smtp_relay = Some(v).filter(|v| !v.is_empty());
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_MAIL_FROM") {
-            config.mail_from = v;
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_MAIL_RETRY_MAX_MS") {
-            config.mail_retry_max_ms = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAIL_RETRY_MAX_MS: {e}"))?;
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_MAX_GROUPS_OWNED") {
-            config.max_groups_owned = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAX_GROUPS_OWNED: {e}"))?;
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_MAX_GROUPS_JOINED") {
-            config.max_groups_joined = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_MAX_GROUPS_JOINED: {e}"))?;
-        if let Ok(v) = std::env::var("ENTREPOT_ACCOUNT_EVENTS_KEEP") {
-            config.account_events_keep = v.parse().map_err(|e| anyhow::anyhow!("ENTREPOT_ACCOUNT_EVENTS_KEEP: {e}"))?;
-        }
-        if let Ok(v) = std::env::var("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN") {
-            config.allow_unconfirmed_login = v == "1" || v == "true";
-        }
-        fn number<T: std::str::FromStr>(key: &str, into: &mut T) -> anyhow::Result<()>
-        where
-            T::Err: std::fmt::Display,
-        {
-            if let Ok(v) = std::env::var(key) {
-                *into = v.parse().map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
+        config.with_env(std::env::vars())
+    }
+
+    /// Every key can be set as `ENTREPOT_<KEY>` (upper case): the value is read as a TOML
+    /// value (a number, `true`, a list) and else as a string. Other `ENTREPOT_*` variables
+    /// (`ENTREPOT_CONFIG`, `ENTREPOT_ADMIN_PASSWORD`, ...) are not keys and are left alone.
+    /// Two spellings predate this rule and stay: `ENTREPOT_PLUGINS_DIR`, and
+    /// `ENTREPOT_ALLOW_UNCONFIRMED_LOGIN=1`; an empty `ENTREPOT_SMTP_RELAY` means none.
+    pub fn with_env(self, vars: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Config> {
+        let toml::Value::Table(mut table) = toml::Value::try_from(&self)? else { anyhow::bail!("the configuration is not a table") };
+        let keys: Vec<String> = toml::Value::try_from(Config::default())?.as_table().map(|t| t.keys().cloned().collect()).unwrap_or_default();
+        let optional = ["cert", "key", "plugins_dir", "smtp_relay"];
+        for (name, value) in vars {
+            let Some(key) = name.strip_prefix("ENTREPOT_").map(str::to_ascii_lowercase) else { continue };
+            if !keys.contains(&key) && !optional.contains(&key.as_str()) {
+                continue;
             }
-            Ok(())
+            if key == "smtp_relay" && value.is_empty() {
+                table.remove(&key);
+                continue;
+            }
+            let parsed = match (key.as_str(), value.as_str()) {
+                ("allow_unconfirmed_login", v) => toml::Value::Boolean(v == "1" || v == "true"),
+                _ => toml::from_str::<toml::Table>(&format!("v = {value}")).ok().and_then(|mut t| t.remove("v")).unwrap_or(toml::Value::String(value)),
+            };
+            table.insert(key, parsed);
         }
-        number("ENTREPOT_LOCKOUT_FAILURES", &mut config.lockout_failures)?;
-        number("ENTREPOT_LOCKOUT_ACCOUNT_FAILURES", &mut config.lockout_account_failures)?;
-        number("ENTREPOT_HASH_CONCURRENCY", &mut config.hash_concurrency)?;
-        number("ENTREPOT_AUTH_RATE_PER_ADDRESS", &mut config.auth_rate_per_address)?;
-        number("ENTREPOT_AUTH_RATE_PER_CONNECTION", &mut config.auth_rate_per_connection)?;
-        number("ENTREPOT_ACCOUNT_MAIL_INTERVAL_SECS", &mut config.account_mail_interval_secs)?;
-        number("ENTREPOT_MAIL_MAX_ATTEMPTS", &mut config.mail_max_attempts)?;
-        Ok(config)
+        toml::Value::Table(table).try_into().map_err(|e| anyhow::anyhow!("ENTREPOT_* environment: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn every_key_can_come_from_the_environment() {
+        let c = Config::default()
+            .with_env(env(&[
+                ("ENTREPOT_MAX_MARKET_SUBSCRIPTIONS", "3"),
+                ("ENTREPOT_DATA_DIR", "/tmp/x"),
+                ("ENTREPOT_LISTEN", "127.0.0.1:5000"),
+                ("ENTREPOT_ALLOW_UNCONFIRMED_LOGIN", "1"),
+                ("ENTREPOT_PLUGINS_DIR", "/p"),
+                ("ENTREPOT_SMTP_RELAY", "smtp://h:25"),
+                ("ENTREPOT_STARTING_CASH", r#"[[1, "5"]]"#),
+                ("ENTREPOT_ADMIN_PASSWORD", "not a key"),
+                ("ENTREPOT_CONFIG", "neither"),
+            ]))
+            .unwrap();
+        assert_eq!(c.max_market_subscriptions, 3);
+        assert_eq!(c.data_dir, std::path::PathBuf::from("/tmp/x"));
+        assert_eq!(c.listen.port(), 5000);
+        assert!(c.allow_unconfirmed_login);
+        assert_eq!(c.plugins_dir, Some("/p".into()));
+        assert_eq!(c.smtp_relay.as_deref(), Some("smtp://h:25"));
+        assert_eq!(c.starting_cash, vec![(1, "5".to_string())]);
+        let c = c.with_env(env(&[("ENTREPOT_SMTP_RELAY", "")])).unwrap();
+        assert_eq!(c.smtp_relay, None);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_problem() {
+        let e = Config::default().with_env(env(&[("ENTREPOT_MAX_CONNECTIONS", "lots")])).unwrap_err();
+        assert!(e.to_string().contains("ENTREPOT_"), "{e}");
     }
 }
