@@ -167,11 +167,6 @@ impl Server {
         }
     }
 
-    /// The server process's id (e.g. to read its memory from `/proc`).
-    pub fn pid(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
     /// SIGKILL: no chance to flush anything.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
