@@ -515,7 +515,7 @@ fn open_orders_come_from_the_per_account_index_in_pages() {
     let filled = alice.pop().unwrap();
     assert!(w.engine.order(filled).is_none(), "a filled maker leaves the index");
     // Cancel every third of alice's orders.
-    for id in alice.clone().iter().step_by(3) {
+    for id in alice.iter().step_by(3) {
         let out = w.run(ALICE, Body::Cancel { order: *id });
         assert!(rejection(&out).is_none(), "{out:?}");
     }
