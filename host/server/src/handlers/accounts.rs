@@ -54,7 +54,9 @@ pub async fn signup(shared: &Arc<Shared>, conn: &Conn, email: String, password: 
     if let Some(m) = mailed {
         let event = NotifyEvent::AccountConfirmation(AccountConfirmation { account: m.account, email: m.email, token: m.token });
         let shared = shared.clone();
-        tokio::spawn(async move { word_token_mail(&shared, event, m.mail).await });
+        tokio::spawn(async move {
+            word_token_mail(&shared, event, m.mail).await;
+        });
     }
     Ok(Response::SignedUp { account: 0 })
 }
