@@ -221,7 +221,14 @@ pub fn run(quick: bool) {
     for (name, hist, attacks) in &rows {
         let p99 = ms(hist, 0.99);
         let ratio = p99 / base_p99;
-        table.row(vec![name.to_string(), hist.len().to_string(), format!("{:.2}", ms(hist, 0.5)), format!("{p99:.2}"), format!("{ratio:.2}"), attacks.to_string()]);
+        table.row(vec![
+            name.to_string(),
+            hist.len().to_string(),
+            format!("{:.2}", ms(hist, 0.5)),
+            format!("{p99:.2}"),
+            format!("{ratio:.2}"),
+            attacks.to_string(),
+        ]);
         if *name != "baseline" && ratio > worst.1 {
             worst = (name, ratio, p99);
         }

@@ -210,7 +210,7 @@ async fn a_flood_of_notification_marks_stays_within_budget() {
                 let c = &flooders[i % flooders.len()];
                 let mut n = 0u32;
                 while started.elapsed() < Duration::from_secs(2) {
-                    let ids = if n % 2 == 0 { None } else { Some(vec![1, 2, 3]) };
+                    let ids = if n.is_multiple_of(2) { None } else { Some(vec![1, 2, 3]) };
                     match c.call(Request::MarkNotificationsRead { ids }).await {
                         Ok(Response::MarkedRead { .. }) => n += 1,
                         Ok(other) => panic!("{other:?}"),
