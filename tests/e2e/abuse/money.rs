@@ -100,7 +100,7 @@ async fn group_starting_cash_past_the_maximum_supply_is_refused() {
     assert_eq!(e.reason, "OutOfRange", "a second starting cash would pass the maximum supply");
     drop((ann, bob));
     let mut server = server;
-    server.terminate();
+    assert!(server.terminate().success());
     verify(dir.path());
 }
 
