@@ -49,7 +49,8 @@ fn missing_manifest() {
 fn unknown_key_and_bad_type() {
     let dir = tempfile::tempdir().unwrap();
     let path = variant(dir.path(), "price-band", "typo", |t| t + "\n[limits]\nfule = 10\n");
-    assert!(load_err(&path).contains("unknown field `fule`"));
+    let err = load_err(&path);
+    assert!(err.contains("unknown field `…`") && !err.contains("fule"), "the error names the problem but echoes nothing of the file: {err}");
     let path = variant(dir.path(), "price-band", "typed", |t| t + "\n[limits]\nfuel = \"lots\"\n");
     assert!(load_err(&path).contains("invalid type"));
 }
