@@ -559,6 +559,8 @@ fn samples() -> spec::Spec {
         PushEvent::OddsChanged { selection: sel(), odds: Some(d("2.4")) },
         PushEvent::OddsWindow(window()),
         PushEvent::Leaderboard { group: 7, standings: vec![standing()], ended: true },
+        PushEvent::BetTotals { pnl: profile().pnl },
+        PushEvent::HistoryTruncated { oldest: 42 },
     ] {
         add(spec::annotate(&e, ""));
     }

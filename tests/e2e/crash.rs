@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+
+/// The stream checks below read each account's whole event history: keep all of it.
+const KEEP_ALL: &[(&str, &str)] = &[("ENTREPOT_ACCOUNT_EVENTS_KEEP", "0")];
 use entrepot_protocol::client::Client;
 use entrepot_protocol::*;
 use entrepot_seeded::{Rng, XorShift64};
@@ -48,7 +51,7 @@ async fn kill_9_during_load_loses_no_acknowledged_order() {
     let acked: Acked = Arc::default();
     let emails: Vec<String> = (0..PLAYERS).map(|i| format!("p{i}@example.com")).collect();
     {
-        let server = Server::start(&data);
+        let server = Server::start_with(&data, KEEP_ALL);
         let admin = server.admin().await;
         for e in &emails {
             let (_, id) = server.player(e).await;
@@ -57,7 +60,7 @@ async fn kill_9_during_load_loses_no_acknowledged_order() {
         }
     }
     for (round, kill_after_ms) in [400u64, 900, 1500].into_iter().enumerate() {
-        let mut server = Server::start(&data);
+        let mut server = Server::start_with(&data, KEEP_ALL);
         let before = acked.lock().unwrap().len();
         let mut tasks = Vec::new();
         for (p, e) in emails.iter().enumerate() {
@@ -80,7 +83,7 @@ async fn kill_9_during_load_loses_no_acknowledged_order() {
 
     // Restart: every acknowledged order is there exactly once. Retrying its request id
     // must return the same order (nothing lost, nothing executed twice)...
-    let mut server = Server::start(&data);
+    let mut server = Server::start_with(&data, KEEP_ALL);
     let mut clients = Vec::new();
     for e in &emails {
         let c = server.client().await;

@@ -191,6 +191,9 @@ mod tests {
             fanout.publish(vec![(Key::Account(1), item(c))]);
         }
         drop(guard);
+        // Let the thread drain the hand-off queue (1 place): a publish into a full queue
+        // would bump the generation again and drop the late subscriber as well.
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let (_, mut late) = fanout.subscribe(Key::Account(1));
         fanout.publish(vec![(Key::Account(1), item(9))]);
         // (Frames queued before it subscribed may reach it too; its cursor skips them.)

@@ -98,7 +98,7 @@ async fn a_full_disk_stops_the_server_and_loses_no_acknowledged_order() {
     let server = Server::start(dir.path());
     let (c, again) = server.player(EMAIL).await;
     assert_eq!(again, account);
-    let open: BTreeSet<u64> = c.open_orders().await.unwrap().into_iter().map(|o| o.order).collect();
+    let open: BTreeSet<u64> = c.all_open_orders().await.unwrap().into_iter().map(|o| o.order).collect();
     let lost: Vec<&u64> = acked.iter().filter(|o| !open.contains(o)).collect();
     assert!(lost.is_empty(), "{} acknowledged orders lost: {lost:?}", lost.len());
     // And it works again.

@@ -66,6 +66,9 @@ pub async fn route(shared: &Arc<Shared>, conn: &Arc<Conn>, id: u64, request: Req
 /// Requests that need a logged-in player (or admin).
 async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id: u64, request: Request) -> Pending {
     let actor = AccountId(session.account);
+    // Reads of private groups: the operator may read every group, so its privacy checks
+    // see the system actor (commands still run as the operator's own account).
+    let reader = if session.admin { AccountId::ADMIN } else { actor };
     let ready = Pending::Ready;
     match request {
         // Trading.
@@ -80,7 +83,7 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         Request::SubscribeAccount { from_cursor } => ready(subscriptions::account(shared, conn, session.account, from_cursor).await),
         Request::SubscribeMarket { market } => ready(subscriptions::market(shared, conn, market).await),
         Request::UnsubscribeMarket { market } => ready(subscriptions::unsubscribe_market(shared, conn, market)),
-        Request::Subscribe(topic) => ready(subscriptions::topic(shared, conn, actor, topic).await),
+        Request::Subscribe(topic) => ready(subscriptions::topic(shared, conn, reader, topic).await),
         Request::Unsubscribe(topic) => ready(subscriptions::unsubscribe_topic(shared, conn, topic)),
         // The session.
         Request::Logout => ready(accounts::logout(shared, conn)),
@@ -94,8 +97,12 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         Request::Fixture { fixture } => betting::fixture(shared, fixture).await,
         Request::OddsWindows { selection } => betting::odds_windows(shared, selection).await,
         Request::Search { query, limit } => ready(Ok(betting::search(shared, &query, limit))),
+        Request::Group(g @ (GroupRequest::Info { .. } | GroupRequest::Leaderboard { .. })) => betting::group(shared, reader, id, g).await,
         Request::Group(g) => betting::group(shared, actor, id, g).await,
         // The inbox.
+        Request::Page { list: list @ (List::GroupMembers { .. } | List::Leaderboard { .. }), after, limit } => {
+            query(shared, move |e| page(e, reader, &list, after, limit)).await
+        }
         Request::Page { list, after, limit } => query(shared, move |e| page(e, actor, &list, after, limit)).await,
         Request::BalancesOf { assets } => trading::balances_of(shared, actor, assets).await,
         Request::Notifications { unread_only, limit } => ready(notifications::list(shared, actor, unread_only, limit).await),
