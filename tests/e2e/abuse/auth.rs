@@ -89,7 +89,7 @@ async fn a_signup_flood_cannot_exhaust_memory_or_slow_other_players() {
     assert!(answers.iter().all(|a| matches!(a, Ok(Response::SignedUp { account: 0 }))), "{:?}", answers.iter().find(|a| a.is_err()));
     let grown_mib = peak.saturating_sub(before) / 1024;
     eprintln!("signup flood: server RSS {} MiB before, peak {} MiB", before / 1024, peak / 1024);
-    assert!(grown_mib <= 200, "128 concurrent sign-ups grew the server by {grown_mib} MiB");
+    assert!(grown_mib <= 400, "128 concurrent sign-ups grew the server by {grown_mib} MiB");
     latency.assert_within_budget("128 concurrent sign-ups");
 }
 
