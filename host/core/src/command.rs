@@ -131,6 +131,16 @@ pub enum Body {
     },
     /// Betting: fixtures, bets, groups (`crate::betting`).
     Bet(BetCommand),
+    // ---- player alerts (appended: journal entries keep their encoding) ----
+    /// Player: watch a market (`crate::alerts`). Success is `Outcome::AlertCreated`; a spec
+    /// out of range is `OutOfRange`, an unknown market `UnknownMarket`.
+    CreateAlert(crate::alerts::AlertSpec),
+    /// Player: stop watching. `UnknownAlert` if it is not the actor's (not told apart from
+    /// an unknown id, so nobody can probe other accounts' alerts).
+    RemoveAlert {
+        /// The alert's id.
+        alert: u64,
+    },
 }
 
 /// Buy sorts before Sell wherever events are ordered by side.

@@ -205,6 +205,22 @@ pub enum Event {
     },
     /// Fixtures, bets, groups and odds windows (`crate::betting`).
     Bet(BetEvent),
+    /// `Body::CreateAlert` succeeded.
+    AlertCreated {
+        /// The new alert's id.
+        alert: u64,
+        /// Its owner (the command's actor).
+        account: AccountId,
+        /// What it watches.
+        spec: crate::alerts::AlertSpec,
+    },
+    /// `Body::RemoveAlert` succeeded.
+    AlertRemoved {
+        /// The alert, now gone.
+        alert: u64,
+        /// Its owner.
+        account: AccountId,
+    },
 }
 
 /// Why an order is done.
@@ -239,6 +255,11 @@ pub enum Outcome {
     Done,
     /// The command was refused and changed nothing.
     Rejected(RejectReason),
+    /// A `Body::CreateAlert` succeeded.
+    AlertCreated {
+        /// The new alert's id.
+        alert: u64,
+    },
 }
 
 /// Why a command was refused. The state is unchanged after any of these.
@@ -467,6 +488,9 @@ pub enum RejectReason {
     /// future.
     #[error("a group needs positive starting cash and a start before its end")]
     InvalidGroup,
+    /// `RemoveAlert` of an alert that does not exist or is not the actor's.
+    #[error("unknown alert")]
+    UnknownAlert,
 }
 
 /// Why a fixture definition was refused.

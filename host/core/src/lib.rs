@@ -9,6 +9,7 @@
 // Money and counts never narrow silently: convert with `try_from` and say why it fits.
 #![deny(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 
+pub mod alerts;
 pub mod betting;
 mod book;
 mod books;

@@ -45,6 +45,8 @@ pub struct Snapshot {
     /// Oldest first.
     dedup: Vec<RememberedRow>,
     betting: BettingRows,
+    /// Players' alert definitions.
+    alerts: crate::alerts::Alerts,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -119,7 +121,7 @@ struct BettingRows {
 
 impl Snapshot {
     /// The layout version of this build's snapshots.
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 
     /// Sequence number of the last command the snapshot includes.
     pub fn seq(&self) -> u64 {
@@ -205,6 +207,7 @@ impl Engine {
             expiries,
             dedup,
             betting: betting_rows(&self.betting),
+            alerts: self.alerts.clone(),
         }
     }
 
@@ -246,6 +249,7 @@ impl Engine {
             s.dedup.into_iter().map(|r| Remembered { at: r.at, actor: r.actor, request: r.request, outcome: r.outcome }),
         );
         engine.betting = betting_from(s.betting);
+        engine.alerts = s.alerts;
         engine
     }
 }

@@ -51,6 +51,8 @@ fn kind(e: &Event) -> &'static str {
         Event::Balance { .. } => "Balance",
         Event::BookLevel { .. } => "BookLevel",
         Event::Bet(_) => "Bet",
+        Event::AlertCreated { .. } => "AlertCreated",
+        Event::AlertRemoved { .. } => "AlertRemoved",
     }
 }
 

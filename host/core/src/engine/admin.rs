@@ -79,7 +79,14 @@ impl Engine {
                 out.push(done);
                 self.cancel_where(Some(m), None, out);
             }
-            Body::Place(_) | Body::Cancel { .. } | Body::Modify { .. } | Body::CancelAll { .. } | Body::Bet(_) | Body::Tick => {
+            Body::Place(_)
+            | Body::Cancel { .. }
+            | Body::Modify { .. }
+            | Body::CancelAll { .. }
+            | Body::Bet(_)
+            | Body::Tick
+            | Body::CreateAlert(_)
+            | Body::RemoveAlert { .. } => {
                 unreachable!("trading and betting bodies are dispatched by Engine::run")
             }
         }

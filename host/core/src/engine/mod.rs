@@ -18,6 +18,7 @@
 //! and `check_invariants`.
 
 mod admin;
+mod alerts;
 mod cancel;
 mod changes;
 mod integrity;
@@ -69,6 +70,8 @@ pub struct Engine {
     pub(crate) dedup: Dedup,
     /// Fixtures, bets, exchange ladders, groups and odds windows (`crate::betting`).
     pub(crate) betting: Betting,
+    /// Players' price alerts (definitions only; their state is derived market data).
+    pub(crate) alerts: crate::alerts::Alerts,
     /// Scratch for order ids a command walks (cancel-all, re-escrow), kept to avoid
     /// allocating on every command.
     pub(crate) id_scratch: Vec<(crate::ids::OrderId, crate::ids::MarketIx)>,
@@ -93,6 +96,7 @@ impl Engine {
             books: Books::new(),
             dedup: Dedup::new(config.dedup_window_ms),
             betting: Betting::default(),
+            alerts: Default::default(),
             id_scratch: Vec::new(),
             changes: changes::Changes::default(),
         }
@@ -180,6 +184,8 @@ impl Engine {
             Body::CancelAll { market } => self.cancel_all(actor, request, *market, out)?,
             Body::Bet(command) => return self.bets().run_bet(actor, request, command, out, rules),
             Body::Tick => out.push(Event::Done { account: actor, request }),
+            Body::CreateAlert(spec) => return self.create_alert(actor, *spec, out),
+            Body::RemoveAlert { alert } => self.remove_alert(actor, *alert, out)?,
             admin => self.run_admin(actor, request, admin, out)?,
         }
         Ok(Outcome::Done)

@@ -348,6 +348,7 @@ impl Model {
             // The model has no plugins: the generators never bind rules.
             Body::BindRules { .. } => unreachable!("the reference model has no rules plugins"),
             Body::Bet(_) => unreachable!("the reference model covers markets; betting has its own tests"),
+            Body::CreateAlert(_) | Body::RemoveAlert { .. } => unreachable!("alerts are market data's; they have their own tests"),
             Body::CreateAsset(spec) => {
                 if self.assets.contains_key(&spec.id) {
                     return Err(RejectReason::AssetExists);

@@ -1,0 +1,239 @@
+//! Metric history: for every (metric, measure) one sample per sampling interval over the
+//! last 24 hours, kept as exact integers in a ring, with running exact sums (Σx in i128,
+//! Σx² in 256 bits) so a ranking by standard deviation reads each series in O(1).
+//! Nothing stored is a float; only a ranking's final division and square root are.
+
+use std::collections::BTreeMap;
+
+pub use entrepot_core::alerts::Measure;
+use serde::{Deserialize, Serialize};
+
+/// What a metric describes. Its name is `COPPER/GOLD` (the market's symbol),
+/// `economy:GOLD` (a currency) or `economy` (the whole game).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Subject {
+    /// A market (price, volume, change, spread, depth).
+    Market(u32),
+    /// A currency (supply, minted, burned, fees, stakes, payouts).
+    Currency(u32),
+    /// The game (active accounts, open orders).
+    Economy,
+}
+
+/// An unsigned 256-bit sum (Σx² of up to a day of i64 samples needs ~137 bits).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wide {
+    hi: u128,
+    lo: u128,
+}
+
+impl Wide {
+    fn add(&mut self, x: u128) {
+        let (lo, carry) = self.lo.overflowing_add(x);
+        self.lo = lo;
+        self.hi = self.hi.checked_add(u128::from(carry)).expect("fits 256 bits");
+    }
+
+    fn sub(&mut self, x: u128) {
+        let (lo, borrow) = self.lo.overflowing_sub(x);
+        self.lo = lo;
+        self.hi = self.hi.checked_sub(u128::from(borrow)).expect("only what was added is taken away");
+    }
+
+    /// `a × b` in full.
+    fn product(a: u128, b: u128) -> Wide {
+        let mask = u128::from(u64::MAX);
+        let (a1, a0, b1, b0) = (a >> 64, a & mask, b >> 64, b & mask);
+        let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+        let mut w = Wide { hi: p11, lo: p00 };
+        for cross in [p01, p10] {
+            w.add(cross << 64);
+            w.hi = w.hi.checked_add(cross >> 64).expect("fits 256 bits");
+        }
+        w
+    }
+
+    /// `self × k`.
+    fn times(self, k: u32) -> Wide {
+        let mut w = Wide::product(self.lo, u128::from(k));
+        w.hi = w.hi.checked_add(self.hi.checked_mul(u128::from(k)).expect("fits 256 bits")).expect("fits 256 bits");
+        w
+    }
+
+    fn minus(mut self, other: Wide) -> Wide {
+        self.sub(other.lo);
+        self.hi = self.hi.checked_sub(other.hi).expect("n·Σx² ≥ (Σx)²");
+        self
+    }
+
+    fn to_f64(self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // the one float step: a ranking's key
+        let v = self.hi as f64 * 2f64.powi(128) + self.lo as f64;
+        v
+    }
+}
+
+/// One (metric, measure): a ring of samples (`None` = no value that interval) and their
+/// exact running sums.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    values: Vec<Option<i64>>,
+    /// Sample index (time / sample interval) of the newest write.
+    newest: u64,
+    sum: i128,
+    squares: Wide,
+    count: u32,
+}
+
+impl Series {
+    fn new(slots: usize, index: u64) -> Series {
+        Series { values: vec![None; slots], newest: index.saturating_sub(1), sum: 0, squares: Wide::default(), count: 0 }
+    }
+
+    fn slots(&self) -> u64 {
+        self.values.len() as u64
+    }
+
+    fn slot(&self, index: u64) -> usize {
+        usize::try_from(index % self.slots()).expect("a ring index fits usize")
+    }
+
+    fn evict(&mut self, index: u64) {
+        let slot = self.slot(index);
+        if let Some(x) = self.values[slot].take() {
+            self.sum -= i128::from(x);
+            self.squares.sub(x.unsigned_abs().pow(2).into());
+            self.count -= 1;
+        }
+    }
+
+    /// Write the sample of `index` (the next one after `newest`, or later: the skipped
+    /// ones become `None`).
+    fn write(&mut self, index: u64, value: Option<i64>) {
+        assert!(index > self.newest || (self.newest == 0 && index == 0), "samples are written in time order");
+        let first = (self.newest + 1).max(index.saturating_sub(self.slots() - 1));
+        for i in first..=index {
+            self.evict(i);
+        }
+        if let Some(x) = value {
+            let slot = self.slot(index);
+            self.values[slot] = Some(x);
+            self.sum += i128::from(x);
+            self.squares.add(u128::from(x.unsigned_abs()).pow(2));
+            self.count += 1;
+        }
+        self.newest = index;
+    }
+
+    /// The sample of `index`, if it is within the ring and has a value.
+    pub fn get(&self, index: u64) -> Option<i64> {
+        (index <= self.newest && index + self.slots() > self.newest).then(|| self.values[self.slot(index)]).flatten()
+    }
+
+    /// The last `slots` samples ending at `index`, oldest first.
+    pub fn window(&self, index: u64) -> Vec<Option<i64>> {
+        (index + 1 - self.slots().min(index + 1)..=index).map(|i| self.get(i)).collect()
+    }
+
+    /// Σ and count of the samples in `from..=to` (for a spike rule's average).
+    pub fn sum_between(&self, from: u64, to: u64) -> (i128, u32) {
+        (from..=to).filter_map(|i| self.get(i)).fold((0, 0), |(s, n), x| (s + i128::from(x), n + 1))
+    }
+
+    /// Samples with a value in the ring.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// (mean, population standard deviation) of the samples in the ring, if any.
+    pub fn mean_stddev(&self) -> Option<(f64, f64)> {
+        if self.count == 0 {
+            return None;
+        }
+        let n = self.count;
+        // n·Σx² − (Σx)², exact; then one division and one square root.
+        let numerator = self.squares.times(n).minus(Wide::product(self.sum.unsigned_abs(), self.sum.unsigned_abs()));
+        let nf = f64::from(n);
+        #[allow(clippy::cast_precision_loss)]
+        let mean = self.sum as f64 / nf;
+        Some((mean, numerator.to_f64().sqrt() / nf))
+    }
+}
+
+/// Every series, by (subject, measure).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    series: BTreeMap<(Subject, Measure), Series>,
+    /// Ring length (samples in 24 hours).
+    slots: usize,
+}
+
+impl History {
+    /// Empty, with `slots` samples per series.
+    pub fn new(slots: usize) -> History {
+        History { series: BTreeMap::new(), slots }
+    }
+
+    /// Record sample `index` of one series.
+    pub fn record(&mut self, subject: Subject, measure: Measure, index: u64, value: Option<i64>) {
+        let slots = self.slots;
+        let series = match self.series.get_mut(&(subject, measure)) {
+            Some(s) => s,
+            None if value.is_none() => return,
+            None => self.series.entry((subject, measure)).or_insert_with(|| Series::new(slots, index)),
+        };
+        series.write(index, value);
+    }
+
+    /// One series.
+    pub fn get(&self, subject: Subject, measure: Measure) -> Option<&Series> {
+        self.series.get(&(subject, measure))
+    }
+
+    /// Every series.
+    pub fn iter(&self) -> impl Iterator<Item = (&(Subject, Measure), &Series)> {
+        self.series.iter()
+    }
+
+    /// Samples per series.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+}
+
+/// Convert an exact total to a sample, saturating at the i64 range (a stored sample never
+/// wraps; totals beyond ±9.2·10^18 units do not occur under `MAX_SUPPLY`).
+pub fn sample(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN + 1 } else { i64::MAX })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_sums_match_a_recount_and_evict_in_order() {
+        let mut s = Series::new(4, 10);
+        for (i, v) in [(10, Some(5)), (11, None), (12, Some(-3)), (13, Some(7)), (14, Some(1)), (17, Some(2))] {
+            s.write(i, v);
+            let live: Vec<i64> = s.window(i).into_iter().flatten().collect();
+            assert_eq!(s.sum, live.iter().map(|&x| i128::from(x)).sum::<i128>());
+            assert_eq!(s.count as usize, live.len());
+        }
+        assert_eq!(s.window(17), vec![Some(1), None, None, Some(2)]);
+    }
+
+    #[test]
+    fn stddev_is_exact_for_large_values() {
+        let mut s = Series::new(1440, 0);
+        let big = 1_000_000_000_000_000_000i64;
+        for i in 0..1440 {
+            s.write(i, Some(if i % 2 == 0 { big } else { big + 2 }));
+        }
+        let (mean, sd) = s.mean_stddev().unwrap();
+        assert!((sd - 1.0).abs() < 1e-9, "sd {sd}");
+        #[allow(clippy::cast_precision_loss)]
+        let expected = (big + 1) as f64;
+        assert!((mean - expected).abs() / expected < 1e-12);
+    }
+}

@@ -1,0 +1,597 @@
+//! [`MarketData`]: the derived state and the one function that feeds it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use entrepot_core::alerts::{AlertCondition, AlertSpec};
+use entrepot_core::betting::BetEvent;
+use entrepot_core::units::MarketUnits;
+use entrepot_core::{AccountId, AssetId, AssetKind, Engine, Event, MarketId};
+use serde::{Deserialize, Serialize};
+
+use crate::alerts::{self, AlertRule, AlertState, Change, Phase};
+use crate::candles::{Candle, Interval, Series as Candles};
+use crate::levels::Levels;
+use crate::metrics::{sample, History, Measure, Subject};
+use crate::rank::{self, RankBy, Ranked};
+use crate::ticker::{self, Ticker};
+
+/// 24 hours of game time: the metric history, the ticker window, the longest alert span.
+pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Configuration (not state: the same journal with another configuration derives other
+/// data, so keep it stable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Metric sampling interval (game ms; default one minute). Must divide a day.
+    pub sample_ms: u64,
+    /// Candles kept per market and interval (default 5,000; at least 1,441, which the
+    /// one-minute candles of the ticker's 24 hours need).
+    pub candle_retention: usize,
+    /// The operator's alert rules.
+    pub rules: Vec<AlertRule>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { sample_ms: 60_000, candle_retention: 5_000, rules: Vec::new() }
+    }
+}
+
+impl Config {
+    /// Why this configuration cannot be used, if it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.sample_ms < 1_000 || !DAY_MS.is_multiple_of(self.sample_ms) {
+            return Err(format!("marketdata_sample_ms = {} must be at least 1000 and divide a day", self.sample_ms));
+        }
+        if self.candle_retention < 1_441 {
+            return Err(format!("candle_retention = {} must be at least 1441", self.candle_retention));
+        }
+        for r in &self.rules {
+            let spec = AlertSpec {
+                market: MarketId(0),
+                condition: AlertCondition::Spike { measure: Measure::Price, factor_milli: r.factor_milli, window_ms: r.window_ms },
+                for_ms: r.for_ms,
+                keep_firing_for_ms: r.keep_firing_for_ms,
+            };
+            if !spec.is_valid() || r.window_ms < self.sample_ms {
+                return Err(format!("alert rule {:?}: factor must be positive, the window one sample to 24 h, for and keep_firing_for at most 24 h", r.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one command changed that someone may be told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A candle changed (`closed: false`: the open one, after the command's trades) or its
+    /// interval ended (`closed: true`, once).
+    Candle {
+        /// The market.
+        market: u32,
+        /// The interval.
+        interval: Interval,
+        /// The candle.
+        candle: Candle,
+        /// Whether its interval is over.
+        closed: bool,
+    },
+    /// The market traded or its best prices may have moved: its ticker changed.
+    Ticker(u32),
+    /// An alert fired or resolved.
+    Alert {
+        /// Which.
+        key: AlertKey,
+        /// The metric's name.
+        metric: String,
+        /// The measure it reads.
+        measure: Measure,
+        /// The market, for market metrics.
+        market: Option<u32>,
+        /// The sample that changed it.
+        value: Option<i64>,
+        /// Fired or resolved.
+        change: Change,
+        /// The sample's game time.
+        at: u64,
+    },
+}
+
+/// Whose alert.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AlertKey {
+    /// A player's alert.
+    Player {
+        /// Its id.
+        alert: u64,
+        /// Its owner.
+        owner: AccountId,
+    },
+    /// An instance of an operator's rule on one metric.
+    Rule {
+        /// The rule's name.
+        rule: String,
+    },
+}
+
+/// An alert as queries show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertView {
+    /// Whose.
+    pub key: AlertKey,
+    /// The metric's name.
+    pub metric: String,
+    /// What it watches (an operator rule shows as a `Spike`).
+    pub spec: AlertSpec,
+    /// Its state.
+    pub state: AlertState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct MarketState {
+    symbol: String,
+    units: MarketUnits,
+    /// One series per interval, in `Interval::ALL` order.
+    candles: [Candles; 6],
+    levels: Levels,
+    last: Option<u64>,
+    /// Lots traded since the last sample.
+    volume: u128,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct CurrencyState {
+    symbol: String,
+    /// (minted, burned, fee sink) now and at the last sample.
+    totals: (u128, u128, u64),
+    sampled: (u128, u128, u64),
+    /// Since the last sample.
+    stakes: u128,
+    payouts: u128,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct PlayerAlert {
+    owner: AccountId,
+    spec: AlertSpec,
+    state: AlertState,
+}
+
+/// The derived market data (see the crate doc).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketData {
+    sample_ms: u64,
+    retention: usize,
+    /// Game time of the last command.
+    now: u64,
+    /// Game time of the next sample (0: before the first command).
+    next_sample: u64,
+    markets: BTreeMap<u32, MarketState>,
+    currencies: BTreeMap<u32, CurrencyState>,
+    /// Accounts active since the last sample.
+    active: BTreeSet<AccountId>,
+    open_orders: u64,
+    history: History,
+    /// Open candles by the time they close.
+    open: BTreeSet<(u64, u32, Interval)>,
+    alerts: BTreeMap<u64, PlayerAlert>,
+    /// Operator rule instances that are pending or firing, by (rule, metric).
+    rule_states: BTreeMap<(String, String), (Subject, AlertState)>,
+    #[serde(skip)]
+    rules: Vec<AlertRule>,
+}
+
+impl MarketData {
+    /// Empty (before the journal's first command).
+    pub fn new(config: &Config) -> MarketData {
+        config.check().expect("a checked market-data configuration");
+        let slots = usize::try_from(DAY_MS / config.sample_ms).expect("fits");
+        MarketData {
+            sample_ms: config.sample_ms,
+            retention: config.candle_retention,
+            now: 0,
+            next_sample: 0,
+            markets: BTreeMap::new(),
+            currencies: BTreeMap::new(),
+            active: BTreeSet::new(),
+            open_orders: 0,
+            history: History::new(slots),
+            open: BTreeSet::new(),
+            alerts: BTreeMap::new(),
+            rule_states: BTreeMap::new(),
+            rules: config.rules.clone(),
+        }
+    }
+
+    /// The canonical encoding (a snapshot of the derived state; equal states give equal
+    /// bytes).
+    pub fn encode(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard()).expect("market data encodes")
+    }
+
+    /// The state [`MarketData::encode`] wrote, with this configuration's rules. None when
+    /// the bytes do not decode or were made with another sampling interval or retention
+    /// (then rebuild from the journal).
+    pub fn decode(bytes: &[u8], config: &Config) -> Option<MarketData> {
+        let (mut md, _): (MarketData, usize) = bincode::serde::decode_from_slice(bytes, bincode::config::standard()).ok()?;
+        if md.sample_ms != config.sample_ms || md.retention != config.candle_retention {
+            return None;
+        }
+        md.rules = config.rules.clone();
+        Some(md)
+    }
+
+    /// Feed one command: its game time, its events, and the engine after it.
+    pub fn on_command(&mut self, time: u64, events: &[Event], engine: &Engine, out: &mut Vec<Output>) {
+        let time = time.max(self.now);
+        self.sample_until(time, out);
+        self.close_candles(time, out);
+        self.now = time;
+        let mut touched = BTreeSet::new();
+        let mut totals_changed = false;
+        for e in events {
+            match e {
+                Event::AssetCreated { asset } => self.asset_created(*asset, engine),
+                Event::MarketCreated { market } => self.market_created(*market, engine),
+                Event::Trade { market, price, quantity, maker_account, taker_account, .. } => {
+                    self.trade(time, market.0, *price, *quantity);
+                    self.active.extend([*maker_account, *taker_account]);
+                    touched.insert(market.0);
+                    totals_changed = true;
+                }
+                Event::BookLevel { market, side, price, quantity, .. } => {
+                    if let Some(m) = self.markets.get_mut(&market.0) {
+                        m.levels.set(*side, *price, *quantity);
+                        touched.insert(market.0);
+                    }
+                }
+                Event::OrderAccepted { account, listing_fee, .. } => {
+                    self.active.insert(*account);
+                    totals_changed |= *listing_fee > 0;
+                }
+                Event::OrderModified { .. } | Event::Minted { .. } | Event::Burned { .. } => totals_changed = true,
+                Event::Bet(bet) => {
+                    totals_changed = true;
+                    self.bet(bet);
+                }
+                Event::AlertCreated { alert, account, spec } => {
+                    self.alerts.insert(*alert, PlayerAlert { owner: *account, spec: *spec, state: AlertState::default() });
+                }
+                Event::AlertRemoved { alert, .. } => {
+                    self.alerts.remove(alert);
+                }
+                _ => {}
+            }
+        }
+        if totals_changed {
+            self.refresh_totals(engine);
+        }
+        self.open_orders = engine.resting_orders() as u64;
+        for market in touched {
+            let m = &self.markets[&market];
+            for interval in Interval::ALL {
+                if let Some(&candle) = m.candles[interval.index()].last().filter(|c| c.open_time == interval.floor(time)) {
+                    out.push(Output::Candle { market, interval, candle, closed: false });
+                }
+            }
+            out.push(Output::Ticker(market));
+        }
+    }
+
+    /// When the next sample is due (the server ticks the engine then).
+    pub fn next_sample(&self) -> Option<u64> {
+        (self.next_sample > 0).then_some(self.next_sample)
+    }
+
+    fn asset_created(&mut self, asset: AssetId, engine: &Engine) {
+        if let Some(spec) = engine.asset(asset).filter(|s| s.kind == AssetKind::Currency) {
+            let state = CurrencyState { symbol: spec.symbol.clone(), totals: (0, 0, 0), sampled: (0, 0, 0), stakes: 0, payouts: 0 };
+            self.currencies.insert(asset.0, state);
+        }
+    }
+
+    fn market_created(&mut self, market: MarketId, engine: &Engine) {
+        let (Some(spec), Some(units)) = (engine.market_spec(market), engine.market_units(market)) else { return };
+        let state = MarketState { symbol: spec.symbol.clone(), units, candles: Default::default(), levels: Levels::default(), last: None, volume: 0 };
+        self.markets.insert(market.0, state);
+    }
+
+    fn trade(&mut self, time: u64, market: u32, price: u64, lots: u64) {
+        let retention = self.retention;
+        let Some(m) = self.markets.get_mut(&market) else { return };
+        // The engine refused any trade whose notional does not fit u64.
+        let notional = m.units.notional(price, lots).expect("a trade's notional fits u64");
+        for interval in Interval::ALL {
+            if m.candles[interval.index()].trade(interval, time, price, lots, notional, retention) {
+                self.open.insert((interval.floor(time) + interval.millis(), market, interval));
+            }
+        }
+        m.last = Some(price);
+        m.volume += u128::from(lots);
+    }
+
+    fn bet(&mut self, bet: &BetEvent) {
+        match bet {
+            BetEvent::BetPlaced { account, asset, stake, .. } => {
+                self.active.insert(*account);
+                if let Some(c) = self.currencies.get_mut(&asset.0) {
+                    c.stakes += u128::from(*stake);
+                }
+            }
+            BetEvent::BetSettled { asset, paid, .. } => {
+                if let Some(c) = self.currencies.get_mut(&asset.0) {
+                    c.payouts += u128::from(*paid);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn refresh_totals(&mut self, engine: &Engine) {
+        for (&asset, c) in &mut self.currencies {
+            let (minted, burned) = engine.supply(AssetId(asset)).unwrap_or((0, 0));
+            c.totals = (minted, burned, engine.fee_sink(AssetId(asset)));
+        }
+    }
+
+    /// Emit the close of every candle whose interval ended by `time`.
+    fn close_candles(&mut self, time: u64, out: &mut Vec<Output>) {
+        while let Some(&(close, market, interval)) = self.open.first() {
+            if close > time {
+                break;
+            }
+            self.open.pop_first();
+            if let Some(&candle) = self.markets.get(&market).and_then(|m| m.candles[interval.index()].last()) {
+                out.push(Output::Candle { market, interval, candle, closed: true });
+            }
+        }
+    }
+
+    /// Take every sample due by `time` (after a long pause, only the last day's).
+    fn sample_until(&mut self, time: u64, out: &mut Vec<Output>) {
+        let step = self.sample_ms;
+        if self.next_sample == 0 {
+            self.next_sample = (time / step + 1) * step;
+            return;
+        }
+        if time >= self.next_sample + DAY_MS {
+            self.next_sample = (time / step) * step - DAY_MS + step;
+        }
+        while self.next_sample <= time {
+            let at = self.next_sample;
+            self.take_sample(at, out);
+            self.next_sample += step;
+        }
+    }
+
+    fn take_sample(&mut self, at: u64, out: &mut Vec<Output>) {
+        let index = at / self.sample_ms;
+        for (&id, m) in &mut self.markets {
+            let s = Subject::Market(id);
+            let open = ticker::open(at, &m.candles[0]);
+            let change = m.last.zip(open).map(|(l, o)| i128::from(l) - i128::from(o));
+            let percent = change.zip(open).map(|(c, o)| c * 10_000 / i128::from(o.max(1)));
+            let spread = m.levels.best_ask().zip(m.levels.best_bid()).map(|((a, _), (b, _))| i128::from(a) - i128::from(b));
+            let (bids, asks) = m.levels.depth();
+            let values = [
+                (Measure::Price, m.last.map(i128::from)),
+                (Measure::Volume, Some(to_i128(m.volume))),
+                (Measure::ChangeAbsolute, change),
+                (Measure::ChangePercentage, percent),
+                (Measure::Spread, spread),
+                (Measure::BidDepth, Some(to_i128(bids))),
+                (Measure::AskDepth, Some(to_i128(asks))),
+            ];
+            for (measure, value) in values {
+                self.history.record(s, measure, index, value.map(sample));
+            }
+            m.volume = 0;
+        }
+        for (&id, c) in &mut self.currencies {
+            let s = Subject::Currency(id);
+            let ((minted, burned, fees), (m0, b0, f0)) = (c.totals, c.sampled);
+            let values = [
+                (Measure::Supply, to_i128(minted) - to_i128(burned)),
+                (Measure::Minted, to_i128(minted) - to_i128(m0)),
+                (Measure::Burned, to_i128(burned) - to_i128(b0)),
+                (Measure::Fees, i128::from(fees) - i128::from(f0)),
+                (Measure::Stakes, to_i128(c.stakes)),
+                (Measure::Payouts, to_i128(c.payouts)),
+            ];
+            for (measure, value) in values {
+                self.history.record(s, measure, index, Some(sample(value)));
+            }
+            c.sampled = c.totals;
+            (c.stakes, c.payouts) = (0, 0);
+        }
+        let active = self.active.len() as i64;
+        self.history.record(Subject::Economy, Measure::ActiveAccounts, index, Some(active));
+        self.history.record(Subject::Economy, Measure::OpenOrders, index, Some(sample(i128::from(self.open_orders))));
+        self.active.clear();
+        self.evaluate(at, index, out);
+    }
+
+    /// Step every alert at the sample `index` (time `at`).
+    fn evaluate(&mut self, at: u64, index: u64, out: &mut Vec<Output>) {
+        let step = self.sample_ms;
+        for (&id, a) in &mut self.alerts {
+            let subject = Subject::Market(a.spec.market.0);
+            let measure = a.spec.measure();
+            let series = self.history.get(subject, measure);
+            let value = series.and_then(|s| s.get(index));
+            let holds = match (a.spec.condition, value) {
+                (_, None) => false,
+                (AlertCondition::PriceAbove(p), Some(v)) => i128::from(v) > i128::from(p),
+                (AlertCondition::PriceBelow(p), Some(v)) => i128::from(v) < i128::from(p),
+                (AlertCondition::ChangeBeyond(h), Some(v)) => u128::from(v.unsigned_abs()) > u128::from(h),
+                (AlertCondition::Spike { factor_milli, window_ms, .. }, Some(v)) => {
+                    let (sum, n) = series.map_or((0, 0), |s| s.sum_between(index.saturating_sub(window_ms / step), index - 1));
+                    alerts::spike(v, factor_milli, sum, n)
+                }
+            };
+            if let Some(change) = a.state.step(at, holds, value, a.spec.for_ms, a.spec.keep_firing_for_ms) {
+                let metric = self.markets.get(&a.spec.market.0).map_or_else(String::new, |m| m.symbol.clone());
+                let key = AlertKey::Player { alert: id, owner: a.owner };
+                out.push(Output::Alert { key, metric, measure, market: Some(a.spec.market.0), value, change, at });
+            }
+        }
+        for rule in &self.rules {
+            let subjects: Vec<Subject> = self.history.iter().filter(|((_, m), _)| *m == rule.measure).map(|((s, _), _)| *s).collect();
+            for subject in subjects {
+                let name = name_of(&self.markets, &self.currencies, subject);
+                if !alerts::matches(&rule.metrics, &name) {
+                    continue;
+                }
+                let series = self.history.get(subject, rule.measure).expect("listed");
+                let value = series.get(index);
+                let (sum, n) = series.sum_between(index.saturating_sub(rule.window_ms / step), index - 1);
+                let holds = value.is_some_and(|v| alerts::spike(v, rule.factor_milli, sum, n));
+                let key = (rule.name.clone(), name);
+                let Some((_, state)) = (match self.rule_states.get_mut(&key) {
+                    Some(s) => Some(s),
+                    None if holds => Some(self.rule_states.entry(key.clone()).or_insert((subject, AlertState::default()))),
+                    None => None,
+                }) else {
+                    continue;
+                };
+                let change = state.step(at, holds, value, rule.for_ms, rule.keep_firing_for_ms);
+                if state.phase == Phase::Inactive {
+                    self.rule_states.remove(&key);
+                }
+                if let Some(change) = change {
+                    let market = match subject {
+                        Subject::Market(m) => Some(m),
+                        _ => None,
+                    };
+                    out.push(Output::Alert {
+                        key: AlertKey::Rule { rule: rule.name.clone() },
+                        metric: key.1,
+                        measure: rule.measure,
+                        market,
+                        value,
+                        change,
+                        at,
+                    });
+                }
+            }
+        }
+    }
+
+    // ---- queries ----
+
+    /// Game time of the last command.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// The sampling interval (game ms).
+    pub fn sample_ms(&self) -> u64 {
+        self.sample_ms
+    }
+
+    /// Whether the market is known.
+    pub fn has_market(&self, market: u32) -> bool {
+        self.markets.contains_key(&market)
+    }
+
+    /// Candles of a market (see `candles::Series::query`), each with whether it is closed.
+    pub fn candles(&self, market: u32, interval: Interval, start: Option<u64>, end: Option<u64>, limit: usize) -> Option<Vec<(Candle, bool)>> {
+        let m = self.markets.get(&market)?;
+        let now = self.now;
+        Some(m.candles[interval.index()].query(start, end, limit).into_iter().map(|c| (c, c.open_time + interval.millis() <= now)).collect())
+    }
+
+    /// The rolling 24-hour ticker of a market.
+    pub fn ticker(&self, market: u32) -> Option<Ticker> {
+        let m = self.markets.get(&market)?;
+        Some(ticker::compute(market, self.now, &m.candles[0], m.last, &m.levels))
+    }
+
+    /// Every market's id, ascending.
+    pub fn markets(&self) -> impl Iterator<Item = u32> + '_ {
+        self.markets.keys().copied()
+    }
+
+    /// A metric's name.
+    pub fn name(&self, subject: Subject) -> String {
+        name_of(&self.markets, &self.currencies, subject)
+    }
+
+    /// The metric called `name`.
+    pub fn subject(&self, name: &str) -> Option<Subject> {
+        if name == "economy" {
+            return Some(Subject::Economy);
+        }
+        if let Some(symbol) = name.strip_prefix("economy:") {
+            return self.currencies.iter().find(|(_, c)| c.symbol == symbol).map(|(&id, _)| Subject::Currency(id));
+        }
+        self.markets.iter().find(|(_, m)| m.symbol == name).map(|(&id, _)| Subject::Market(id))
+    }
+
+    /// Metrics with a sample in the last 24 hours and their measures, by name.
+    pub fn metrics(&self) -> Vec<(String, Vec<Measure>)> {
+        let mut by: BTreeMap<String, Vec<Measure>> = BTreeMap::new();
+        for (&(subject, measure), series) in self.history.iter() {
+            if series.count() > 0 {
+                by.entry(self.name(subject)).or_default().push(measure);
+            }
+        }
+        by.into_iter().collect()
+    }
+
+    /// The last 24 hours of one series: (time of the first point, step, points oldest
+    /// first; `None` where the interval has no sample).
+    pub fn history(&self, subject: Subject, measure: Measure) -> Option<(u64, u64, Vec<Option<i64>>)> {
+        let last = self.next_sample.checked_sub(self.sample_ms).filter(|&t| t > 0)? / self.sample_ms;
+        let series = self.history.get(subject, measure)?;
+        let points: Vec<Option<i64>> = series.window(last);
+        let first = last + 1 - points.len() as u64;
+        Some((first * self.sample_ms, self.sample_ms, points))
+    }
+
+    /// Every series of `measure`, most variable first.
+    pub fn rank(&self, measure: Measure, by: RankBy) -> Vec<Ranked> {
+        rank::rank(&self.history, measure, by, |s| self.name(s))
+    }
+
+    /// A player's alerts, by id.
+    pub fn alerts_of(&self, owner: AccountId) -> Vec<AlertView> {
+        self.alerts.iter().filter(|(_, a)| a.owner == owner).map(|(&id, a)| self.player_view(id, a)).collect()
+    }
+
+    /// Every alert that is pending or firing: players' then the operator's rules.
+    pub fn active_alerts(&self) -> Vec<AlertView> {
+        let players = self.alerts.iter().filter(|(_, a)| a.state.phase != Phase::Inactive).map(|(&id, a)| self.player_view(id, a));
+        let rules = self.rule_states.iter().filter_map(|((rule, metric), (subject, state))| {
+            let r = self.rules.iter().find(|r| &r.name == rule)?;
+            let market = match subject {
+                Subject::Market(m) => MarketId(*m),
+                _ => MarketId(0),
+            };
+            let spec = AlertSpec {
+                market,
+                condition: AlertCondition::Spike { measure: r.measure, factor_milli: r.factor_milli, window_ms: r.window_ms },
+                for_ms: r.for_ms,
+                keep_firing_for_ms: r.keep_firing_for_ms,
+            };
+            Some(AlertView { key: AlertKey::Rule { rule: rule.clone() }, metric: metric.clone(), spec, state: *state })
+        });
+        players.chain(rules).collect()
+    }
+
+    fn player_view(&self, id: u64, a: &PlayerAlert) -> AlertView {
+        AlertView { key: AlertKey::Player { alert: id, owner: a.owner }, metric: self.name(Subject::Market(a.spec.market.0)), spec: a.spec, state: a.state }
+    }
+}
+
+fn name_of(markets: &BTreeMap<u32, MarketState>, currencies: &BTreeMap<u32, CurrencyState>, subject: Subject) -> String {
+    match subject {
+        Subject::Market(m) => markets.get(&m).map_or_else(|| format!("market:{m}"), |m| m.symbol.clone()),
+        Subject::Currency(c) => format!("economy:{}", currencies.get(&c).map_or_else(|| c.to_string(), |c| c.symbol.clone())),
+        Subject::Economy => "economy".into(),
+    }
+}
+
+fn to_i128(x: u128) -> i128 {
+    i128::try_from(x).unwrap_or(i128::MAX)
+}
