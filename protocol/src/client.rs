@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use quinn::crypto::rustls::QuicClientConfig;
+use rust_decimal::Decimal;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -344,6 +345,135 @@ impl Client {
     pub async fn mark_notifications_read(&self, ids: Option<Vec<u64>>) -> Result<u64, ClientError> {
         match self.call(Request::MarkNotificationsRead { ids }).await? {
             Response::MarkedRead { count } => Ok(count),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    // ---- market data (servers whose [`Welcome`] lists `"marketdata"`) ----
+
+    /// A market's candles of one interval, oldest first, the open candle (if any) last:
+    /// those opening in `start_ms ..= end_ms`, at most `limit` (1 … 1,000; `None`: 500) —
+    /// the first from `start_ms` if given, else the newest.
+    pub async fn candles(
+        &self,
+        market: u32,
+        interval: Interval,
+        start_ms: Option<u64>,
+        end_ms: Option<u64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<CandleInfo>, ClientError> {
+        match self.call(Request::Candles { market, interval, start_ms, end_ms, limit }).await? {
+            Response::Candles { candles, .. } => Ok(candles),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// The rolling 24-hour ticker of one market, or of every market (`None`).
+    pub async fn tickers(&self, market: Option<u32>) -> Result<Vec<TickerInfo>, ClientError> {
+        match self.call(Request::Ticker { market }).await? {
+            Response::Tickers(t) => Ok(t),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// One page of the metrics with samples in the last 24 hours, by name after `after`,
+    /// and the `after` of the next page (`None`: the last).
+    pub async fn metrics(&self, after: Option<String>, limit: u32) -> Result<(Vec<MetricInfo>, Option<String>), ClientError> {
+        match self.call(Request::Metrics { after, limit }).await? {
+            Response::Metrics { metrics, next } => Ok((metrics, next)),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Every metric, walking [`Client::metrics`] page by page.
+    pub async fn all_metrics(&self) -> Result<Vec<MetricInfo>, ClientError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let (metrics, next) = self.metrics(after, PAGE_MAX).await?;
+            all.extend(metrics);
+            match next {
+                Some(n) => after = Some(n),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// One measure of a metric over the last 24 hours: `(start_ms, step_ms, points)`, one
+    /// point per minute from `start_ms`, `None` where the minute has no sample.
+    pub async fn metric_history(&self, metric: &str, measure: Measure) -> Result<(u64, u64, Vec<Option<Decimal>>), ClientError> {
+        match self.call(Request::MetricHistory { metric: metric.into(), measure }).await? {
+            Response::MetricHistory { start_ms, step_ms, points, .. } => Ok((start_ms, step_ms, points)),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Metrics ranked by the variability of one measure over the last 24 hours: how many
+    /// were ranked, and the ranks `offset + 1 ..= offset + limit`.
+    pub async fn metric_rank(&self, measure: Measure, by: RankBy, offset: u32, limit: u32) -> Result<(u32, Vec<RankEntry>), ClientError> {
+        match self.call(Request::MetricRank { measure, by, offset, limit }).await? {
+            Response::MetricRank { total, entries, .. } => Ok((total, entries)),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Create an alert (with a fresh id); returns the alert's id.
+    pub async fn add_alert(&self, alert: AlertDef) -> Result<u64, ClientError> {
+        match self.call(Request::AddAlert(alert)).await? {
+            Response::AlertAdded { alert } => Ok(alert),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// The player's alerts with their state, by id.
+    pub async fn alerts(&self) -> Result<Vec<AlertInfo>, ClientError> {
+        match self.call(Request::Alerts).await? {
+            Response::Alerts(a) => Ok(a),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Remove one of the player's alerts (with a fresh id).
+    pub async fn remove_alert(&self, alert: u64) -> Result<(), ClientError> {
+        self.call(Request::RemoveAlert { alert }).await.map(|_| ())
+    }
+
+    /// Every pending or firing alert, operator rules and players' (admin session).
+    pub async fn firing_alerts(&self) -> Result<Vec<AlertInfo>, ClientError> {
+        match self.call(Request::Admin(AdminRequest::FiringAlerts)).await? {
+            Response::Alerts(a) => Ok(a),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    // ---- push streams ----
+
+    /// Subscribe to a topic (a fixture, a group, a market's candles, tickers); returns its
+    /// snapshot: `Fixture`, `Leaderboard`, `Candles` or `Tickers`. The pushes arrive on
+    /// [`Client::pushes`].
+    pub async fn subscribe(&self, topic: Topic) -> Result<Response, ClientError> {
+        self.call(Request::Subscribe(topic)).await
+    }
+
+    /// End this connection's stream of a topic.
+    pub async fn unsubscribe(&self, topic: Topic) -> Result<(), ClientError> {
+        self.call(Request::Unsubscribe(topic)).await.map(|_| ())
+    }
+
+    /// Follow a market's candles of one interval (`Candle` pushes); returns the last ≤ 500
+    /// candles, the open one last.
+    pub async fn subscribe_candles(&self, market: u32, interval: Interval) -> Result<Vec<CandleInfo>, ClientError> {
+        match self.subscribe(Topic::Candles { market, interval }).await? {
+            Response::Candles { candles, .. } => Ok(candles),
+            other => Err(ClientError::Unexpected(Box::new(other))),
+        }
+    }
+
+    /// Follow the ticker of one market, or of every market (`None`) (`Ticker` pushes);
+    /// returns the tickers now.
+    pub async fn subscribe_ticker(&self, market: Option<u32>) -> Result<Vec<TickerInfo>, ClientError> {
+        match self.subscribe(Topic::Ticker(market)).await? {
+            Response::Tickers(t) => Ok(t),
             other => Err(ClientError::Unexpected(Box::new(other))),
         }
     }

@@ -54,8 +54,10 @@ pub struct Welcome {
     /// The server's name and version, e.g. `"entrepot/0.1.0"`.
     pub server: String,
     /// What the server supports: `"orders"`, `"market-data"`, `"account-stream"`,
-    /// `"pipelining"`, and for requests added within version 1 `"assets"` ([`Request::Assets`])
-    /// and `"market-policies"` ([`Request::MarketPolicies`]). Ignore names you do not know.
+    /// `"pipelining"`, and for requests added within version 1 `"assets"` ([`Request::Assets`]),
+    /// `"market-policies"` ([`Request::MarketPolicies`]), `"paging"` ([`Request::Page`],
+    /// [`Request::BalancesOf`]) and `"marketdata"` (candles, tickers, metrics and alerts:
+    /// [`Request::Candles`] and the requests after it). Ignore names you do not know.
     pub capabilities: Vec<String>,
     /// The largest frame payload either side may send, in bytes.
     pub max_frame: u32,
@@ -214,7 +216,7 @@ pub enum Request {
     Book {
         /// The market's id.
         market: u32,
-        /// Levels per side (clamped to 1 … 1,000).
+        /// Levels per side (clamped to 5 … 5,000).
         depth: u32,
     },
     /// Every market (at most [`PAGE_MAX`], the first page of `Page(Markets)`); answered
@@ -269,8 +271,9 @@ pub enum Request {
         /// The selection.
         selection: SelectionRef,
     },
-    /// Live pushes of a fixture (status, odds, windows) or a group (leaderboard); answered
-    /// with a snapshot (`Fixture` or `Leaderboard`).
+    /// Live pushes of a fixture (status, odds, windows), a group (leaderboard), a market's
+    /// candles of one interval or tickers; answered with a snapshot (`Fixture`,
+    /// `Leaderboard`, `Candles` or `Tickers`).
     Subscribe(Topic),
     /// End this connection's push streams of a topic.
     Unsubscribe(Topic),
@@ -325,6 +328,68 @@ pub enum Request {
     BalancesOf {
         /// The assets' ids.
         assets: Vec<u32>,
+    },
+    // ---- market data (capability "marketdata") ----
+    /// A market's candles of one interval, oldest first, the open candle (if any) last;
+    /// answered with `Candles`. Candles whose open time lies in `start_ms ..= end_ms`: with
+    /// `start_ms`, the first `limit` of them from there on; without it, the newest `limit`
+    /// up to `end_ms`. An interval with no trades has no candle. Needs a session.
+    Candles {
+        /// The market's id.
+        market: u32,
+        /// The candle interval.
+        interval: Interval,
+        /// Only candles opening at or after this game time (ms); `None`: no lower bound.
+        start_ms: Option<u64>,
+        /// Only candles opening at or before this game time (ms); `None`: up to now.
+        end_ms: Option<u64>,
+        /// At most this many candles, 1 … 1,000 (`InvalidArgument` outside); `None`: 500.
+        limit: Option<u32>,
+    },
+    /// Rolling 24-hour tickers: of one market, or of every market (`None`; at most
+    /// [`PAGE_MAX`], by ascending market id). Answered with `Tickers`.
+    Ticker {
+        /// The market's id; `None`: every market.
+        market: Option<u32>,
+    },
+    /// The metrics that have samples in the last 24 hours, by name, after `after`
+    /// (exclusive; `None`: from the first). Answered with `Metrics`.
+    Metrics {
+        /// The `next` of the previous page; `None`: from the start.
+        after: Option<String>,
+        /// At most this many, 1 … [`PAGE_MAX`] (`InvalidArgument` outside).
+        limit: u32,
+    },
+    /// One measure of one metric over the last 24 hours, minute by minute. Answered with
+    /// `MetricHistory`.
+    MetricHistory {
+        /// The metric's name (from `Metrics`).
+        metric: String,
+        /// The measure.
+        measure: Measure,
+    },
+    /// Metrics ranked by how much one measure varied over the last 24 hours (most variable
+    /// first). Answered with `MetricRank`.
+    MetricRank {
+        /// The measure compared.
+        measure: Measure,
+        /// Standard deviation or coefficient of variation.
+        by: RankBy,
+        /// How many ranks to skip (0: from rank 1).
+        offset: u32,
+        /// At most this many entries, 1 … [`PAGE_MAX`] (`InvalidArgument` outside).
+        limit: u32,
+    },
+    /// Create an alert of the player's on a market (engine command, idempotent); answered
+    /// with `AlertAdded`. `QuotaExceeded` beyond the per-player limit.
+    AddAlert(AlertDef),
+    /// The player's alerts with their state, by id; answered with `Alerts`.
+    Alerts,
+    /// Remove one of the player's alerts (engine command, idempotent); answered with `Done`.
+    /// Another player's alert, or an unknown one: `NotFound`.
+    RemoveAlert {
+        /// The alert's id (from `AlertAdded` or `Alerts`).
+        alert: u64,
     },
 }
 
@@ -501,6 +566,9 @@ pub enum AdminRequest {
         /// The fixture's id.
         fixture: u64,
     },
+    /// Every alert that is pending or firing, the operator's rules and the players':
+    /// `Alerts`. Servers that know it list `"marketdata"`.
+    FiringAlerts,
 }
 
 // ---- betting ----
@@ -766,6 +834,16 @@ pub enum Topic {
     Fixture(u64),
     /// A group: its leaderboard.
     Group(u32),
+    /// A market's candles of one interval: `Candle` pushes (capability `"marketdata"`).
+    Candles {
+        /// The market's id.
+        market: u32,
+        /// The candle interval.
+        interval: Interval,
+    },
+    /// Rolling 24-hour tickers of one market, or of every market (`None`): `Ticker` pushes
+    /// (capability `"marketdata"`).
+    Ticker(Option<u32>),
 }
 
 /// One search result.
@@ -1091,6 +1169,55 @@ pub enum Response {
         /// Pass as `after` to get the next page; `None`: no more entries.
         next: Option<u64>,
     },
+    /// To `Candles` and `Subscribe(Topic::Candles)` (the last ≤ 500 candles).
+    Candles {
+        /// The market's id.
+        market: u32,
+        /// The candle interval.
+        interval: Interval,
+        /// Oldest first, the open candle (if any) last.
+        candles: Vec<CandleInfo>,
+    },
+    /// To `Ticker` and `Subscribe(Topic::Ticker)`: by ascending market id.
+    Tickers(Vec<TickerInfo>),
+    /// To `Metrics`: one page of metric names with their measures.
+    Metrics {
+        /// The metrics, by name.
+        metrics: Vec<MetricInfo>,
+        /// Pass as `after` to get the next page; `None`: no more metrics.
+        next: Option<String>,
+    },
+    /// To `MetricHistory`: one point per minute of the last 24 hours (1,440), oldest first.
+    MetricHistory {
+        /// The metric's name.
+        metric: String,
+        /// The measure.
+        measure: Measure,
+        /// The game time (ms) of the first point's minute.
+        start_ms: u64,
+        /// The time between points: 60,000 ms.
+        step_ms: u64,
+        /// The value sampled in each minute; `None`: no sample that minute.
+        points: Vec<Option<Decimal>>,
+    },
+    /// To `MetricRank`.
+    MetricRank {
+        /// The measure compared.
+        measure: Measure,
+        /// How the metrics were ranked.
+        by: RankBy,
+        /// How many metrics were ranked in all.
+        total: u32,
+        /// The ranks asked for, rank `offset + 1` first.
+        entries: Vec<RankEntry>,
+    },
+    /// To `AddAlert`: the new alert's id.
+    AlertAdded {
+        /// The alert's id.
+        alert: u64,
+    },
+    /// To `Alerts` (the player's, by id) and `Admin(FiringAlerts)`.
+    Alerts(Vec<AlertInfo>),
 }
 
 /// Whether an asset is money or a thing.
@@ -1266,7 +1393,9 @@ impl ErrorCode {
 pub struct ApiError {
     /// What kind of failure; program against this.
     pub code: ErrorCode,
-    /// For `Rejected`: the engine's reason (e.g. "InsufficientFunds"). Empty otherwise.
+    /// For `Rejected`: the engine's reason (e.g. "InsufficientFunds"). For `InvalidArgument`
+    /// and `NotFound` answers to market-data requests: the field at fault (e.g. "limit",
+    /// "market"). Empty otherwise.
     pub reason: String,
     /// For people (numbers in engine refusals are minor units, ticks and lots).
     pub message: String,
@@ -1467,4 +1596,326 @@ pub enum PushEvent {
         /// The oldest cursor the server still has.
         oldest: u64,
     },
+    /// A candle changed: every update of the open candle, and once more with
+    /// `closed = true` when its interval ends (candles topic stream).
+    Candle {
+        /// The market.
+        market: u32,
+        /// The candle interval.
+        interval: Interval,
+        /// The candle as it now is.
+        candle: CandleInfo,
+    },
+    /// A market's rolling 24-hour ticker, at most once per second per market, conflated
+    /// (ticker topic stream).
+    Ticker(TickerInfo),
+}
+
+// ---- market data ----
+
+/// A candle interval of game time. Candles start at whole multiples of the interval since
+/// the Unix epoch (a day's candle at 00:00 UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Interval {
+    /// One minute.
+    M1,
+    /// Five minutes.
+    M5,
+    /// Fifteen minutes.
+    M15,
+    /// One hour.
+    H1,
+    /// Four hours.
+    H4,
+    /// One day.
+    D1,
+}
+
+impl Interval {
+    /// Every interval, shortest first (the order of their wire indices).
+    pub const ALL: [Interval; 6] = [Interval::M1, Interval::M5, Interval::M15, Interval::H1, Interval::H4, Interval::D1];
+
+    /// The interval's length in milliseconds.
+    pub fn millis(self) -> u64 {
+        match self {
+            Interval::M1 => 60_000,
+            Interval::M5 => 300_000,
+            Interval::M15 => 900_000,
+            Interval::H1 => 3_600_000,
+            Interval::H4 => 14_400_000,
+            Interval::D1 => 86_400_000,
+        }
+    }
+
+    /// The interval's short name: `"1m"`, `"5m"`, `"15m"`, `"1h"`, `"4h"` or `"1d"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interval::M1 => "1m",
+            Interval::M5 => "5m",
+            Interval::M15 => "15m",
+            Interval::H1 => "1h",
+            Interval::H4 => "4h",
+            Interval::D1 => "1d",
+        }
+    }
+
+    /// The interval of a short name (as [`Interval::name`] writes it).
+    pub fn parse(s: &str) -> Option<Interval> {
+        Interval::ALL.into_iter().find(|i| i.name() == s)
+    }
+}
+
+/// One candle (kline) of a market: the trades of one interval. An interval with no trades
+/// has no candle (the next candle's `open` is its own first trade's price).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandleInfo {
+    /// The interval's start (game time, ms).
+    pub open_time_ms: u64,
+    /// The interval's last millisecond: `open_time_ms` + the interval − 1.
+    pub close_time_ms: u64,
+    /// The price of the interval's first trade.
+    pub open: Decimal,
+    /// The highest trade price.
+    pub high: Decimal,
+    /// The lowest trade price.
+    pub low: Decimal,
+    /// The price of the interval's last trade (so far, while it is open).
+    pub close: Decimal,
+    /// The quantity of the item traded.
+    pub base_volume: Decimal,
+    /// The quote currency traded: the sum of price × quantity.
+    pub quote_volume: Decimal,
+    /// How many trades.
+    pub trades: u64,
+    /// Whether the interval is over; `false`: the open candle, still changing.
+    pub closed: bool,
+}
+
+/// A market's rolling 24-hour ticker: its trades from `open_time_ms` to `close_time_ms`,
+/// and its best prices now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickerInfo {
+    /// The market's id.
+    pub market: u32,
+    /// The market's symbol, e.g. `"COPPER/GOLD"`.
+    pub symbol: String,
+    /// The window's start (game time, ms): 24 hours before its end.
+    pub open_time_ms: u64,
+    /// The window's end (game time, ms): now.
+    pub close_time_ms: u64,
+    /// The price of the first trade in the window; `None`: no trade in it.
+    pub open: Option<Decimal>,
+    /// The highest trade price in the window.
+    pub high: Option<Decimal>,
+    /// The lowest trade price in the window.
+    pub low: Option<Decimal>,
+    /// The last trade price, also from before the window (it carries over); `None`: the
+    /// market never traded.
+    pub last: Option<Decimal>,
+    /// `last` − `open`.
+    pub change: Option<Decimal>,
+    /// `change` in percent of `open` (`"2.5"`: 2.5 %).
+    pub change_percent: Option<Decimal>,
+    /// The volume-weighted average price of the window: quote volume / base volume.
+    pub vwap: Option<Decimal>,
+    /// The quantity of the item traded in the window.
+    pub base_volume: Decimal,
+    /// The quote currency traded in the window.
+    pub quote_volume: Decimal,
+    /// How many trades in the window.
+    pub trades: u64,
+    /// The best bid: (price, quantity resting at it); `None`: no bids.
+    pub best_bid: Option<(Decimal, Decimal)>,
+    /// The best ask: (price, quantity resting at it); `None`: no asks.
+    pub best_ask: Option<(Decimal, Decimal)>,
+}
+
+/// What a metric measures. Market metrics have the first seven; economy metrics the others.
+/// Prices and amounts are decimals in the market's or asset's units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Measure {
+    /// The last trade price.
+    Price,
+    /// The quantity traded in the sample's minute.
+    Volume,
+    /// The last price minus the price 24 hours before.
+    ChangeAbsolute,
+    /// That change in percent of the price 24 hours before.
+    ChangePercentage,
+    /// The best ask minus the best bid.
+    Spread,
+    /// The quantity resting on the bid side.
+    BidDepth,
+    /// The quantity resting on the ask side.
+    AskDepth,
+    /// Minted minus burned, all time.
+    Supply,
+    /// Minted in the sample's minute.
+    Minted,
+    /// Burned in the sample's minute.
+    Burned,
+    /// Trading fees paid in the sample's minute.
+    Fees,
+    /// Bet stakes placed or matched in the sample's minute.
+    Stakes,
+    /// Bet payouts in the sample's minute.
+    Payouts,
+    /// Accounts that traded, placed orders or bet in the sample's minute.
+    ActiveAccounts,
+    /// Resting orders at the sample.
+    OpenOrders,
+}
+
+impl Measure {
+    /// Every measure, in declaration order (the order of their wire indices).
+    pub const ALL: [Measure; 15] = [
+        Measure::Price,
+        Measure::Volume,
+        Measure::ChangeAbsolute,
+        Measure::ChangePercentage,
+        Measure::Spread,
+        Measure::BidDepth,
+        Measure::AskDepth,
+        Measure::Supply,
+        Measure::Minted,
+        Measure::Burned,
+        Measure::Fees,
+        Measure::Stakes,
+        Measure::Payouts,
+        Measure::ActiveAccounts,
+        Measure::OpenOrders,
+    ];
+
+    /// The measure's name: `"price"`, `"change_percentage"`, `"active_accounts"`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Price => "price",
+            Measure::Volume => "volume",
+            Measure::ChangeAbsolute => "change_absolute",
+            Measure::ChangePercentage => "change_percentage",
+            Measure::Spread => "spread",
+            Measure::BidDepth => "bid_depth",
+            Measure::AskDepth => "ask_depth",
+            Measure::Supply => "supply",
+            Measure::Minted => "minted",
+            Measure::Burned => "burned",
+            Measure::Fees => "fees",
+            Measure::Stakes => "stakes",
+            Measure::Payouts => "payouts",
+            Measure::ActiveAccounts => "active_accounts",
+            Measure::OpenOrders => "open_orders",
+        }
+    }
+
+    /// The measure of a name (as [`Measure::name`] writes it).
+    pub fn parse(s: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.name() == s)
+    }
+}
+
+/// A metric and the measures it has samples of in the last 24 hours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricInfo {
+    /// The metric's name.
+    pub metric: String,
+    /// Its measures, in declaration order.
+    pub measures: Vec<Measure>,
+}
+
+/// How [`Request::MetricRank`] ranks metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RankBy {
+    /// The population standard deviation of the last 24 hours' samples.
+    StdDev,
+    /// The standard deviation divided by the absolute mean (metrics with mean 0 are left
+    /// out).
+    CoefficientOfVariation,
+}
+
+/// One line of a ranking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankEntry {
+    /// 1 for the most variable.
+    pub rank: u32,
+    /// The metric's name.
+    pub metric: String,
+    /// The standard deviation, or the coefficient of variation.
+    pub value: Decimal,
+    /// The mean of the samples.
+    pub mean: Decimal,
+    /// How many samples (at most 1,440).
+    pub samples: u32,
+}
+
+/// When a player's alert's condition holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlertCondition {
+    /// The last trade price is above this.
+    PriceAbove(Decimal),
+    /// The last trade price is below this.
+    PriceBelow(Decimal),
+    /// The 24-hour change, in percent, is beyond ± this (10: ten percent).
+    ChangeBeyond(Decimal),
+    /// The measure's sample is above `factor` × its average over the `window_ms` before
+    /// the sample (the sample itself excluded).
+    Spike {
+        /// A market measure (`Price` … `AskDepth`).
+        measure: Measure,
+        /// The factor (3: three times the average).
+        factor: Decimal,
+        /// The averaging window (game ms), 1 minute … 24 hours.
+        window_ms: u64,
+    },
+}
+
+/// A player's alert on one market, as [`Request::AddAlert`] defines it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertDef {
+    /// The market watched.
+    pub market: u32,
+    /// What must hold.
+    pub condition: AlertCondition,
+    /// How long (game ms) the condition must hold before the alert fires (0: at once).
+    pub for_ms: u64,
+    /// How long (game ms) a firing alert keeps firing after the condition stops holding.
+    pub keep_firing_for_ms: u64,
+}
+
+/// Where an alert is, as in Prometheus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AlertState {
+    /// The condition does not hold (or the alert resolved).
+    Inactive,
+    /// The condition holds, for less than `for_ms` so far.
+    Pending,
+    /// The condition held for `for_ms`, or stopped holding less than
+    /// `keep_firing_for_ms` ago.
+    Firing,
+}
+
+/// An alert with its state: a player's, or one of the operator's rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertInfo {
+    /// A player's alert: its id; an operator rule: 0.
+    pub alert: u64,
+    /// The player's account; an operator rule: 0.
+    pub owner: u64,
+    /// An operator rule: its name in the server's configuration; a player's alert: `""`.
+    pub rule: String,
+    /// The metric watched (a market's: its symbol).
+    pub metric: String,
+    /// The measure the condition reads.
+    pub measure: Measure,
+    /// What must hold.
+    pub condition: AlertCondition,
+    /// How long (game ms) the condition must hold before the alert fires.
+    pub for_ms: u64,
+    /// How long (game ms) a firing alert keeps firing after the condition stops holding.
+    pub keep_firing_for_ms: u64,
+    /// Inactive, pending or firing.
+    pub state: AlertState,
+    /// When (game time, ms) it entered its current state, if pending or firing.
+    pub since_ms: Option<u64>,
+    /// The last sampled value of the measure; `None`: no sample yet.
+    pub value: Option<Decimal>,
 }

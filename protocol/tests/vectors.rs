@@ -126,7 +126,9 @@ fn vectors() -> Vec<(&'static str, Msg)> {
                 Response::Welcome(Welcome {
                     version: 1,
                     server: "entrepot/0.1.0".into(),
-                    capabilities: ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies", "paging"].map(String::from).to_vec(),
+                    capabilities: ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies", "paging", "marketdata"]
+                        .map(String::from)
+                        .to_vec(),
                     max_frame: MAX_FRAME as u32,
                 }),
             ),
@@ -209,7 +211,138 @@ fn vectors() -> Vec<(&'static str, Msg)> {
         ("push_balance", push(5, PushEvent::Balance { asset: 1, available: d("938.17"), locked: d("0") })),
         ("push_trade", push(17, PushEvent::Trade { market: 1, trade: 99, price: d("12.34"), quantity: d("5"), taker_side: Side::Buy })),
         ("push_book_level", push(17, PushEvent::BookLevel { market: 1, side: Side::Sell, price: d("12.34"), quantity: d("0") })),
+        // ---- market data ----
+        ("candles_request", req(20, Request::Candles { market: 1, interval: Interval::H1, start_ms: Some(JAN_2026), end_ms: None, limit: Some(2) })),
+        (
+            "candles_response",
+            ok(20, Response::Candles { market: 1, interval: Interval::H1, candles: vec![md::candle(JAN_2026, true), md::candle(JAN_2026 + 3_600_000, false)] }),
+        ),
+        ("ticker_request", req(21, Request::Ticker { market: Some(1) })),
+        ("tickers_response", ok(21, Response::Tickers(vec![md::ticker(JAN_2026)]))),
+        ("metrics_request", req(22, Request::Metrics { after: None, limit: 2 })),
+        (
+            "metrics_response",
+            ok(
+                22,
+                Response::Metrics {
+                    metrics: vec![
+                        MetricInfo { metric: "COPPER/GOLD".into(), measures: vec![Measure::Price, Measure::Volume, Measure::Spread] },
+                        MetricInfo { metric: "IRON/GOLD".into(), measures: vec![Measure::BidDepth] },
+                    ],
+                    next: Some("IRON/GOLD".into()),
+                },
+            ),
+        ),
+        ("metric_history_request", req(23, Request::MetricHistory { metric: "COPPER/GOLD".into(), measure: Measure::Price })),
+        (
+            "metric_history_response",
+            ok(
+                23,
+                Response::MetricHistory {
+                    metric: "COPPER/GOLD".into(),
+                    measure: Measure::Price,
+                    start_ms: JAN_2026,
+                    step_ms: 60_000,
+                    points: vec![Some(d("12.3")), None, Some(d("12.5"))],
+                },
+            ),
+        ),
+        ("metric_rank_request", req(24, Request::MetricRank { measure: Measure::Price, by: RankBy::CoefficientOfVariation, offset: 0, limit: 10 })),
+        (
+            "metric_rank_response",
+            ok(
+                24,
+                Response::MetricRank {
+                    measure: Measure::Price,
+                    by: RankBy::CoefficientOfVariation,
+                    total: 6,
+                    entries: vec![RankEntry { rank: 1, metric: "IRON/GOLD".into(), value: d("0.125"), mean: d("8"), samples: 1440 }],
+                },
+            ),
+        ),
+        (
+            "add_alert_request",
+            req(
+                25,
+                Request::AddAlert(AlertDef {
+                    market: 1,
+                    condition: AlertCondition::Spike { measure: Measure::Volume, factor: d("3"), window_ms: 3_600_000 },
+                    for_ms: 0,
+                    keep_firing_for_ms: 300_000,
+                }),
+            ),
+        ),
+        ("alert_added", ok(25, Response::AlertAdded { alert: 4 })),
+        ("alerts_request", req(26, Request::Alerts)),
+        ("alerts_response", ok(26, Response::Alerts(vec![md::alert(JAN_2026)]))),
+        ("remove_alert_request", req(27, Request::RemoveAlert { alert: 4 })),
+        ("admin_firing_alerts", req(28, Request::Admin(AdminRequest::FiringAlerts))),
+        ("invalid_limit", err(31, ErrorCode::InvalidArgument, "limit", "limit must be 1 to 1000", None)),
+        ("subscribe_candles", req(29, Request::Subscribe(Topic::Candles { market: 1, interval: Interval::M1 }))),
+        ("subscribe_ticker_all", req(30, Request::Subscribe(Topic::Ticker(None)))),
+        ("push_candle", push(812, PushEvent::Candle { market: 1, interval: Interval::H1, candle: md::candle(JAN_2026 + 3_600_000, false) })),
+        ("push_ticker", push(812, PushEvent::Ticker(md::ticker(JAN_2026)))),
     ]
+}
+
+/// Market-data values the vectors share.
+mod md {
+    use super::*;
+
+    /// The COPPER/GOLD hour candle opening at `open`.
+    pub fn candle(open: u64, closed: bool) -> CandleInfo {
+        CandleInfo {
+            open_time_ms: open,
+            close_time_ms: open + 3_599_999,
+            open: d("12.3"),
+            high: d("12.5"),
+            low: d("12.25"),
+            close: d("12.5"),
+            base_volume: d("7"),
+            quote_volume: d("86.35"),
+            trades: 3,
+            closed,
+        }
+    }
+
+    /// COPPER/GOLD's 24-hour ticker at `now`.
+    pub fn ticker(now: u64) -> TickerInfo {
+        TickerInfo {
+            market: 1,
+            symbol: "COPPER/GOLD".into(),
+            open_time_ms: now - 86_400_000,
+            close_time_ms: now,
+            open: Some(d("12")),
+            high: Some(d("12.5")),
+            low: Some(d("11.9")),
+            last: Some(d("12.3")),
+            change: Some(d("0.3")),
+            change_percent: Some(d("2.5")),
+            vwap: Some(d("12.2")),
+            base_volume: d("40"),
+            quote_volume: d("488"),
+            trades: 11,
+            best_bid: Some((d("12.25"), d("5"))),
+            best_ask: None,
+        }
+    }
+
+    /// A player's firing price alert.
+    pub fn alert(since: u64) -> AlertInfo {
+        AlertInfo {
+            alert: 4,
+            owner: 1001,
+            rule: String::new(),
+            metric: "COPPER/GOLD".into(),
+            measure: Measure::Price,
+            condition: AlertCondition::PriceAbove(d("12")),
+            for_ms: 60_000,
+            keep_firing_for_ms: 0,
+            state: AlertState::Firing,
+            since_ms: Some(since),
+            value: Some(d("12.3")),
+        }
+    }
 }
 
 /// `vector: <name>` lines, each followed by a ```hex block: (name, block lines).
@@ -438,6 +571,14 @@ fn samples() -> spec::Spec {
         Request::MarketPolicies,
         Request::Page { list: List::OpenOrders, after: Some(7), limit: 100 },
         Request::BalancesOf { assets: vec![1, 2] },
+        Request::Candles { market: 1, interval: Interval::H1, start_ms: Some(1), end_ms: Some(2), limit: Some(3) },
+        Request::Ticker { market: Some(1) },
+        Request::Metrics { after: Some("COPPER/GOLD".into()), limit: 10 },
+        Request::MetricHistory { metric: "COPPER/GOLD".into(), measure: Measure::Price },
+        Request::MetricRank { measure: Measure::Price, by: RankBy::StdDev, offset: 0, limit: 10 },
+        Request::AddAlert(alert_def()),
+        Request::Alerts,
+        Request::RemoveAlert { alert: 4 },
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -459,6 +600,7 @@ fn samples() -> spec::Spec {
         AdminRequest::SetOdds { selection: sel(), odds: Some(d("2.5")) },
         AdminRequest::ReportResult { fixture: 1, scores: vec![("Wolves".into(), 2)], completed: true },
         AdminRequest::VoidFixture { fixture: 1 },
+        AdminRequest::FiringAlerts,
     ] {
         add(spec::annotate(&a, ""));
     }
@@ -523,6 +665,18 @@ fn samples() -> spec::Spec {
         Response::Assets(vec![AssetInfo { asset: 1, symbol: "GOLD".into(), kind: AssetKind::Currency, decimals: 2 }]),
         Response::MarketPolicies(vec![policy()]),
         Response::Page { items: PageItems::OpenOrders(vec![order_info()]), next: Some(7) },
+        Response::Candles { market: 1, interval: Interval::M1, candles: vec![md::candle(0, true)] },
+        Response::Tickers(vec![TickerInfo { best_ask: Some((d("13"), d("1"))), ..md::ticker(86_400_000) }]),
+        Response::Metrics { metrics: vec![MetricInfo { metric: "COPPER/GOLD".into(), measures: vec![Measure::Price] }], next: Some("COPPER/GOLD".into()) },
+        Response::MetricHistory { metric: "COPPER/GOLD".into(), measure: Measure::Price, start_ms: 0, step_ms: 60_000, points: vec![Some(d("1")), None] },
+        Response::MetricRank {
+            measure: Measure::Price,
+            by: RankBy::StdDev,
+            total: 1,
+            entries: vec![RankEntry { rank: 1, metric: "COPPER/GOLD".into(), value: d("0.5"), mean: d("2"), samples: 3 }],
+        },
+        Response::AlertAdded { alert: 4 },
+        Response::Alerts(vec![AlertInfo { rule: "volume-spike".into(), ..md::alert(1) }]),
     ] {
         add(spec::annotate(&r, ""));
     }
@@ -561,6 +715,8 @@ fn samples() -> spec::Spec {
         PushEvent::Leaderboard { group: 7, standings: vec![standing()], ended: true },
         PushEvent::BetTotals { pnl: profile().pnl },
         PushEvent::HistoryTruncated { oldest: 42 },
+        PushEvent::Candle { market: 1, interval: Interval::M5, candle: md::candle(0, false) },
+        PushEvent::Ticker(md::ticker(86_400_000)),
     ] {
         add(spec::annotate(&e, ""));
     }
@@ -594,7 +750,7 @@ fn samples() -> spec::Spec {
     for r in [Role::Owner, Role::Admin, Role::Member] {
         add(spec::annotate(&r, ""));
     }
-    for t in [Topic::Fixture(1), Topic::Group(7)] {
+    for t in [Topic::Fixture(1), Topic::Group(7), Topic::Candles { market: 1, interval: Interval::D1 }, Topic::Ticker(Some(1))] {
         add(spec::annotate(&t, ""));
     }
     for g in enum_samples::group_request() {
@@ -606,7 +762,26 @@ fn samples() -> spec::Spec {
     for x in [SelfTradePrevention::CancelNewest, SelfTradePrevention::CancelOldest, SelfTradePrevention::CancelBoth] {
         add(spec::annotate(&x, ""));
     }
+    for i in Interval::ALL {
+        add(spec::annotate(&i, ""));
+    }
+    for m in Measure::ALL {
+        add(spec::annotate(&m, ""));
+    }
+    for b in [RankBy::StdDev, RankBy::CoefficientOfVariation] {
+        add(spec::annotate(&b, ""));
+    }
+    for c in enum_samples::alert_condition() {
+        add(spec::annotate(&c, ""));
+    }
+    for x in [AlertState::Inactive, AlertState::Pending, AlertState::Firing] {
+        add(spec::annotate(&x, ""));
+    }
     all
+}
+
+fn alert_def() -> AlertDef {
+    AlertDef { market: 1, condition: AlertCondition::PriceBelow(d("1.5")), for_ms: 60_000, keep_firing_for_ms: 0 }
 }
 
 fn order_info() -> OrderInfo {
@@ -754,6 +929,14 @@ mod enum_samples {
     pub fn error_code() -> Vec<ErrorCode> {
         crate::error_codes::ALL.to_vec()
     }
+    pub fn alert_condition() -> Vec<AlertCondition> {
+        vec![
+            AlertCondition::PriceAbove(d("2")),
+            AlertCondition::PriceBelow(d("1.5")),
+            AlertCondition::ChangeBeyond(d("10")),
+            AlertCondition::Spike { measure: Measure::Volume, factor: d("3"), window_ms: 3_600_000 },
+        ]
+    }
 }
 
 /// The recorded enums have no variants beyond the samples: the index after the last one
@@ -799,6 +982,11 @@ fn schema_matches_the_rust_types() {
     assert_no_variant_after::<SelfTradePrevention>("SelfTradePrevention", variants("SelfTradePrevention"));
     assert_no_variant_after::<List>("List", variants("List"));
     assert_no_variant_after::<PageItems>("PageItems", variants("PageItems"));
+    assert_no_variant_after::<Interval>("Interval", variants("Interval"));
+    assert_no_variant_after::<Measure>("Measure", variants("Measure"));
+    assert_no_variant_after::<RankBy>("RankBy", variants("RankBy"));
+    assert_no_variant_after::<AlertCondition>("AlertCondition", variants("AlertCondition"));
+    assert_no_variant_after::<AlertState>("AlertState", variants("AlertState"));
 
     let mut recorded = recorded.defs;
     recorded.remove("Result"); // built in (§4), not part of the schema

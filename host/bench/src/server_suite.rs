@@ -405,7 +405,7 @@ fn recovery(dir: &Path, commands: u64) -> (f64, f64) {
     drop(store);
     let store = Store::open(dir).expect("store");
     let started = Instant::now();
-    let recovered = store.recover(entrepot_core::EngineConfig::default(), |_, _| {}).expect("recover");
+    let recovered = store.recover(entrepot_core::EngineConfig::default(), |_, _, _| {}).expect("recover");
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(recovered.replayed, commands);
     recovered.engine.check_invariants().expect("recovered state is consistent");

@@ -101,6 +101,46 @@ pub struct Config {
     /// dead-letters`); a permanent refusal (SMTP 5xx, an unsendable address) makes it one
     /// at once.
     pub mail_max_attempts: u32,
+    /// Metric sampling interval (game ms): one sample of every metric per interval, 24
+    /// hours of them kept. Must divide a day. Changing it drops the metric history on the
+    /// next start (the derived data is rebuilt from the journal).
+    pub marketdata_sample_ms: u64,
+    /// Candles kept per market and interval (at least 1,441).
+    pub candle_retention: usize,
+    /// Price alerts one player may have (`AddAlert` beyond is `QuotaExceeded`).
+    pub max_alerts_per_account: u32,
+    /// The operator's alert rules (`[[alert_rules]]`), evaluated at every sample on every
+    /// metric whose name matches.
+    pub alert_rules: Vec<AlertRuleConfig>,
+}
+
+/// `[[alert_rules]]`: `measure` of every metric matching `metrics` (`*` = any run of
+/// characters) fires when a sample exceeds `factor` × its average over the `window_ms`
+/// before it, held for `for_ms`, and keeps firing `keep_firing_for_ms` after it clears.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertRuleConfig {
+    pub name: String,
+    pub metrics: String,
+    pub measure: String,
+    pub factor: rust_decimal::Decimal,
+    pub window_ms: u64,
+    pub for_ms: u64,
+    pub keep_firing_for_ms: u64,
+}
+
+impl Default for AlertRuleConfig {
+    fn default() -> Self {
+        AlertRuleConfig {
+            name: "spike".into(),
+            metrics: "*".into(),
+            measure: "volume".into(),
+            factor: rust_decimal::Decimal::from(3),
+            window_ms: 3_600_000,
+            for_ms: 0,
+            keep_firing_for_ms: 0,
+        }
+    }
 }
 
 impl Default for Config {
@@ -142,6 +182,10 @@ impl Default for Config {
             max_groups_owned: 20,
             max_groups_joined: 100,
             mail_max_attempts: 20,
+            marketdata_sample_ms: 60_000,
+            candle_retention: 5_000,
+            max_alerts_per_account: 50,
+            alert_rules: Vec::new(),
         }
     }
 }

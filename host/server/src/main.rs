@@ -25,6 +25,7 @@ mod convert;
 mod fanout;
 mod inbox;
 mod mail;
+mod marketdata;
 mod queries;
 mod search;
 // 5. foundations

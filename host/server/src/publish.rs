@@ -48,7 +48,7 @@ impl Publisher {
     /// The pushes of one command (`seq`, applied at game time `time`): per event, then a
     /// fresh profile and leaderboard where bets changed, then the in-game notices
     /// (notifiers' first, then group endings).
-    pub fn collect(&mut self, engine: &Engine, events: &[Event], seq: u64, time: u64, notices: Vec<Message>) -> Batch {
+    pub fn collect(&mut self, engine: &Engine, events: &[Event], seq: u64, time: u64, notices: Vec<Message>, marketdata: Vec<(Route, PushEvent)>) -> Batch {
         self.pushes.clear();
         for e in events {
             convert::pushes(engine, e, &mut self.pushes);
@@ -61,7 +61,17 @@ impl Publisher {
         for (account, subject, body) in notices.into_iter().chain(group_ends) {
             self.pushes.push((Route::Account(account), PushEvent::Notice { subject, body }));
         }
+        self.pushes.extend(marketdata);
         self.encode(time)
+    }
+
+    /// Frames of market-data pushes made outside a command (conflated tickers); they have
+    /// no account pushes.
+    pub fn frames(&mut self, pushes: Vec<(Route, PushEvent)>) -> Frames {
+        self.pushes.clear();
+        assert!(pushes.iter().all(|(r, _)| !matches!(r, Route::Account(_))), "no account pushes outside a command");
+        self.pushes.extend(pushes);
+        self.encode(0).frames
     }
 
     /// Number each account push with the account's next cursor and encode everything.

@@ -27,11 +27,11 @@ pub fn markets(engine: &Engine) -> Vec<MarketInfo> {
         .collect()
 }
 
-/// A market's book to `depth` levels a side (1..=1000), with its book sequence number.
+/// A market's book to `depth` levels a side (clamped to 5..=5000), with its book sequence number.
 pub fn book(e: &Engine, market: u32, depth: u32) -> Result<Response, ApiError> {
     let id = MarketId(market);
     let units = e.market_units(id).ok_or_else(|| err(ErrorCode::NotFound, "unknown market"))?;
-    let side = |s| e.depth(id, s).into_iter().take(depth.clamp(1, 1000) as usize).map(|(p, q)| (units.ticks_to_price(p), units.lots_to_quantity(q))).collect();
+    let side = |s| e.depth(id, s).into_iter().take(depth.clamp(5, 5000) as usize).map(|(p, q)| (units.ticks_to_price(p), units.lots_to_quantity(q))).collect();
     Ok(Response::Book(BookInfo { market, bids: side(core::Side::Buy), asks: side(core::Side::Sell), seq: e.book_seq(id).unwrap_or(0) }))
 }
 

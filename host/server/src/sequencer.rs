@@ -12,17 +12,18 @@
 //! command applied after the failed one whose batch had not committed yet: the committer
 //! refuses everything after a failure, so none of them is acknowledged.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use entrepot_core::rules::Recorder;
 use entrepot_core::{AccountId, Body, Command, Ctx, Engine, Event, Outcome, RejectReason, RequestId};
+use entrepot_marketdata::MarketData;
 use entrepot_plugins::{Notification, NotifyEvent};
 use entrepot_protocol::{ApiError, ErrorCode, PluginInfo};
 use entrepot_store::journal::encode as encode_state;
-use entrepot_store::{Committer, Failure, Job, JournalEntry, Write};
+use entrepot_store::{put_marketdata, Committer, Failure, Job, JournalEntry, Write};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::now_ms;
@@ -34,7 +35,7 @@ use crate::publish::Publisher;
 use crate::request_ids;
 use crate::search::Catalog;
 
-type Reader = Box<dyn FnOnce(&Engine) + Send>;
+type Reader = Box<dyn FnOnce(&Engine, &MarketData) + Send>;
 /// Builds a command body against the current engine (decimal → ticks/lots conversion
 /// needs the market's units); a failure is answered at once and changes nothing.
 pub type Build = Box<dyn FnOnce(&Engine) -> Result<Body, RejectReason> + Send>;
@@ -61,6 +62,8 @@ enum Input {
     /// Writes for the journal's next batch transaction, after everything queued before.
     Write(Write, oneshot::Sender<Result<(), ApiError>>),
     Tick,
+    /// Push the tickers of the markets that changed since the last flush (once a second).
+    FlushTickers,
     Shutdown,
 }
 
@@ -88,9 +91,10 @@ impl Sequencer {
         config: SequencerConfig,
         plugins: Plugins,
         mailer: Mailer,
+        marketdata: MarketData,
     ) -> Sequencer {
         let (tx, rx) = mpsc::channel(65_536);
-        let next_expiry = Arc::new(AtomicU64::new(next_due(&engine)));
+        let next_expiry = Arc::new(AtomicU64::new(next_due(&engine, &marketdata)));
         let expiry = next_expiry.clone();
         let failure = committer.failure();
         let thread = std::thread::Builder::new()
@@ -98,7 +102,21 @@ impl Sequencer {
             .spawn(move || {
                 catalog.rebuild(&engine);
                 let publisher = Publisher::new(cursors);
-                let mut state = State { engine, publisher, committer, fanout, catalog, events: Vec::new(), config, next_expiry: expiry, plugins, mailer };
+                let mut state = State {
+                    engine,
+                    publisher,
+                    committer,
+                    fanout,
+                    catalog,
+                    events: Vec::new(),
+                    config,
+                    next_expiry: expiry,
+                    plugins,
+                    mailer,
+                    marketdata,
+                    md_outputs: Vec::new(),
+                    tickers_dirty: BTreeSet::new(),
+                };
                 state.plugins.set_markets(&state.engine);
                 state.run(rx)
             })
@@ -148,9 +166,14 @@ impl Sequencer {
 
     /// Run `f` on the engine thread between commands.
     pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Engine) -> T + Send + 'static) -> Result<T, ApiError> {
+        self.read_marketdata(move |engine, _| f(engine)).await
+    }
+
+    /// Run `f` on the engine thread between commands, with the derived market data.
+    pub async fn read_marketdata<T: Send + 'static>(&self, f: impl FnOnce(&Engine, &MarketData) -> T + Send + 'static) -> Result<T, ApiError> {
         let (reply, rx) = oneshot::channel();
-        let reader: Reader = Box::new(move |engine| {
-            let _ = reply.send(f(engine));
+        let reader: Reader = Box::new(move |engine, marketdata| {
+            let _ = reply.send(f(engine, marketdata));
         });
         self.tx.send(Input::Read(reader)).await.map_err(|_| self.gone())?;
         rx.await.map_err(|_| self.gone())
@@ -176,9 +199,14 @@ impl Sequencer {
         rx.await.map_err(|_| self.gone())
     }
 
-    /// Let game time pass (expires due GTD orders).
+    /// Let game time pass (expires due GTD orders, takes due metric samples).
     pub async fn tick(&self) {
         let _ = self.tx.send(Input::Tick).await;
+    }
+
+    /// Push the changed tickers (the server calls this once a second: conflation).
+    pub async fn flush_tickers(&self) {
+        let _ = self.tx.send(Input::FlushTickers).await;
     }
 
     /// Apply what is queued, snapshot, wait for the journal, and return the engine.
@@ -200,6 +228,11 @@ struct State {
     next_expiry: Arc<AtomicU64>,
     plugins: Plugins,
     mailer: Mailer,
+    /// Derived from every command's events (`entrepot-marketdata`).
+    marketdata: MarketData,
+    md_outputs: Vec<entrepot_marketdata::Output>,
+    /// Markets whose ticker changed since the last `FlushTickers`.
+    tickers_dirty: BTreeSet<u32>,
 }
 
 impl State {
@@ -217,7 +250,7 @@ impl State {
                         let _ = reply.send(Ok(Outcome::Rejected(reason)));
                     }
                 },
-                Input::Read(f) => f(&self.engine),
+                Input::Read(f) => f(&self.engine, &self.marketdata),
                 Input::Plugin(op, reply) => {
                     let _ = reply.send(self.plugin_op(op));
                 }
@@ -229,6 +262,7 @@ impl State {
                     let request = request_ids::sequenced(self.engine.seq() + 1);
                     self.apply(Command { actor: AccountId::ADMIN, request, body: Body::Tick }, None);
                 }
+                Input::FlushTickers => self.flush_tickers(),
                 Input::Shutdown => break,
             }
         }
@@ -245,7 +279,7 @@ impl State {
             account_events: Vec::new(),
             inbox: Vec::new(),
             snapshot: Some(snapshot),
-            write: None,
+            write: Some(self.marketdata_write()),
             done: Box::new(move |r, _| {
                 let _ = done_tx.send(r);
             }),
@@ -254,6 +288,38 @@ impl State {
             tracing::error!(error = %e, "final snapshot failed");
         }
         std::mem::take(&mut self.engine)
+    }
+
+    /// The derived market data, stored beside the engine snapshot of the same seq.
+    fn marketdata_write(&self) -> Write {
+        let (seq, bytes) = (self.engine.seq(), self.marketdata.encode());
+        Box::new(move |tx| put_marketdata(tx, seq, &bytes))
+    }
+
+    /// Push the tickers that changed, after everything applied so far is durable (a
+    /// barrier job), so no ticker shows a trade that could still be lost.
+    fn flush_tickers(&mut self) {
+        if self.tickers_dirty.is_empty() {
+            return;
+        }
+        let dirty = std::mem::take(&mut self.tickers_dirty);
+        let seq = self.engine.seq();
+        let pushes = crate::marketdata::ticker_pushes(&self.engine, &self.marketdata, &dirty, seq);
+        let frames = self.publisher.frames(pushes);
+        let fanout = self.fanout.clone();
+        self.committer.submit(Job {
+            seq,
+            entry: None,
+            account_events: Vec::new(),
+            inbox: Vec::new(),
+            snapshot: None,
+            write: None,
+            done: Box::new(move |result, _| {
+                if result.is_ok() {
+                    frames.publish(&fanout, Vec::new());
+                }
+            }),
+        });
     }
 
     /// A barrier job carrying `write`: durable with the batch it lands in.
@@ -327,14 +393,23 @@ impl State {
         let rule_message = rule_message(&self.events);
 
         self.plugins.observe(&self.engine, &self.events);
-        let (notices, mail) = notify::route(notify::notifications(&mut self.plugins, &self.engine, &self.events));
+        self.md_outputs.clear();
+        self.marketdata.on_command(ctx.time, &self.events, &self.engine, &mut self.md_outputs);
+        let mut md_pushes = Vec::new();
+        let alerts = crate::marketdata::outputs(&self.engine, &self.md_outputs, seq, &mut md_pushes, &mut self.tickers_dirty);
+        let mut proposed = notify::notifications(&mut self.plugins, &self.engine, &self.events);
+        if self.plugins.has_notifiers() {
+            proposed.extend(alerts.iter().flat_map(|event| self.plugins.host.notify(event)));
+        }
+        let (notices, mail) = notify::route(proposed);
         self.catalog.update(&self.engine, &self.events);
-        let batch = self.publisher.collect(&self.engine, &self.events, seq, ctx.time, notices);
+        let batch = self.publisher.collect(&self.engine, &self.events, seq, ctx.time, notices, md_pushes);
         for m in mail {
             let _ = self.mailer.send(m);
         }
-        self.next_expiry.store(next_due(&self.engine), Ordering::Relaxed);
+        self.next_expiry.store(next_due(&self.engine, &self.marketdata), Ordering::Relaxed);
         let snapshot = (self.config.snapshot_every > 0 && seq.is_multiple_of(self.config.snapshot_every)).then(|| encode_state(&self.engine));
+        let write = snapshot.is_some().then(|| self.marketdata_write());
         let (fanout, frames) = (self.fanout.clone(), batch.frames);
         self.committer.submit(Job {
             seq,
@@ -342,7 +417,7 @@ impl State {
             account_events: batch.account_events,
             inbox: batch.inbox,
             snapshot,
-            write: None,
+            write,
             done: Box::new(move |result, account_events| {
                 let durable = result.is_ok();
                 if let Some(reply) = reply {
@@ -393,12 +468,12 @@ fn refuse(input: Input) {
         Input::Write(_, reply) => {
             let _ = reply.send(Err(storage_failed()));
         }
-        Input::Command { reply: None, .. } | Input::Read(_) | Input::Notify(..) | Input::Tick | Input::Shutdown => {}
+        Input::Command { reply: None, .. } | Input::Read(_) | Input::Notify(..) | Input::Tick | Input::FlushTickers | Input::Shutdown => {}
     }
 }
 
-/// When the engine next has clock work (GTD expiry, fixture start, group end, odds window):
-/// the server sends a `Tick` then if nothing else arrives.
-fn next_due(engine: &Engine) -> u64 {
-    engine.next_timer().unwrap_or(u64::MAX)
+/// When the engine next has clock work (GTD expiry, fixture start, group end, odds window)
+/// or a metric sample is due: the server sends a `Tick` then if nothing else arrives.
+fn next_due(engine: &Engine, marketdata: &MarketData) -> u64 {
+    engine.next_timer().unwrap_or(u64::MAX).min(marketdata.next_sample().unwrap_or(u64::MAX))
 }

@@ -5,7 +5,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entrepot_core::EngineConfig;
 use entrepot_plugins::{Runtime, RuntimeConfig};
 use entrepot_store::schema::ACCOUNT_CURSORS;
 use entrepot_store::{Committer, CommitterConfig, Store};
@@ -32,7 +31,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let cert = tls::load_or_create(&config)?;
     let store = Arc::new(Store::open(&config.data_dir)?);
     let started = Instant::now();
-    let recovered = store.recover(EngineConfig::default(), |_, _| {})?;
+    let md_config = crate::marketdata::config(&config)?;
+    let (recovered, marketdata) = crate::marketdata::recover(&store, &md_config)?;
     tracing::info!(
         snapshot_seq = recovered.snapshot_seq,
         replayed = recovered.replayed,
@@ -72,6 +72,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         SequencerConfig { snapshot_every: config.snapshot_every },
         Plugins::new(runtime.clone()),
         mailer,
+        marketdata,
     );
     let shared = Arc::new(Shared {
         runtime,
@@ -172,12 +173,17 @@ async fn shutdown_signal() {
 }
 
 /// GTD orders expire when game time passes; with no traffic, time passes by ticks.
+/// Ticks the engine when it has clock work due (expiries, betting timers, metric
+/// samples), and once a second has the changed tickers pushed (conflation).
 async fn tick_expiries(shared: Arc<Shared>) {
     let mut interval = tokio::time::interval(Duration::from_millis(250));
-    loop {
+    for round in 0u64.. {
         interval.tick().await;
         if shared.sequencer.next_expiry.load(Ordering::Relaxed) <= now_ms() {
             shared.sequencer.tick().await;
+        }
+        if round % 4 == 3 {
+            shared.sequencer.flush_tickers().await;
         }
     }
 }

@@ -205,21 +205,28 @@ pub async fn market(shared: &Arc<Shared>, conn: &Conn, market: u32) -> Result<Re
     Ok(snapshot)
 }
 
-/// A fixture's or a group's stream: its current state, then changes from later commands.
+fn unknown() -> ApiError {
+    err(ErrorCode::NotFound, "unknown event or group")
+}
+
+/// A topic stream (a fixture, a group, a market's candles of one interval, one market's
+/// or every market's ticker): its current state, then changes from later commands.
 pub async fn topic(shared: &Arc<Shared>, conn: &Conn, actor: entrepot_core::AccountId, topic: Topic) -> Result<Response, ApiError> {
     let admission = admit(shared, conn, Key::Topic(topic))?;
     let (answer, cursor) = shared
         .sequencer
-        .read(move |e| {
+        .read_marketdata(move |e, d| {
             let answer = match topic {
-                Topic::Fixture(f) => crate::betting::fixture_info(e, f).map(Response::Fixture),
-                Topic::Group(g) if !crate::betting::may_read_group(e, g, actor) => None,
-                Topic::Group(g) => crate::betting::leaderboard(e, g),
+                Topic::Fixture(f) => crate::betting::fixture_info(e, f).map(Response::Fixture).ok_or_else(unknown),
+                Topic::Group(g) if !crate::betting::may_read_group(e, g, actor) => Err(unknown()),
+                Topic::Group(g) => crate::betting::leaderboard(e, g).ok_or_else(unknown),
+                Topic::Candles { market, interval } => crate::marketdata::candles(e, d, market, interval, None, None, None),
+                Topic::Ticker(market) => crate::marketdata::tickers(e, d, market),
             };
             (answer, e.seq())
         })
         .await?;
-    let answer = answer.ok_or_else(|| err(ErrorCode::NotFound, "unknown event or group"))?;
+    let answer = answer?;
     if let Admission::New(sub, live) = admission {
         forward(conn, sub, None, cursor, live);
     }

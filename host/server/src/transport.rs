@@ -179,6 +179,7 @@ async fn resolve(pending: Pending) -> Result<Response, ApiError> {
         Pending::Command(r) => match r.await {
             Ok(Ok(Outcome::Accepted { order })) => Ok(Response::Placed { order: order.0 }),
             Ok(Ok(Outcome::BetPlaced { bet })) => Ok(Response::BetPlaced { bet: bet.0 }),
+            Ok(Ok(Outcome::AlertCreated { alert })) => Ok(Response::AlertAdded { alert }),
             Ok(Ok(Outcome::Done)) => Ok(Response::Done),
             Ok(Ok(Outcome::Rejected(reason))) => Err(rejected(reason)),
             Ok(Err(e)) => Err(e),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::codec::{decode_row, encode_row_into};
 use crate::format::{self, STORE_FORMAT};
 use crate::schema::{FORMAT_VERSION, META};
-pub use crate::schema::{JOURNAL, SNAPSHOTS};
+pub use crate::schema::{JOURNAL, MARKETDATA, SNAPSHOTS};
 use crate::snapshot::{decode_engine, encode_engine};
 
 /// The journal entry version this build writes. It reads every version up to it:
@@ -154,6 +154,7 @@ impl Store {
         let tx = db.begin_write()?;
         let journal_len = tx.open_table(JOURNAL)?.len()?;
         tx.open_table(SNAPSHOTS)?;
+        tx.open_table(MARKETDATA)?;
         {
             let mut meta = tx.open_table(META)?;
             let found = meta.get(FORMAT_VERSION)?.map(|v| v.value());
@@ -228,7 +229,7 @@ impl Store {
     /// A snapshot of an older version than this build reads is skipped (recovery starts
     /// from an older snapshot, or from the empty engine and the journal from seq 1); one of
     /// a newer version, or an older one the journal cannot do without, is an error.
-    pub fn recover(&self, config: EngineConfig, mut on_replay: impl FnMut(&JournalEntry, &[Event])) -> Result<Recovered, StoreError> {
+    pub fn recover(&self, config: EngineConfig, mut on_replay: impl FnMut(&JournalEntry, &[Event], &Engine)) -> Result<Recovered, StoreError> {
         let (mut engine, snapshot_seq) = self.newest_snapshot(config)?;
         const BATCH: usize = 4096;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, JournalEntry)>, StoreError>>(8);
@@ -262,7 +263,7 @@ impl Store {
                     }
                     events.clear();
                     entry.replay(&mut engine, &mut events);
-                    on_replay(&entry, &events);
+                    on_replay(&entry, &events, &engine);
                     replayed += 1;
                     expected += 1;
                 }
@@ -301,6 +302,41 @@ impl Store {
             }
         }
         Ok((engine, seq))
+    }
+
+    /// Replay the journal from seq 1 through `upto` on an empty engine, showing every
+    /// command, its events and the engine after it to `on_replay` (rebuilds derived state
+    /// the server keeps beside the engine, such as market data).
+    pub fn replay(&self, config: EngineConfig, upto: u64, mut on_replay: impl FnMut(&JournalEntry, &[Event], &Engine)) -> Result<(), StoreError> {
+        let tx = self.db.begin_read()?;
+        let journal = tx.open_table(JOURNAL)?;
+        let mut engine = Engine::new(config);
+        let mut events = Vec::new();
+        for (expected, row) in (1..).zip(journal.range(1..=upto)?) {
+            let (k, v) = row?;
+            if k.value() != expected {
+                return Err(StoreError::Gap { expected, found: k.value() });
+            }
+            let entry = decode_entry(k.value(), v.value())?;
+            events.clear();
+            entry.replay(&mut engine, &mut events);
+            on_replay(&entry, &events, &engine);
+        }
+        Ok(())
+    }
+
+    /// The derived market data stored with the engine snapshot of `seq`, if any.
+    pub fn marketdata(&self, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(MARKETDATA)?;
+        Ok(table.get(seq)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Every stored market-data snapshot's seq, ascending.
+    pub fn marketdata_seqs(&self) -> Result<Vec<u64>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(MARKETDATA)?;
+        table.iter()?.map(|r| r.map(|(k, _)| k.value()).map_err(StoreError::from)).collect()
     }
 
     /// Check the whole journal: contiguous seqs, every record decodes, a replay from
@@ -358,6 +394,18 @@ impl Store {
             state_hash: format!("{:016x}", engine.state_hash()),
         })
     }
+}
+
+/// Store the market data derived up to command `seq` (with that seq's engine snapshot),
+/// keeping the newest few.
+pub fn put_marketdata(tx: &WriteTransaction, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut table = tx.open_table(MARKETDATA)?;
+    table.insert(seq, bytes)?;
+    let keys: Vec<u64> = table.iter()?.map(|r| r.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
+    for old in keys.iter().rev().skip(KEEP_SNAPSHOTS) {
+        table.remove(*old)?;
+    }
+    Ok(())
 }
 
 /// Store an encoded engine snapshot (`snapshot::encode_engine`) taken after command `seq`, keeping the newest few.

@@ -20,4 +20,4 @@ pub mod schema;
 pub mod snapshot;
 
 pub use committer::{CommitStats, Committer, CommitterConfig, Failure, Job, Write};
-pub use journal::{JournalEntry, Recovered, Store, StoreError, VerifyReport};
+pub use journal::{put_marketdata, JournalEntry, Recovered, Store, StoreError, VerifyReport};

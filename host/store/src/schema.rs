@@ -21,6 +21,13 @@ pub const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal")
 /// job that carries it, or by `Store::save_snapshot` in its own; the newest two are kept.
 pub const SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("snapshots");
 
+/// seq of the last command included → the server's derived market data at that command
+/// (`entrepot_marketdata::MarketData::encode`), written in the same transaction as the
+/// engine snapshot of that seq, so recovery resumes both from one point; the newest two
+/// are kept. Derived, never a source of truth: a missing or unreadable one is rebuilt by
+/// replaying the journal (`Store::replay`).
+pub const MARKETDATA: TableDefinition<u64, &[u8]> = TableDefinition::new("marketdata");
+
 /// (account, cursor) → one pushed event, encoded as a protocol `Push` frame: the durable
 /// per-player stream a reconnecting client resumes from. Written by the committer in the
 /// batch transaction of the command that produced it; the committer also deletes an

@@ -1,6 +1,9 @@
 //! Engine snapshots on disk: the one place a snapshot is encoded or decoded.
 //!
-//! Version 1 (this build): header (`format`), then the row `(state_hash, snapshot)` where
+//! Version 2 (this build): as version 1, with the players' alert definitions in the
+//! core's snapshot (its `VERSION` 2). A version-1 snapshot is skipped on recovery, which
+//! replays the journal instead (it is never truncated).
+//! Version 1: header (`format`), then the row `(state_hash, snapshot)` where
 //! `snapshot` is the core's versioned logical state (`entrepot_core::Snapshot`, its
 //! `VERSION` 1), never the engine's memory layout. The state hash is checked when decoding,
 //! so a payload whose layout changed under the same version cannot pass for a valid engine.
@@ -16,7 +19,7 @@ use crate::codec::{decode_row, encode_row_into};
 use crate::{format, StoreError};
 
 /// The snapshot version this build writes and the only one it reads.
-pub const SNAPSHOT_VERSION: u8 = 1;
+pub const SNAPSHOT_VERSION: u8 = 2;
 const _: () = assert!(Snapshot::VERSION == SNAPSHOT_VERSION as u32, "bump SNAPSHOT_VERSION with entrepot_core::Snapshot::VERSION");
 
 /// Encode the engine's state as of its last applied command.

@@ -187,7 +187,7 @@ fn a_legacy_directory_is_rebuilt_from_its_journal_to_the_recorded_state() {
         assert_eq!(tx.open_table(META).unwrap().get(FORMAT_VERSION).unwrap().unwrap().value(), format::STORE_FORMAT, "marked with the current layout");
     }
     let mut seen = 0;
-    let rec = store.recover(EngineConfig::default(), |_, _| seen += 1).unwrap();
+    let rec = store.recover(EngineConfig::default(), |_, _, _| seen += 1).unwrap();
     assert_eq!(rec.snapshot_seq, 0, "legacy snapshots are not read");
     assert_eq!(rec.replayed, want.last_seq);
     assert_eq!(seen, want.last_seq);
@@ -210,7 +210,7 @@ fn an_upgraded_directory_keeps_journaling_and_snapshotting_in_the_new_layout() {
     let mut engine;
     {
         let store = Arc::new(Store::open(dir.path()).unwrap());
-        engine = store.recover(EngineConfig::default(), |_, _| {}).unwrap().engine;
+        engine = store.recover(EngineConfig::default(), |_, _, _| {}).unwrap().engine;
         let committer = Committer::spawn(store.clone(), CommitterConfig::default());
         let mut rules = Scripted { trades: 0 };
         let mut events = Vec::new();
@@ -234,7 +234,7 @@ fn an_upgraded_directory_keeps_journaling_and_snapshotting_in_the_new_layout() {
         committer.finish();
     }
     let store = Store::open(dir.path()).unwrap();
-    let rec = store.recover(EngineConfig::default(), |_, _| {}).unwrap();
+    let rec = store.recover(EngineConfig::default(), |_, _, _| {}).unwrap();
     assert_eq!(rec.snapshot_seq, want.last_seq + 100, "the new snapshot is read");
     assert_eq!(rec.engine.state_hash(), engine.state_hash());
     let report = store.verify(EngineConfig::default()).unwrap();
@@ -258,7 +258,7 @@ fn a_legacy_snapshot_the_journal_cannot_do_without_is_refused_with_both_versions
         tx.commit().unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
-    let err = store.recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
-    assert!(err.contains("snapshot at seq 350 has format version 0; this build reads version 1"), "{err}");
+    let err = store.recover(EngineConfig::default(), |_, _, _| {}).err().expect("refused").to_string();
+    assert!(err.contains("snapshot at seq 350 has format version 0; this build reads version 2"), "{err}");
     assert!(err.contains("starts at seq 351"), "{err}");
 }

@@ -97,7 +97,7 @@ fn recovery_from_snapshot_and_journal_gives_the_same_state_hash() {
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.last_seq().unwrap(), cmds.len() as u64);
     let mut seen = 0;
-    let rec = store.recover(EngineConfig::default(), |_, _| seen += 1).unwrap();
+    let rec = store.recover(EngineConfig::default(), |_, _, _| seen += 1).unwrap();
     assert_eq!(rec.snapshot_seq, 1_501, "the snapshot written through the committer is the newest");
     assert_eq!(rec.replayed, cmds.len() as u64 - 1_501);
     assert_eq!(seen, rec.replayed);
@@ -166,7 +166,7 @@ fn a_journal_entry_of_a_newer_version_is_refused_by_recover_and_verify() {
     poke(dir.path(), schema::JOURNAL, 30, &bytes);
     let store = Store::open(dir.path()).unwrap();
     let want = format!("journal entry at seq 30 has format version {}; this build reads version {}", journal::JOURNAL_VERSION + 1, journal::JOURNAL_VERSION);
-    let err = store.recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
+    let err = store.recover(EngineConfig::default(), |_, _, _| {}).err().expect("refused").to_string();
     assert_eq!(err, want);
     assert_eq!(store.verify(EngineConfig::default()).unwrap_err(), want);
 }
@@ -180,7 +180,7 @@ fn a_snapshot_of_a_newer_version_is_refused_by_recover_and_verify() {
     poke(dir.path(), schema::SNAPSHOTS, 40, &bytes);
     let store = Store::open(dir.path()).unwrap();
     let want = format!("snapshot at seq 40 has format version {}; this build reads version {}", snapshot::SNAPSHOT_VERSION + 1, snapshot::SNAPSHOT_VERSION);
-    let err = store.recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
+    let err = store.recover(EngineConfig::default(), |_, _, _| {}).err().expect("refused").to_string();
     assert_eq!(err, want);
     assert_eq!(store.verify(EngineConfig::default()).unwrap_err(), want);
 }
@@ -192,7 +192,7 @@ fn a_snapshot_that_decodes_to_another_state_is_refused() {
     let mut bytes = format::header(snapshot::SNAPSHOT_VERSION);
     codec::encode_row_into(&(engine.state_hash() ^ 1, engine.snapshot()), &mut bytes);
     poke(dir.path(), schema::SNAPSHOTS, 50, &bytes);
-    let err = Store::open(dir.path()).unwrap().recover(EngineConfig::default(), |_, _| {}).err().expect("refused").to_string();
+    let err = Store::open(dir.path()).unwrap().recover(EngineConfig::default(), |_, _, _| {}).err().expect("refused").to_string();
     assert!(err.contains("corrupt record at seq 50") && err.contains("state hash"), "{err}");
 }
 

@@ -60,6 +60,7 @@ pub async fn request(shared: &Arc<Shared>, actor: AccountId, id: u64, request: A
         }
         AdminRequest::VoidFixture { fixture } => Body::Bet(BetCommand::VoidFixture { fixture: FixtureId(fixture) }),
         AdminRequest::FindAccount { email } => return ready(find_account(shared, &email)),
+        AdminRequest::FiringAlerts => return super::marketdata::firing(shared).await,
     };
     command(shared, actor, id, body).await
 }

@@ -40,7 +40,7 @@ pub async fn place(shared: &Arc<Shared>, actor: AccountId, id: u64, bet: PlaceBe
 }
 
 /// A queued command's answer, rewritten once it is known (the command itself is unchanged).
-fn map_outcome(pending: Pending, f: impl FnOnce(Result<Outcome, ApiError>) -> Result<Outcome, ApiError> + Send + 'static) -> Pending {
+pub(super) fn map_outcome(pending: Pending, f: impl FnOnce(Result<Outcome, ApiError>) -> Result<Outcome, ApiError> + Send + 'static) -> Pending {
     match pending {
         Pending::Command(rx) => {
             let (tx, out) = oneshot::channel();

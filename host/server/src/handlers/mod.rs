@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod betting;
+pub mod marketdata;
 pub mod notifications;
 pub mod trading;
 
@@ -99,6 +100,15 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         Request::Search { query, limit } => ready(Ok(betting::search(shared, &query, limit))),
         Request::Group(g @ (GroupRequest::Info { .. } | GroupRequest::Leaderboard { .. })) => betting::group(shared, reader, id, g).await,
         Request::Group(g) => betting::group(shared, actor, id, g).await,
+        // Market data.
+        Request::Candles { market, interval, start_ms, end_ms, limit } => marketdata::candles(shared, market, interval, start_ms, end_ms, limit).await,
+        Request::Ticker { market } => marketdata::tickers(shared, market).await,
+        Request::Metrics { after, limit } => marketdata::metrics(shared, after, limit).await,
+        Request::MetricHistory { metric, measure } => marketdata::history(shared, metric, measure).await,
+        Request::MetricRank { measure, by, offset, limit } => marketdata::rank(shared, measure, by, offset, limit).await,
+        Request::AddAlert(def) => marketdata::add_alert(shared, actor, id, def).await,
+        Request::Alerts => marketdata::alerts(shared, actor).await,
+        Request::RemoveAlert { alert } => command(shared, actor, id, Body::RemoveAlert { alert }).await,
         // The inbox.
         Request::Page { list: list @ (List::GroupMembers { .. } | List::Leaderboard { .. }), after, limit } => {
             query(shared, move |e| page(e, reader, &list, after, limit)).await

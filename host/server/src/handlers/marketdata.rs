@@ -1,0 +1,72 @@
+//! Market data: candles, tickers, metrics, ranks (queries on the engine thread, where the
+//! derived data lives) and players' alerts (journaled commands; the quota is checked where
+//! the command is built, like the group quotas).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use entrepot_core::{AccountId, Body, Engine, RejectReason};
+use entrepot_marketdata::MarketData;
+use entrepot_protocol::*;
+
+use super::betting::map_outcome;
+use super::{built, Pending};
+use crate::errors::quota_exceeded;
+use crate::marketdata as md;
+use crate::state::Shared;
+
+/// Answer from the engine thread with the market data.
+async fn read(shared: &Shared, f: impl FnOnce(&Engine, &MarketData) -> Result<Response, ApiError> + Send + 'static) -> Pending {
+    Pending::Ready(shared.sequencer.read_marketdata(f).await.and_then(|r| r))
+}
+
+pub async fn candles(shared: &Shared, market: u32, interval: Interval, start: Option<u64>, end: Option<u64>, limit: Option<u32>) -> Pending {
+    read(shared, move |e, d| md::candles(e, d, market, interval, start, end, limit)).await
+}
+
+pub async fn tickers(shared: &Shared, market: Option<u32>) -> Pending {
+    read(shared, move |e, d| md::tickers(e, d, market)).await
+}
+
+pub async fn metrics(shared: &Shared, after: Option<String>, limit: u32) -> Pending {
+    read(shared, move |_, d| md::metrics(d, after, limit)).await
+}
+
+pub async fn history(shared: &Shared, metric: String, measure: Measure) -> Pending {
+    read(shared, move |e, d| md::history(e, d, metric, measure)).await
+}
+
+pub async fn rank(shared: &Shared, measure: Measure, by: RankBy, offset: u32, limit: u32) -> Pending {
+    read(shared, move |e, d| md::rank(e, d, measure, by, offset, limit)).await
+}
+
+pub async fn alerts(shared: &Shared, actor: AccountId) -> Pending {
+    read(shared, move |e, d| Ok(md::alerts_of(e, d, actor))).await
+}
+
+/// The operator's view: every pending or firing alert.
+pub async fn firing(shared: &Shared) -> Pending {
+    read(shared, |e, d| Ok(md::active_alerts(e, d))).await
+}
+
+/// `AddAlert`: each field checked (a typed error naming it, nothing journaled), then the
+/// quota (`max_alerts_per_account`) on the engine thread, then the journaled command.
+pub async fn add_alert(shared: &Arc<Shared>, actor: AccountId, id: u64, def: AlertDef) -> Pending {
+    let checked = shared.sequencer.read(move |e| md::alert_in(e, &def)).await;
+    let spec = match checked.and_then(|r| r) {
+        Ok(spec) => spec,
+        Err(e) => return Pending::Ready(Err(e)),
+    };
+    let max = shared.config.max_alerts_per_account;
+    let over = Arc::new(AtomicBool::new(false));
+    let flag = over.clone();
+    let build = Box::new(move |e: &Engine| {
+        if usize::try_from(max).is_ok_and(|max| e.alerts().count_of(actor) >= max) {
+            flag.store(true, Ordering::Relaxed);
+            return Err(RejectReason::OutOfRange);
+        }
+        Ok(Body::CreateAlert(spec))
+    });
+    let pending = built(shared, actor, id, build).await;
+    map_outcome(pending, move |r| if over.load(Ordering::Relaxed) { Err(quota_exceeded("price alerts", max)) } else { r })
+}
