@@ -238,7 +238,119 @@ fn admin_request() -> impl Strategy<Value = AdminRequest> {
         (id(), any::<u32>(), decimal()).prop_map(|(account, asset, amount)| AdminRequest::Mint { account, asset, amount }),
         (id(), any::<u32>(), decimal()).prop_map(|(account, asset, amount)| AdminRequest::Burn { account, asset, amount }),
         text().prop_map(|email| AdminRequest::FindAccount { email }),
+        Just(AdminRequest::FiringAlerts),
     ]
+}
+
+// ---- market data ----
+
+fn interval() -> impl Strategy<Value = Interval> {
+    proptest::sample::select(Interval::ALL.to_vec())
+}
+
+fn measure() -> impl Strategy<Value = Measure> {
+    proptest::sample::select(Measure::ALL.to_vec())
+}
+
+fn rank_by() -> impl Strategy<Value = RankBy> {
+    prop_oneof![Just(RankBy::StdDev), Just(RankBy::CoefficientOfVariation)]
+}
+
+fn topic() -> BoxedStrategy<Topic> {
+    prop_oneof![
+        id().prop_map(Topic::Fixture),
+        any::<u32>().prop_map(Topic::Group),
+        (any::<u32>(), interval()).prop_map(|(market, interval)| Topic::Candles { market, interval }),
+        proptest::option::of(any::<u32>()).prop_map(Topic::Ticker),
+    ]
+    .boxed()
+}
+
+fn alert_condition() -> BoxedStrategy<AlertCondition> {
+    prop_oneof![
+        decimal().prop_map(AlertCondition::PriceAbove),
+        decimal().prop_map(AlertCondition::PriceBelow),
+        decimal().prop_map(AlertCondition::ChangeBeyond),
+        (measure(), decimal(), id()).prop_map(|(measure, factor, window_ms)| AlertCondition::Spike { measure, factor, window_ms }),
+    ]
+    .boxed()
+}
+
+fn alert_def() -> impl Strategy<Value = AlertDef> {
+    (any::<u32>(), alert_condition(), id(), id()).prop_map(|(market, condition, for_ms, keep_firing_for_ms)| AlertDef {
+        market,
+        condition,
+        for_ms,
+        keep_firing_for_ms,
+    })
+}
+
+fn candle() -> BoxedStrategy<CandleInfo> {
+    ((id(), id(), decimal(), decimal()), (decimal(), decimal(), decimal(), decimal()), (id(), any::<bool>()))
+        .prop_map(|((open_time_ms, close_time_ms, open, high), (low, close, base_volume, quote_volume), (trades, closed))| CandleInfo {
+            open_time_ms,
+            close_time_ms,
+            open,
+            high,
+            low,
+            close,
+            base_volume,
+            quote_volume,
+            trades,
+            closed,
+        })
+        .boxed()
+}
+
+fn ticker() -> BoxedStrategy<TickerInfo> {
+    let price = || proptest::option::of(decimal());
+    let best = || proptest::option::of((decimal(), decimal()));
+    ((any::<u32>(), text(), id(), id()), (price(), price(), price(), price()), (price(), price(), price()), (decimal(), decimal(), id(), best(), best()))
+        .prop_map(
+            |(
+                (market, symbol, open_time_ms, close_time_ms),
+                (open, high, low, last),
+                (change, change_percent, vwap),
+                (base_volume, quote_volume, trades, best_bid, best_ask),
+            )| TickerInfo {
+                market,
+                symbol,
+                open_time_ms,
+                close_time_ms,
+                open,
+                high,
+                low,
+                last,
+                change,
+                change_percent,
+                vwap,
+                base_volume,
+                quote_volume,
+                trades,
+                best_bid,
+                best_ask,
+            },
+        )
+        .boxed()
+}
+
+fn alert_info() -> BoxedStrategy<AlertInfo> {
+    let state = prop_oneof![Just(AlertState::Inactive), Just(AlertState::Pending), Just(AlertState::Firing)];
+    ((id(), id(), text(), text()), (measure(), alert_condition(), id(), id()), (state, proptest::option::of(id()), proptest::option::of(decimal())))
+        .prop_map(|((alert, owner, rule, metric), (measure, condition, for_ms, keep_firing_for_ms), (state, since_ms, value))| AlertInfo {
+            alert,
+            owner,
+            rule,
+            metric,
+            measure,
+            condition,
+            for_ms,
+            keep_firing_for_ms,
+            state,
+            since_ms,
+            value,
+        })
+        .boxed()
 }
 
 /// Every request variant.
@@ -279,6 +391,17 @@ fn request() -> impl Strategy<Value = Request> {
         proptest::option::of(proptest::collection::vec(id(), 0..5)).prop_map(|ids| Request::MarkNotificationsRead { ids }),
         Just(Request::Assets),
         Just(Request::MarketPolicies),
+        topic().prop_map(Request::Subscribe),
+        topic().prop_map(Request::Unsubscribe),
+        (any::<u32>(), interval(), proptest::option::of(id()), proptest::option::of(id()), proptest::option::of(any::<u32>()))
+            .prop_map(|(market, interval, start_ms, end_ms, limit)| Request::Candles { market, interval, start_ms, end_ms, limit }),
+        proptest::option::of(any::<u32>()).prop_map(|market| Request::Ticker { market }),
+        (proptest::option::of(text()), any::<u32>()).prop_map(|(after, limit)| Request::Metrics { after, limit }),
+        (text(), measure()).prop_map(|(metric, measure)| Request::MetricHistory { metric, measure }),
+        (measure(), rank_by(), any::<u32>(), any::<u32>()).prop_map(|(measure, by, offset, limit)| Request::MetricRank { measure, by, offset, limit }),
+        alert_def().prop_map(Request::AddAlert),
+        Just(Request::Alerts),
+        id().prop_map(|alert| Request::RemoveAlert { alert }),
     ]
 }
 
@@ -326,6 +449,40 @@ fn response() -> impl Strategy<Value = Response> {
         id().prop_map(|count| Response::MarkedRead { count }),
         proptest::collection::vec(asset_info(), 0..3).prop_map(Response::Assets),
         proptest::collection::vec(market_policy(), 0..3).prop_map(Response::MarketPolicies),
+        (any::<u32>(), interval(), proptest::collection::vec(candle(), 0..4)).prop_map(|(market, interval, candles)| Response::Candles {
+            market,
+            interval,
+            candles
+        }),
+        proptest::collection::vec(ticker(), 0..3).prop_map(Response::Tickers),
+        (
+            proptest::collection::vec(
+                (text(), proptest::collection::vec(measure(), 0..4)).prop_map(|(metric, measures)| MetricInfo { metric, measures }),
+                0..3
+            ),
+            proptest::option::of(text())
+        )
+            .prop_map(|(metrics, next)| Response::Metrics { metrics, next }),
+        (text(), measure(), id(), id(), proptest::collection::vec(proptest::option::of(decimal()), 0..64))
+            .prop_map(|(metric, measure, start_ms, step_ms, points)| Response::MetricHistory { metric, measure, start_ms, step_ms, points }),
+        (
+            measure(),
+            rank_by(),
+            any::<u32>(),
+            proptest::collection::vec(
+                (any::<u32>(), text(), decimal(), decimal(), any::<u32>()).prop_map(|(rank, metric, value, mean, samples)| RankEntry {
+                    rank,
+                    metric,
+                    value,
+                    mean,
+                    samples
+                }),
+                0..3
+            )
+        )
+            .prop_map(|(measure, by, total, entries)| Response::MetricRank { measure, by, total, entries }),
+        id().prop_map(|alert| Response::AlertAdded { alert }),
+        proptest::collection::vec(alert_info(), 0..3).prop_map(Response::Alerts),
     ]
 }
 
@@ -366,6 +523,8 @@ fn push_event() -> impl Strategy<Value = PushEvent> {
             taker_side
         }),
         text().prop_map(|reason| PushEvent::Closing { reason }),
+        (any::<u32>(), interval(), candle()).prop_map(|(market, interval, candle)| PushEvent::Candle { market, interval, candle }),
+        ticker().prop_map(PushEvent::Ticker),
     ]
 }
 

@@ -13,8 +13,9 @@ use crate::ids::{AccountId, MarketId};
 
 /// The longest alert window, `for` and `keep_firing_for`: the 24 hours of metric history.
 pub const MAX_ALERT_SPAN_MS: u64 = 24 * 60 * 60 * 1000;
-/// The shortest averaging window of a spike rule: one minute (one sample).
-pub const MIN_ALERT_WINDOW_MS: u64 = 60 * 1000;
+/// The shortest averaging window of a spike rule: one second (the shortest sampling
+/// interval; the server also refuses windows shorter than its own interval).
+pub const MIN_ALERT_WINDOW_MS: u64 = 1000;
 /// The largest spike factor, in thousandths (×1,000,000).
 pub const MAX_ALERT_FACTOR_MILLI: u64 = 1_000_000_000;
 

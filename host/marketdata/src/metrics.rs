@@ -73,11 +73,15 @@ impl Wide {
     }
 }
 
+/// A slot without a value; [`sample`] never produces it.
+const NONE: i64 = i64::MIN;
+
 /// One (metric, measure): a ring of samples (`None` = no value that interval) and their
 /// exact running sums.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Series {
-    values: Vec<Option<i64>>,
+    /// [`NONE`] where a sample has no value (8 bytes a slot, not an `Option`'s 16).
+    values: Vec<i64>,
     /// Sample index (time / sample interval) of the newest write.
     newest: u64,
     sum: i128,
@@ -87,7 +91,7 @@ pub struct Series {
 
 impl Series {
     fn new(slots: usize, index: u64) -> Series {
-        Series { values: vec![None; slots], newest: index.saturating_sub(1), sum: 0, squares: Wide::default(), count: 0 }
+        Series { values: vec![NONE; slots], newest: index.saturating_sub(1), sum: 0, squares: Wide::default(), count: 0 }
     }
 
     fn slots(&self) -> u64 {
@@ -100,9 +104,11 @@ impl Series {
 
     fn evict(&mut self, index: u64) {
         let slot = self.slot(index);
-        if let Some(x) = self.values[slot].take() {
+        let x = std::mem::replace(&mut self.values[slot], NONE);
+        if x != NONE {
             self.sum -= i128::from(x);
-            self.squares.sub(x.unsigned_abs().pow(2).into());
+            // Squared in u128 like in `write` (a u64 square overflows from |x| ≥ 2^32).
+            self.squares.sub(u128::from(x.unsigned_abs()).pow(2));
             self.count -= 1;
         }
     }
@@ -116,8 +122,9 @@ impl Series {
             self.evict(i);
         }
         if let Some(x) = value {
+            assert_ne!(x, NONE, "samples come from `sample`, which never makes NONE");
             let slot = self.slot(index);
-            self.values[slot] = Some(x);
+            self.values[slot] = x;
             self.sum += i128::from(x);
             self.squares.add(u128::from(x.unsigned_abs()).pow(2));
             self.count += 1;
@@ -127,7 +134,7 @@ impl Series {
 
     /// The sample of `index`, if it is within the ring and has a value.
     pub fn get(&self, index: u64) -> Option<i64> {
-        (index <= self.newest && index + self.slots() > self.newest).then(|| self.values[self.slot(index)]).flatten()
+        (index <= self.newest && index + self.slots() > self.newest).then(|| self.values[self.slot(index)]).filter(|&x| x != NONE)
     }
 
     /// The last `slots` samples ending at `index`, oldest first.
@@ -221,6 +228,22 @@ mod tests {
             assert_eq!(s.count as usize, live.len());
         }
         assert_eq!(s.window(17), vec![Some(1), None, None, Some(2)]);
+    }
+
+    #[test]
+    fn evicting_large_values_keeps_the_exact_sums() {
+        // Samples beyond 2^32 (a currency's supply in minor units) whose squares exceed
+        // 2^64: the ring must take them out again exactly once they are a day old.
+        let mut s = Series::new(3, 1);
+        let big = 1_000_000_000_000i64;
+        for i in 1..=7 {
+            s.write(i, Some(big + i64::try_from(i).unwrap()));
+        }
+        let (mean, sd) = s.mean_stddev().unwrap();
+        #[allow(clippy::cast_precision_loss)]
+        let expected = (big + 6) as f64;
+        assert!((mean - expected).abs() < 1e-3, "mean {mean}");
+        assert!((sd - (2.0f64 / 3.0).sqrt()).abs() < 1e-9, "sd {sd}");
     }
 
     #[test]

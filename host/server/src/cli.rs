@@ -599,10 +599,15 @@ pub fn verify(data_dir: &Path) -> anyhow::Result<()> {
         Ok(report) => {
             println!("{}", serde_json::to_string(&report)?);
             println!("ok: {} commands, {} snapshots match the replay, ledger conserved", report.commands, report.snapshots_checked);
-            Ok(())
         }
         Err(e) => bail!("verification failed: {e}"),
     }
+    let config = crate::marketdata::config(&crate::config::Config::load(std::env::var_os("ENTREPOT_CONFIG").as_deref().map(Path::new))?)?;
+    match crate::marketdata::verify(&store, &config) {
+        Ok(n) => println!("ok: {n} market-data snapshots match the journal's rebuild byte for byte"),
+        Err(e) => bail!("verification failed: {e}"),
+    }
+    Ok(())
 }
 
 /// `entrepot export <data-dir>`: JSON lines of trades (by replaying the journal), then

@@ -213,14 +213,23 @@ fn subject(data: &MarketData, metric: &str, measure: CoreMeasure) -> Result<Subj
     }
 }
 
+/// The most points one `MetricHistory` answer carries: a day at the default one-minute
+/// sampling (with a shorter interval, the newest this many samples).
+pub const HISTORY_MAX_POINTS: usize = 1440;
+
 /// `MetricHistory`: the last 24 hours, one point per sample, `None` where none.
 pub fn history(engine: &Engine, data: &MarketData, metric: String, measure: wire::Measure) -> Result<Response, ApiError> {
     let m = measure_in(measure);
     let s = subject(data, &metric, m)?;
-    let (start_ms, step_ms, points) = match data.history(s, m) {
+    let (mut start_ms, step_ms, mut points) = match data.history(s, m) {
         Some(h) => h,
         None => (data.now(), data.sample_ms(), Vec::new()),
     };
+    if points.len() > HISTORY_MAX_POINTS {
+        let cut = points.len() - HISTORY_MAX_POINTS;
+        points.drain(..cut);
+        start_ms += cut as u64 * step_ms;
+    }
     let points = points.into_iter().map(|p| p.map(|v| value_out(engine, s, m, v))).collect();
     Ok(Response::MetricHistory { metric, measure, start_ms, step_ms, points })
 }
@@ -262,7 +271,7 @@ pub fn rank(engine: &Engine, data: &MarketData, measure: wire::Measure, by: wire
 }
 
 /// A player's alert definition in engine units, each field checked.
-pub fn alert_in(engine: &Engine, def: &wire::AlertDef) -> Result<AlertSpec, ApiError> {
+pub fn alert_in(engine: &Engine, data: &MarketData, def: &wire::AlertDef) -> Result<AlertSpec, ApiError> {
     let market = MarketId(def.market);
     let units = engine.market_units(market).ok_or_else(|| unknown_market(def.market))?;
     let price =
@@ -285,8 +294,8 @@ pub fn alert_in(engine: &Engine, def: &wire::AlertDef) -> Result<AlertSpec, ApiE
             let factor_milli = milli(factor)
                 .filter(|&f| f <= entrepot_core::alerts::MAX_ALERT_FACTOR_MILLI)
                 .ok_or_else(|| field("factor", "the factor must be positive with at most 3 decimals"))?;
-            if !(MIN_ALERT_WINDOW_MS..=MAX_ALERT_SPAN_MS).contains(&window_ms) {
-                return Err(field("window_ms", "the window must be 1 minute to 24 hours (the metric history)"));
+            if !(MIN_ALERT_WINDOW_MS.max(data.sample_ms())..=MAX_ALERT_SPAN_MS).contains(&window_ms) {
+                return Err(field("window_ms", format!("the window must be {} ms (one sample) to 24 hours (the metric history)", data.sample_ms())));
             }
             AlertCondition::Spike { measure, factor_milli, window_ms }
         }
@@ -456,4 +465,38 @@ fn load(store: &Store, seq: u64, config: &md::Config) -> Result<MarketData, Stor
         data.on_command(entry.ctx.time, events, engine, &mut sink);
     })?;
     Ok(data)
+}
+
+/// `entrepot verify`: rebuild the market data from the journal and compare it byte for
+/// byte with every market-data snapshot stored (those made with this configuration).
+/// Returns how many were checked.
+pub fn verify(store: &Store, config: &md::Config) -> Result<usize, String> {
+    let seqs = store.marketdata_seqs().map_err(|e| e.to_string())?;
+    let mut stored = Vec::new();
+    for seq in seqs {
+        let bytes = store.marketdata(seq).map_err(|e| e.to_string())?.unwrap_or_default();
+        if MarketData::decode(&bytes, config).is_some() {
+            stored.push((seq, bytes));
+        }
+    }
+    let Some(&(last, _)) = stored.last() else { return Ok(0) };
+    let mut data = MarketData::new(config);
+    let mut sink = Vec::new();
+    let mut pending = stored.iter().peekable();
+    let mut mismatch = None;
+    store
+        .replay(entrepot_core::EngineConfig::default(), last, |entry, events, engine| {
+            sink.clear();
+            data.on_command(entry.ctx.time, events, engine, &mut sink);
+            if let Some((seq, bytes)) = pending.next_if(|(s, _)| *s == entry.ctx.seq) {
+                if data.encode() != *bytes && mismatch.is_none() {
+                    mismatch = Some(*seq);
+                }
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    match mismatch {
+        Some(seq) => Err(format!("market data stored at seq {seq} differs from the journal's rebuild")),
+        None => Ok(stored.len()),
+    }
 }

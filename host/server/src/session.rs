@@ -143,5 +143,5 @@ fn current_session(shared: &Shared, conn: &Conn) -> Result<Session, ApiError> {
 /// server that lists `"assets"` / `"market-policies"`, and `Page` / `BalancesOf` only to
 /// one that lists `"paging"`.
 pub fn capabilities() -> Vec<String> {
-    ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies", "paging"].map(String::from).to_vec()
+    ["orders", "market-data", "account-stream", "pipelining", "assets", "market-policies", "paging", "marketdata"].map(String::from).to_vec()
 }

@@ -52,7 +52,7 @@ pub async fn firing(shared: &Shared) -> Pending {
 /// `AddAlert`: each field checked (a typed error naming it, nothing journaled), then the
 /// quota (`max_alerts_per_account`) on the engine thread, then the journaled command.
 pub async fn add_alert(shared: &Arc<Shared>, actor: AccountId, id: u64, def: AlertDef) -> Pending {
-    let checked = shared.sequencer.read(move |e| md::alert_in(e, &def)).await;
+    let checked = shared.sequencer.read_marketdata(move |e, d| md::alert_in(e, d, &def)).await;
     let spec = match checked.and_then(|r| r) {
         Ok(spec) => spec,
         Err(e) => return Pending::Ready(Err(e)),
