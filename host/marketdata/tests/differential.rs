@@ -402,19 +402,19 @@ impl Gen {
         if roll < 900 {
             return now + self.r.range(100, 2_000);
         }
-        if roll < 950 {
-            return now + self.r.range(2_000, 10 * MIN);
+        if roll < 960 {
+            return now + self.r.range(2_000, 5 * MIN);
         }
-        if roll < 955 {
-            return now + self.r.range(10 * MIN, 2 * HOUR);
+        if roll < 963 {
+            return now + self.r.range(5 * MIN, 2 * HOUR);
         }
-        // Exactly on a boundary: the next minute, 5 minutes, 15 minutes or hour, or where a
-        // trade of about a day ago enters its last instant in, or first instant out of,
-        // the ticker's window.
+        // Exactly on a boundary: the next minute or 5 minutes (15 minutes and the hour when
+        // near), or where a trade of about a day ago has its last instant in, or its first
+        // instant out of, the ticker's window.
         self.boundaries += 1;
-        let mut targets: Vec<u64> = [MIN, 5 * MIN, 15 * MIN, HOUR].iter().map(|&len| (now / len + 1) * len).collect();
+        let mut targets: Vec<u64> = [MIN, 5 * MIN, 15 * MIN, HOUR].iter().map(|&len| (now / len + 1) * len).filter(|&t| t <= now + 10 * MIN).collect();
         let lo = self.trade_times.partition_point(|&x| x + DAY + MIN < now);
-        let hi = self.trade_times.partition_point(|&x| x + DAY <= now + 2 * HOUR);
+        let hi = self.trade_times.partition_point(|&x| x + DAY <= now + 10 * MIN);
         if lo < hi {
             let x = self.trade_times[usize::try_from(self.r.range(lo as u64, hi as u64 - 1)).unwrap()];
             let out = floor(x, MIN) + DAY + MIN;
