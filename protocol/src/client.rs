@@ -400,7 +400,8 @@ impl Client {
     }
 
     /// One measure of a metric over the last 24 hours: `(start_ms, step_ms, points)`, one
-    /// point per minute from `start_ms`, `None` where the minute has no sample.
+    /// point per sample from `start_ms`, `step_ms` apart (a minute by default), `None` where
+    /// there was no sample.
     pub async fn metric_history(&self, metric: &str, measure: Measure) -> Result<(u64, u64, Vec<Option<Decimal>>), ClientError> {
         match self.call(Request::MetricHistory { metric: metric.into(), measure }).await? {
             Response::MetricHistory { start_ms, step_ms, points, .. } => Ok((start_ms, step_ms, points)),

@@ -360,8 +360,8 @@ pub enum Request {
         /// At most this many, 1 … [`PAGE_MAX`] (`InvalidArgument` outside).
         limit: u32,
     },
-    /// One measure of one metric over the last 24 hours, minute by minute. Answered with
-    /// `MetricHistory`.
+    /// One measure of one metric over the last 24 hours, sample by sample (a minute apart by
+    /// default). Answered with `MetricHistory`.
     MetricHistory {
         /// The metric's name (from `Metrics`).
         metric: String,
@@ -1187,17 +1187,18 @@ pub enum Response {
         /// Pass as `after` to get the next page; `None`: no more metrics.
         next: Option<String>,
     },
-    /// To `MetricHistory`: one point per minute of the last 24 hours (1,440), oldest first.
+    /// To `MetricHistory`: one point per sample of the last 24 hours, oldest first (1,440,
+    /// one a minute, at the default sampling).
     MetricHistory {
         /// The metric's name.
         metric: String,
         /// The measure.
         measure: Measure,
-        /// The game time (ms) of the first point's minute.
+        /// The game time (ms) of the first point.
         start_ms: u64,
-        /// The time between points: 60,000 ms.
+        /// The time between points: the sampling interval (60,000 ms by default).
         step_ms: u64,
-        /// The value sampled in each minute; `None`: no sample that minute.
+        /// The value of each sample; `None`: no sample then.
         points: Vec<Option<Decimal>>,
     },
     /// To `MetricRank`.
@@ -1699,9 +1700,9 @@ pub struct TickerInfo {
     pub market: u32,
     /// The market's symbol, e.g. `"COPPER/GOLD"`.
     pub symbol: String,
-    /// The window's start (game time, ms): 24 hours before its end.
+    /// The window's start (game time, ms): the start of the minute 24 hours before its end.
     pub open_time_ms: u64,
-    /// The window's end (game time, ms): now.
+    /// The window's end (game time, ms): the time of the last command the server applied.
     pub close_time_ms: u64,
     /// The price of the first trade in the window; `None`: no trade in it.
     pub open: Option<Decimal>,
@@ -1714,9 +1715,10 @@ pub struct TickerInfo {
     pub last: Option<Decimal>,
     /// `last` − `open`.
     pub change: Option<Decimal>,
-    /// `change` in percent of `open` (`"2.5"`: 2.5 %).
+    /// `change` in percent of `open` (`"2.5"`: 2.5 %), to 4 decimal places.
     pub change_percent: Option<Decimal>,
-    /// The volume-weighted average price of the window: quote volume / base volume.
+    /// The volume-weighted average price of the window: quote volume / base volume, to 4
+    /// decimal places more than the tick has.
     pub vwap: Option<Decimal>,
     /// The quantity of the item traded in the window.
     pub base_volume: Decimal,
@@ -1730,13 +1732,15 @@ pub struct TickerInfo {
     pub best_ask: Option<(Decimal, Decimal)>,
 }
 
-/// What a metric measures. Market metrics have the first seven; economy metrics the others.
-/// Prices and amounts are decimals in the market's or asset's units.
+/// What a metric measures. A market's metric (named by its symbol) has the first seven, a
+/// currency's (`economy:GOLD`) `Supply` … `Payouts`, and the game's (`economy`)
+/// `ActiveAccounts` and `OpenOrders`. Prices and amounts are decimals in the market's or
+/// asset's units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Measure {
     /// The last trade price.
     Price,
-    /// The quantity traded in the sample's minute.
+    /// The quantity traded since the previous sample.
     Volume,
     /// The last price minus the price 24 hours before.
     ChangeAbsolute,
@@ -1750,17 +1754,17 @@ pub enum Measure {
     AskDepth,
     /// Minted minus burned, all time.
     Supply,
-    /// Minted in the sample's minute.
+    /// Minted since the previous sample.
     Minted,
-    /// Burned in the sample's minute.
+    /// Burned since the previous sample.
     Burned,
-    /// Trading fees paid in the sample's minute.
+    /// Trading fees paid since the previous sample.
     Fees,
-    /// Bet stakes placed or matched in the sample's minute.
+    /// Bet stakes placed or matched since the previous sample.
     Stakes,
-    /// Bet payouts in the sample's minute.
+    /// Bet payouts since the previous sample.
     Payouts,
-    /// Accounts that traded, placed orders or bet in the sample's minute.
+    /// Accounts that traded, placed orders or bet since the previous sample.
     ActiveAccounts,
     /// Resting orders at the sample.
     OpenOrders,
@@ -1839,11 +1843,12 @@ pub struct RankEntry {
     pub rank: u32,
     /// The metric's name.
     pub metric: String,
-    /// The standard deviation, or the coefficient of variation.
+    /// The standard deviation (to 4 decimal places more than the metric's unit), or the
+    /// coefficient of variation (to 6 decimal places).
     pub value: Decimal,
     /// The mean of the samples.
     pub mean: Decimal,
-    /// How many samples (at most 1,440).
+    /// How many samples (at least 2; at most a day's).
     pub samples: u32,
 }
 
@@ -1863,7 +1868,8 @@ pub enum AlertCondition {
         measure: Measure,
         /// The factor (3: three times the average).
         factor: Decimal,
-        /// The averaging window (game ms), 1 minute … 24 hours.
+        /// The averaging window (game ms): one sampling interval (1 minute by default) …
+        /// 24 hours.
         window_ms: u64,
     },
 }

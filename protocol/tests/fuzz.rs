@@ -225,7 +225,7 @@ fn market_policy() -> impl Strategy<Value = MarketPolicyInfo> {
         )
 }
 
-fn admin_request() -> impl Strategy<Value = AdminRequest> {
+fn admin_request() -> BoxedStrategy<AdminRequest> {
     prop_oneof![
         (any::<u32>(), text(), any::<u8>(), any::<bool>()).prop_map(|(asset, symbol, decimals, item)| AdminRequest::CreateAsset {
             asset,
@@ -240,6 +240,7 @@ fn admin_request() -> impl Strategy<Value = AdminRequest> {
         text().prop_map(|email| AdminRequest::FindAccount { email }),
         Just(AdminRequest::FiringAlerts),
     ]
+    .boxed()
 }
 
 // ---- market data ----
@@ -354,7 +355,7 @@ fn alert_info() -> BoxedStrategy<AlertInfo> {
 }
 
 /// Every request variant.
-fn request() -> impl Strategy<Value = Request> {
+fn request() -> BoxedStrategy<Request> {
     prop_oneof![
         (prop_oneof![Just(MAGIC), any::<[u8; 4]>()], any::<u32>(), text()).prop_map(|(magic, version, client)| Request::Hello(Hello {
             magic,
@@ -403,6 +404,7 @@ fn request() -> impl Strategy<Value = Request> {
         Just(Request::Alerts),
         id().prop_map(|alert| Request::RemoveAlert { alert }),
     ]
+    .boxed()
 }
 
 fn error_code() -> impl Strategy<Value = ErrorCode> {
@@ -414,7 +416,7 @@ fn levels() -> impl Strategy<Value = Vec<(Decimal, Decimal)>> {
 }
 
 /// Every response variant.
-fn response() -> impl Strategy<Value = Response> {
+fn response() -> BoxedStrategy<Response> {
     let balance = (any::<u32>(), text(), decimal(), decimal()).prop_map(|(asset, symbol, available, locked)| BalanceInfo { asset, symbol, available, locked });
     let order = (id(), any::<u32>(), side(), decimal(), decimal(), decimal(), tif())
         .prop_map(|(order, market, side, price, quantity, filled, tif)| OrderInfo { order, market, side, price, quantity, filled, tif });
@@ -484,6 +486,7 @@ fn response() -> impl Strategy<Value = Response> {
         id().prop_map(|alert| Response::AlertAdded { alert }),
         proptest::collection::vec(alert_info(), 0..3).prop_map(Response::Alerts),
     ]
+    .boxed()
 }
 
 fn api_error() -> impl Strategy<Value = ApiError> {
@@ -500,7 +503,7 @@ fn done_reason() -> impl Strategy<Value = DoneReason> {
 }
 
 /// Every push variant.
-fn push_event() -> impl Strategy<Value = PushEvent> {
+fn push_event() -> BoxedStrategy<PushEvent> {
     prop_oneof![
         (id(), any::<u32>(), side(), proptest::option::of(decimal()), decimal()).prop_map(|(order, market, side, price, quantity)| PushEvent::OrderAccepted {
             order,
@@ -526,6 +529,7 @@ fn push_event() -> impl Strategy<Value = PushEvent> {
         (any::<u32>(), interval(), candle()).prop_map(|(market, interval, candle)| PushEvent::Candle { market, interval, candle }),
         ticker().prop_map(PushEvent::Ticker),
     ]
+    .boxed()
 }
 
 fn request_frame() -> impl Strategy<Value = RequestFrame> {

@@ -33,9 +33,9 @@ pub enum ClientCmd {
         #[command(flatten)]
         target: Target,
     },
-    /// Show a market's order book.
+    /// Show a market's order book (MARKET: an id or a symbol such as COPPER/GOLD).
     Book {
-        market: u32,
+        market: String,
         #[arg(long, default_value_t = 10)]
         depth: u32,
         #[command(flatten)]
@@ -71,6 +71,45 @@ pub enum ClientCmd {
         #[command(flatten)]
         target: Target,
     },
+    /// A market's candles (klines), oldest first, the open one last (MARKET: an id or a
+    /// symbol such as COPPER/GOLD).
+    Candles {
+        market: String,
+        /// 1m, 5m, 15m, 1h, 4h or 1d.
+        #[arg(long, default_value = "1h", value_parser = parse_interval)]
+        interval: Interval,
+        /// Only candles opening at or after this game time (ms since the epoch).
+        #[arg(long)]
+        start: Option<u64>,
+        /// Only candles opening at or before this game time (ms since the epoch).
+        #[arg(long)]
+        end: Option<u64>,
+        /// At most this many (1 to 1000; the server's default: 500).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// The rolling 24-hour ticker of a market, or of every market.
+    Ticker {
+        market: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Metrics: list them, show one's last 24 hours, rank them by variability.
+    Metrics {
+        #[command(subcommand)]
+        cmd: MetricsCmd,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Your alerts on markets: add, list, remove.
+    Alerts {
+        #[command(subcommand)]
+        cmd: AlertsCmd,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Operator commands (log in as the admin first).
     Admin {
         #[command(subcommand)]
@@ -78,6 +117,77 @@ pub enum ClientCmd {
         #[command(flatten)]
         target: Target,
     },
+}
+
+#[derive(Subcommand)]
+pub enum MetricsCmd {
+    /// Every metric with samples in the last 24 hours, and its measures.
+    List,
+    /// One measure of a metric over the last 24 hours: an hourly table and a sparkline.
+    History {
+        metric: String,
+        #[arg(value_parser = parse_measure)]
+        measure: Measure,
+        /// Characters of the sparkline (1440: one per minute).
+        #[arg(long, default_value_t = 144)]
+        width: usize,
+    },
+    /// Metrics ranked by how much a measure varied in the last 24 hours, most variable first.
+    Rank {
+        #[arg(value_parser = parse_measure)]
+        measure: Measure,
+        /// stddev (standard deviation) or cv (coefficient of variation).
+        #[arg(long, value_enum, default_value = "stddev")]
+        by: RankByArg,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Ranks to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum RankByArg {
+    Stddev,
+    Cv,
+}
+
+#[derive(Subcommand)]
+pub enum AlertsCmd {
+    /// Watch a market: its price above or below a level, its 24-hour change beyond a
+    /// percentage, or a spike of a measure above FACTOR × its average over WINDOW.
+    #[command(group(clap::ArgGroup::new("condition").required(true).args(["above", "below", "change", "spike"])))]
+    Add {
+        market: String,
+        #[arg(long)]
+        above: Option<Decimal>,
+        #[arg(long)]
+        below: Option<Decimal>,
+        /// Percent, e.g. 10 for ten percent either way.
+        #[arg(long)]
+        change: Option<Decimal>,
+        /// A market measure: price, volume, change_absolute, change_percentage, spread,
+        /// bid_depth, ask_depth.
+        #[arg(long, value_parser = parse_measure)]
+        spike: Option<Measure>,
+        /// Spike factor, with --spike [default: 3].
+        #[arg(long)]
+        factor: Option<Decimal>,
+        /// Spike averaging window, with --spike, e.g. 30m [default: 1h].
+        #[arg(long, value_parser = parse_duration)]
+        window: Option<u64>,
+        /// How long the condition must hold before the alert fires (90s, 5m, 1h, 1d or ms).
+        #[arg(long = "for", default_value = "0s", value_parser = parse_duration)]
+        for_ms: u64,
+        /// How long a firing alert keeps firing after the condition stops holding.
+        #[arg(long = "keep-firing-for", default_value = "0s", value_parser = parse_duration)]
+        keep_firing_for_ms: u64,
+    },
+    /// Your alerts with their state.
+    List,
+    /// Remove one of your alerts.
+    Remove { alert: u64 },
 }
 
 #[derive(Subcommand)]
@@ -120,8 +230,9 @@ pub enum TifArg {
 pub enum OrderCmd {
     /// A limit order (`--price`), or a market order (no `--price`; `--budget` for a buy by amount).
     Place {
+        /// The market: an id or a symbol such as COPPER/GOLD.
         #[arg(long)]
-        market: u32,
+        market: String,
         #[arg(long, value_enum)]
         side: SideArg,
         #[arg(long)]
@@ -176,7 +287,7 @@ pub enum AdminCmd {
     },
     /// Halt a market (or reopen it with --resume).
     Halt {
-        market: u32,
+        market: String,
         #[arg(long)]
         resume: bool,
     },
@@ -190,6 +301,8 @@ pub enum AdminCmd {
         #[command(subcommand)]
         cmd: FixtureCmd,
     },
+    /// Every pending or firing alert: the server's rules and the players'.
+    Alerts,
 }
 
 #[derive(Subcommand)]
@@ -227,7 +340,7 @@ pub enum PluginCmd {
     /// Every loaded plugin, its markets, state and metrics.
     List,
     /// Bind a market to a loaded market-rules plugin (or `native` for the native rules).
-    Bind { market: u32, plugin: String },
+    Bind { market: String, plugin: String },
 }
 
 async fn connect(target: &Target) -> anyhow::Result<Client> {
@@ -342,6 +455,7 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
         ClientCmd::Order { cmd, target } => order(cmd, &target).await,
         ClientCmd::Book { market, depth, target } => {
             let client = connect_logged_in(&target).await?;
+            let market = market_id(&client, &market).await?;
             let Response::Book(b) = client.call(Request::Book { market, depth }).await? else { bail!("unexpected response") };
             print(target.json, json!({"market": b.market, "seq": b.seq, "bids": b.bids, "asks": b.asks}), || {
                 println!("{:>14} {:>12} | {:<12} {:<14}", "bid qty", "bid", "ask", "ask qty");
@@ -414,6 +528,10 @@ pub async fn run(cmd: ClientCmd) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ClientCmd::Candles { market, interval, start, end, limit, target } => candles(&target, &market, interval, start, end, limit).await,
+        ClientCmd::Ticker { market, target } => ticker(&target, market.as_deref()).await,
+        ClientCmd::Metrics { cmd, target } => metrics(cmd, &target).await,
+        ClientCmd::Alerts { cmd, target } => alerts(cmd, &target).await,
         ClientCmd::Admin { cmd, target } => admin(cmd, &target).await,
     }
 }
@@ -484,6 +602,7 @@ async fn order(cmd: OrderCmd, target: &Target) -> anyhow::Result<()> {
                 SideArg::Buy => Side::Buy,
                 SideArg::Sell => Side::Sell,
             };
+            let market = market_id(&client, &market).await?;
             let id = client.place(PlaceOrder { market, side, order, tif, post_only }).await?;
             print(target.json, json!({"order": id}), || println!("order {id} accepted"));
         }
@@ -514,9 +633,16 @@ async fn admin(cmd: AdminCmd, target: &Target) -> anyhow::Result<()> {
         AdminCmd::CreateMarket { market, symbol, base, quote, tick, lot, maker_fee_bps, taker_fee_bps } => {
             AdminRequest::CreateMarket(MarketInfo { market, symbol, base, quote, tick, lot, maker_fee_bps, taker_fee_bps, status: MarketStatus::Open })
         }
-        AdminCmd::Halt { market, resume } => AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } },
+        AdminCmd::Halt { market, resume } => {
+            let market = market_id(&client, &market).await?;
+            AdminRequest::SetMarketStatus { market, status: if resume { MarketStatus::Open } else { MarketStatus::Halted } }
+        }
         AdminCmd::Plugin { cmd } => return plugin(&client, cmd, target).await,
         AdminCmd::Fixture { cmd } => fixture_request(cmd)?,
+        AdminCmd::Alerts => {
+            print_alerts(target.json, &client.firing_alerts().await?, true);
+            return Ok(());
+        }
     };
     client.call(Request::Admin(request)).await?;
     print(target.json, json!({"ok": true}), || println!("done"));
@@ -561,7 +687,9 @@ async fn plugin(client: &Client, cmd: PluginCmd, target: &Target) -> anyhow::Res
         PluginCmd::Reload { name } => AdminRequest::PluginReload { name },
         PluginCmd::Unload { name } => AdminRequest::PluginUnload { name },
         PluginCmd::List => AdminRequest::PluginList,
-        PluginCmd::Bind { market, plugin } => AdminRequest::BindRules { market, plugin: (plugin != "native").then_some(plugin) },
+        PluginCmd::Bind { market, plugin } => {
+            AdminRequest::BindRules { market: market_id(client, &market).await?, plugin: (plugin != "native").then_some(plugin) }
+        }
     };
     let plugins = match client.call(Request::Admin(request)).await? {
         Response::Plugins(p) => p,
@@ -590,6 +718,323 @@ async fn plugin(client: &Client, cmd: PluginCmd, target: &Target) -> anyhow::Res
         }
     });
     Ok(())
+}
+
+// ---- markets by symbol, durations, times ----
+
+/// A market given as an id (`3`) or a symbol (`COPPER/GOLD`, in any case): its id. Symbols
+/// are looked up in the list of markets.
+async fn market_id(client: &Client, market: &str) -> anyhow::Result<u32> {
+    if let Ok(id) = market.parse::<u32>() {
+        return Ok(id);
+    }
+    let found = all_markets(client).await?.into_iter().find(|m| m.symbol.eq_ignore_ascii_case(market));
+    found.map(|m| m.market).with_context(|| format!("no market {market:?} (see `entrepot markets`)"))
+}
+
+/// Every market: each page of `Page(Markets)` on servers that page, else `Markets`.
+async fn all_markets(client: &Client) -> anyhow::Result<Vec<MarketInfo>> {
+    if !client.welcome().capabilities.iter().any(|c| c == "paging") {
+        return Ok(client.markets().await?);
+    }
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let (items, next) = client.page(List::Markets, after, PAGE_MAX).await?;
+        let PageItems::Markets(markets) = items else { bail!("unexpected response") };
+        all.extend(markets);
+        match next {
+            Some(n) => after = Some(n),
+            None => return Ok(all),
+        }
+    }
+}
+
+fn parse_interval(s: &str) -> Result<Interval, String> {
+    Interval::parse(s).ok_or_else(|| format!("one of {}", Interval::ALL.map(Interval::name).join(", ")))
+}
+
+fn parse_measure(s: &str) -> Result<Measure, String> {
+    Measure::parse(s).ok_or_else(|| format!("one of {}", Measure::ALL.map(Measure::name).join(", ")))
+}
+
+/// A duration in milliseconds from `90s`, `5m`, `1h`, `1d`, or plain milliseconds (`1500`,
+/// also `1500ms`).
+fn parse_duration(s: &str) -> Result<u64, String> {
+    let text = s.trim();
+    let bad = || format!("{s:?} is not a duration: 90s, 5m, 1h, 1d or milliseconds");
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let unit_ms: u64 = match unit {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit_ms).ok_or_else(bad)
+}
+
+/// Milliseconds in the largest whole unit: `0s`, `90s`, `5m`, `1h`, `1d`, `1500ms`.
+fn duration_text(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    for (unit, len) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if ms.is_multiple_of(len) {
+            return format!("{}{unit}", ms / len);
+        }
+    }
+    format!("{ms}ms")
+}
+
+/// Game time (ms since the epoch) as `YYYY-MM-DD HH:MM` UTC.
+fn utc(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 → civil date (Howard Hinnant's `civil_from_days`).
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+}
+
+fn or_dash(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "-".into(), |d| d.to_string())
+}
+
+// ---- market data: candles, tickers, metrics, alerts ----
+
+/// `entrepot candles <MARKET>`.
+async fn candles(target: &Target, market: &str, interval: Interval, start: Option<u64>, end: Option<u64>, limit: Option<u32>) -> anyhow::Result<()> {
+    let client = connect_logged_in(target).await?;
+    let market = market_id(&client, market).await?;
+    let candles = client.candles(market, interval, start, end, limit).await?;
+    print(target.json, json!({"market": market, "interval": interval.name(), "candles": candles}), || {
+        println!("{:<16} {:>12} {:>12} {:>12} {:>12} {:>12} {:>14} {:>7}", "open (UTC)", "open", "high", "low", "close", "volume", "quote volume", "trades");
+        for c in &candles {
+            println!(
+                "{:<16} {:>12} {:>12} {:>12} {:>12} {:>12} {:>14} {:>7}{}",
+                utc(c.open_time_ms),
+                c.open,
+                c.high,
+                c.low,
+                c.close,
+                c.base_volume,
+                c.quote_volume,
+                c.trades,
+                if c.closed { "" } else { "  (open)" }
+            );
+        }
+    });
+    Ok(())
+}
+
+/// `entrepot ticker [MARKET]`.
+async fn ticker(target: &Target, market: Option<&str>) -> anyhow::Result<()> {
+    let client = connect_logged_in(target).await?;
+    let market = match market {
+        Some(m) => Some(market_id(&client, m).await?),
+        None => None,
+    };
+    let tickers = client.tickers(market).await?;
+    print(target.json, serde_json::to_value(&tickers)?, || {
+        let best = |b: Option<(Decimal, Decimal)>| b.map_or_else(|| "-".to_string(), |(p, q)| format!("{p} ({q})"));
+        println!(
+            "{:<16} {:>12} {:>12} {:>9} {:>12} {:>12} {:>12} {:>14} {:>7} {:>18} {:>18}",
+            "symbol", "last", "change", "change %", "high", "low", "volume", "quote volume", "trades", "bid (qty)", "ask (qty)"
+        );
+        for t in &tickers {
+            println!(
+                "{:<16} {:>12} {:>12} {:>9} {:>12} {:>12} {:>12} {:>14} {:>7} {:>18} {:>18}",
+                t.symbol,
+                or_dash(t.last),
+                or_dash(t.change),
+                or_dash(t.change_percent),
+                or_dash(t.high),
+                or_dash(t.low),
+                t.base_volume,
+                t.quote_volume,
+                t.trades,
+                best(t.best_bid),
+                best(t.best_ask)
+            );
+        }
+    });
+    Ok(())
+}
+
+/// `entrepot metrics list | history | rank`.
+async fn metrics(cmd: MetricsCmd, target: &Target) -> anyhow::Result<()> {
+    let client = connect_logged_in(target).await?;
+    match cmd {
+        MetricsCmd::List => {
+            let all = client.all_metrics().await?;
+            let names = |m: &MetricInfo| m.measures.iter().map(|x| x.name()).collect::<Vec<_>>();
+            let rows = all.iter().map(|m| json!({"metric": m.metric, "measures": names(m)})).collect();
+            print(target.json, serde_json::Value::Array(rows), || {
+                println!("{:<24} measures", "metric");
+                for m in &all {
+                    println!("{:<24} {}", m.metric, names(m).join(", "));
+                }
+            });
+        }
+        MetricsCmd::History { metric, measure, width } => {
+            let (start_ms, step_ms, points) = client.metric_history(&metric, measure).await?;
+            let value = json!({"metric": metric, "measure": measure.name(), "start_ms": start_ms, "step_ms": step_ms, "points": points});
+            print(target.json, value, || {
+                println!("{metric} {}: {} points from {} UTC, one per {}", measure.name(), points.len(), utc(start_ms), duration_text(step_ms));
+                // One row per hour: its samples, lowest, highest and last value.
+                let per_hour = usize::try_from(3_600_000 / step_ms.max(1)).unwrap_or(1).max(1);
+                println!("{:<16} {:>7} {:>14} {:>14} {:>14}", "hour (UTC)", "samples", "min", "max", "last");
+                for (i, hour) in points.chunks(per_hour).enumerate() {
+                    let values: Vec<Decimal> = hour.iter().flatten().copied().collect();
+                    let at = start_ms + step_ms * (i * per_hour) as u64;
+                    println!(
+                        "{:<16} {:>7} {:>14} {:>14} {:>14}",
+                        utc(at),
+                        values.len(),
+                        or_dash(values.iter().min().copied()),
+                        or_dash(values.iter().max().copied()),
+                        or_dash(values.last().copied())
+                    );
+                }
+                println!("{}", sparkline(&points, width));
+            });
+        }
+        MetricsCmd::Rank { measure, by, limit, offset } => {
+            let (by, by_name) = match by {
+                RankByArg::Stddev => (RankBy::StdDev, "stddev"),
+                RankByArg::Cv => (RankBy::CoefficientOfVariation, "cv"),
+            };
+            let (total, entries) = client.metric_rank(measure, by, offset, limit).await?;
+            print(target.json, json!({"measure": measure.name(), "by": by_name, "total": total, "entries": entries}), || {
+                println!("{total} metrics ranked by the {by_name} of their {} over the last 24 hours", measure.name());
+                println!("{:>5} {:<24} {:>16} {:>16} {:>7}", "rank", "metric", by_name, "mean", "samples");
+                for e in &entries {
+                    println!("{:>5} {:<24} {:>16} {:>16} {:>7}", e.rank, e.metric, e.value, e.mean, e.samples);
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The points as a one-line sparkline of at most `width` characters, `▁` the lowest and `█`
+/// the highest; each character is the mean of its run of points, a space where that run
+/// has no sample.
+fn sparkline(points: &[Option<Decimal>], width: usize) -> String {
+    use rust_decimal::prelude::ToPrimitive;
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let per = points.len().div_ceil(width.max(1)).max(1);
+    let cells: Vec<Option<f64>> = points
+        .chunks(per)
+        .map(|run| {
+            let values: Vec<f64> = run.iter().flatten().filter_map(ToPrimitive::to_f64).collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        })
+        .collect();
+    let (lo, hi) = cells.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    cells
+        .iter()
+        .map(|cell| match *cell {
+            None => ' ',
+            Some(v) if hi > lo => BARS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize],
+            Some(_) => BARS[3],
+        })
+        .collect()
+}
+
+/// `entrepot alerts add | list | remove`.
+async fn alerts(cmd: AlertsCmd, target: &Target) -> anyhow::Result<()> {
+    let client = connect_logged_in(target).await?;
+    match cmd {
+        AlertsCmd::Add { market, above, below, change, spike, factor, window, for_ms, keep_firing_for_ms } => {
+            // (clap's `requires` would accept any argument of the group: clap-rs/clap#4707.)
+            if spike.is_none() && (factor.is_some() || window.is_some()) {
+                bail!("--factor and --window go with --spike");
+            }
+            let market = market_id(&client, &market).await?;
+            let condition = match (above, below, change, spike) {
+                (Some(price), None, None, None) => AlertCondition::PriceAbove(price),
+                (None, Some(price), None, None) => AlertCondition::PriceBelow(price),
+                (None, None, Some(percent), None) => AlertCondition::ChangeBeyond(percent),
+                (None, None, None, Some(measure)) => {
+                    AlertCondition::Spike { measure, factor: factor.unwrap_or(Decimal::from(3)), window_ms: window.unwrap_or(3_600_000) }
+                }
+                _ => bail!("give exactly one of --above, --below, --change and --spike"),
+            };
+            let alert = client.add_alert(AlertDef { market, condition, for_ms, keep_firing_for_ms }).await?;
+            print(target.json, json!({"alert": alert}), || println!("alert {alert} added"));
+        }
+        AlertsCmd::List => print_alerts(target.json, &client.alerts().await?, false),
+        AlertsCmd::Remove { alert } => {
+            client.remove_alert(alert).await?;
+            print(target.json, json!({"removed": alert}), || println!("alert {alert} removed"));
+        }
+    }
+    Ok(())
+}
+
+fn condition_text(c: &AlertCondition) -> String {
+    match c {
+        AlertCondition::PriceAbove(p) => format!("price > {p}"),
+        AlertCondition::PriceBelow(p) => format!("price < {p}"),
+        AlertCondition::ChangeBeyond(p) => format!("|24h change| > {p}%"),
+        AlertCondition::Spike { measure, factor, window_ms } => format!("{} > {factor} × {} average", measure.name(), duration_text(*window_ms)),
+    }
+}
+
+fn condition_json(c: &AlertCondition) -> serde_json::Value {
+    match c {
+        AlertCondition::PriceAbove(p) => json!({"above": p}),
+        AlertCondition::PriceBelow(p) => json!({"below": p}),
+        AlertCondition::ChangeBeyond(p) => json!({"change_percent": p}),
+        AlertCondition::Spike { measure, factor, window_ms } => json!({"spike": measure.name(), "factor": factor, "window_ms": window_ms}),
+    }
+}
+
+/// Alerts as a table (with whose they are for the operator) or JSON.
+fn print_alerts(json: bool, list: &[AlertInfo], operator: bool) {
+    let state = |a: &AlertInfo| format!("{:?}", a.state).to_lowercase();
+    let rows = list
+        .iter()
+        .map(|a| {
+            json!({"alert": a.alert, "owner": a.owner, "rule": a.rule, "metric": a.metric, "measure": a.measure.name(),
+                   "condition": condition_json(&a.condition), "for_ms": a.for_ms, "keep_firing_for_ms": a.keep_firing_for_ms,
+                   "state": state(a), "since_ms": a.since_ms, "value": a.value})
+        })
+        .collect();
+    print(json, serde_json::Value::Array(rows), || {
+        let who = |a: &AlertInfo| if a.owner == 0 { format!("rule {}", a.rule) } else { format!("account {}", a.owner) };
+        if operator {
+            print!("{:<20} ", "whose");
+        }
+        println!("{:>6} {:<16} {:<36} {:>6} {:>6} {:<8} {:<16} {:>14}", "id", "metric", "condition", "for", "keep", "state", "since (UTC)", "value");
+        for a in list {
+            if operator {
+                print!("{:<20} ", who(a));
+            }
+            println!(
+                "{:>6} {:<16} {:<36} {:>6} {:>6} {:<8} {:<16} {:>14}",
+                a.alert,
+                a.metric,
+                condition_text(&a.condition),
+                duration_text(a.for_ms),
+                duration_text(a.keep_firing_for_ms),
+                state(a),
+                a.since_ms.map_or_else(|| "-".into(), utc),
+                or_dash(a.value)
+            );
+        }
+    });
 }
 
 /// `entrepot verify <data-dir>`.

@@ -1,5 +1,6 @@
 //! `entrepot`: the server (`serve`), its offline tools (`verify`, `export`), and a client
-//! for people (`account`, `order`, `book`, `balance`, `admin`).
+//! for people (`account`, `order`, `book`, `balance`, `candles`, `ticker`, `metrics`, `alerts`,
+//! `admin`).
 
 // Modules from the top layer down; a module uses only modules of lower layers (see
 // ARCHITECTURE.md, "The server").
