@@ -227,7 +227,9 @@ impl MarketData {
         self.sample_until(time, out);
         self.close_candles(time, out);
         self.now = time;
-        let mut touched = BTreeSet::new();
+        // Markets whose ticker changed (trades or book levels): value true when they traded,
+        // so their candles changed too.
+        let mut touched: BTreeMap<u32, bool> = BTreeMap::new();
         let mut totals_changed = false;
         for e in events {
             match e {
@@ -236,13 +238,13 @@ impl MarketData {
                 Event::Trade { market, price, quantity, maker_account, taker_account, .. } => {
                     self.trade(time, market.0, *price, *quantity);
                     self.active.extend([*maker_account, *taker_account]);
-                    touched.insert(market.0);
+                    touched.insert(market.0, true);
                     totals_changed = true;
                 }
                 Event::BookLevel { market, side, price, quantity, .. } => {
                     if let Some(m) = self.markets.get_mut(&market.0) {
                         m.levels.set(*side, *price, *quantity);
-                        touched.insert(market.0);
+                        touched.entry(market.0).or_insert(false);
                     }
                 }
                 Event::OrderAccepted { account, listing_fee, .. } => {
@@ -267,9 +269,9 @@ impl MarketData {
             self.refresh_totals(engine);
         }
         self.open_orders = engine.resting_orders() as u64;
-        for market in touched {
-            let m = &self.markets[&market];
-            for interval in Interval::ALL {
+        for (market, traded) in touched {
+            let Some(m) = self.markets.get(&market) else { continue };
+            for interval in Interval::ALL.into_iter().filter(|_| traded) {
                 if let Some(&candle) = m.candles[interval.index()].last().filter(|c| c.open_time == interval.floor(time)) {
                     out.push(Output::Candle { market, interval, candle, closed: false });
                 }
@@ -355,7 +357,11 @@ impl MarketData {
             return;
         }
         if time >= self.next_sample + DAY_MS {
+            // The samples up to a day before `time` are skipped. What was counted since the
+            // last sample belongs to the first skipped one: drop it, or the first sample kept
+            // would report lots, mints and accounts of more than a day ago as its own.
             self.next_sample = (time / step) * step - DAY_MS + step;
+            self.start_interval();
         }
         while self.next_sample <= time {
             let at = self.next_sample;
@@ -366,7 +372,7 @@ impl MarketData {
 
     fn take_sample(&mut self, at: u64, out: &mut Vec<Output>) {
         let index = at / self.sample_ms;
-        for (&id, m) in &mut self.markets {
+        for (&id, m) in &self.markets {
             let s = Subject::Market(id);
             let open = ticker::open(at, &m.candles[0]);
             let change = m.last.zip(open).map(|(l, o)| i128::from(l) - i128::from(o));
@@ -385,9 +391,8 @@ impl MarketData {
             for (measure, value) in values {
                 self.history.record(s, measure, index, value.map(sample));
             }
-            m.volume = 0;
         }
-        for (&id, c) in &mut self.currencies {
+        for (&id, c) in &self.currencies {
             let s = Subject::Currency(id);
             let ((minted, burned, fees), (m0, b0, f0)) = (c.totals, c.sampled);
             let values = [
@@ -401,14 +406,25 @@ impl MarketData {
             for (measure, value) in values {
                 self.history.record(s, measure, index, Some(sample(value)));
             }
-            c.sampled = c.totals;
-            (c.stakes, c.payouts) = (0, 0);
         }
         let active = self.active.len() as i64;
         self.history.record(Subject::Economy, Measure::ActiveAccounts, index, Some(active));
         self.history.record(Subject::Economy, Measure::OpenOrders, index, Some(sample(i128::from(self.open_orders))));
-        self.active.clear();
+        self.start_interval();
         self.evaluate(at, index, out);
+    }
+
+    /// Zero what is counted per sampling interval (volume, mints, burns, fees, stakes,
+    /// payouts, active accounts): the next interval starts.
+    fn start_interval(&mut self) {
+        for m in self.markets.values_mut() {
+            m.volume = 0;
+        }
+        for c in self.currencies.values_mut() {
+            c.sampled = c.totals;
+            (c.stakes, c.payouts) = (0, 0);
+        }
+        self.active.clear();
     }
 
     /// Step every alert at the sample `index` (time `at`).

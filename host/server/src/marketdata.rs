@@ -363,26 +363,28 @@ pub fn active_alerts(engine: &Engine, data: &MarketData) -> Response {
     Response::Alerts(data.active_alerts().iter().take(PAGE_MAX as usize).map(|v| alert_out(engine, data, v)).collect())
 }
 
+/// What a command's alert changes tell players.
+#[derive(Default)]
+pub struct Alerts {
+    /// `price-alert` notifier events of player alerts that fired.
+    pub fired: Vec<NotifyEvent>,
+    /// In-game notices the host words itself for player alerts that resolved (the WIT
+    /// `price-alert` record has no state to say so): (account, subject, body).
+    pub resolved: Vec<crate::notify::Message>,
+}
+
 /// One command's market-data outputs: candle pushes (cursor: the command's seq), the
-/// markets whose ticker changed, and the notifier events of player alerts that fired.
-/// Operator rules are logged.
-pub fn outputs(
-    engine: &Engine,
-    outputs: &[Output],
-    seq: u64,
-    pushes: &mut Vec<(Route, PushEvent)>,
-    dirty: &mut std::collections::BTreeSet<u32>,
-) -> Vec<NotifyEvent> {
-    let mut notify = Vec::new();
+/// markets whose ticker changed, and what player alerts that fired or resolved tell their
+/// owners. Operator rules are logged.
+pub fn outputs(engine: &Engine, outputs: &[Output], seq: u64, pushes: &mut Vec<(Route, PushEvent)>, dirty: &mut std::collections::BTreeSet<u32>) -> Alerts {
+    let mut alerts = Alerts::default();
     for o in outputs {
         match o {
             Output::Candle { market, interval, candle, closed } => {
                 let wire_interval = wire::Interval::ALL[interval.index()];
                 let info = candle_out(engine, *market, candle, *interval, *closed);
-                pushes.push((
-                    Route::Topic(Topic::Candles { market: *market, interval: wire_interval }, seq),
-                    PushEvent::Candle { market: *market, interval: wire_interval, candle: info },
-                ));
+                let topic = Topic::Candles { market: *market, interval: wire_interval };
+                pushes.push((Route::Topic(topic, seq), PushEvent::Candle { market: *market, interval: wire_interval, candle: info }));
             }
             Output::Ticker(m) => {
                 dirty.insert(*m);
@@ -392,12 +394,19 @@ pub fn outputs(
                 match key {
                     AlertKey::Player { alert, owner } => {
                         tracing::info!(alert, account = owner.0, metric, measure = measure.name(), value = %shown, at, change = ?change, "player alert");
-                        if let (Change::Fired, Some(m)) = (change, market) {
-                            let rising = !matches!(
-                                engine.alerts().iter().find(|(id, _, _)| id == alert).map(|(_, _, s)| s.condition),
-                                Some(AlertCondition::PriceBelow(_))
-                            ) && !shown.starts_with('-');
-                            notify.push(NotifyEvent::PriceAlert(PriceAlert { account: owner.0, market: *m, symbol: metric.clone(), price: shown, rising }));
+                        match (change, market) {
+                            (Change::Fired, Some(m)) => {
+                                let condition = engine.alerts().iter().find(|(id, _, _)| id == alert).map(|(_, _, s)| s.condition);
+                                let rising = !matches!(condition, Some(AlertCondition::PriceBelow(_))) && !shown.starts_with('-');
+                                let event = PriceAlert { account: owner.0, market: *m, symbol: metric.clone(), price: shown, rising };
+                                alerts.fired.push(NotifyEvent::PriceAlert(event));
+                            }
+                            (Change::Resolved, _) => alerts.resolved.push((
+                                owner.0,
+                                format!("Alert {alert} on {metric} resolved"),
+                                format!("Your alert {alert} on {metric} ({}) no longer holds; the last sample was {shown}.", measure.name()),
+                            )),
+                            (Change::Fired, None) => {}
                         }
                     }
                     AlertKey::Rule { rule } => tracing::warn!(rule, metric, measure = measure.name(), value = ?value, at, change = ?change, "operator alert"),
@@ -405,7 +414,7 @@ pub fn outputs(
             }
         }
     }
-    notify
+    alerts
 }
 
 /// Ticker pushes for the markets in `dirty`: each on its own topic and on the all-markets
