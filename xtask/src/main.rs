@@ -7,7 +7,7 @@
 //! - `test`: build and stage the plugins, run their native tests, then every test of the
 //!   workspace in release mode (the README's test command).
 //! - `bench <suite> [--quick]`: a benchmark program (`engine`, `server`, `plugins`,
-//!   `betting`, `abuse`).
+//!   `betting`, `abuse`, `marketdata`).
 //! - `sim [-- flags]`: the offline economy simulator.
 //! - `plugins`: build the plugins workspace for wasm32-wasip2 and stage every plugin as
 //!   `<target-dir>/plugins/<name>.wasm` + `<name>.toml`.
@@ -21,7 +21,7 @@ mod plugins;
 use std::path::PathBuf;
 use std::process::{exit, Command};
 
-const SUITES: &[&str] = &["engine", "server", "plugins", "betting", "abuse"];
+const SUITES: &[&str] = &["engine", "server", "plugins", "betting", "abuse", "marketdata"];
 
 fn cargo(args: &[&str]) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

@@ -6,6 +6,7 @@ mod alloc;
 mod betting_search;
 mod betting_suite;
 mod engine_suite;
+mod marketdata_suite;
 mod peers;
 mod plugins_suite;
 mod report;
@@ -24,6 +25,7 @@ fn main() {
         Some("plugins") => plugins_suite::run(quick),
         Some("betting") => betting_suite::run(quick),
         Some("abuse") => abuse_suite::run(quick),
+        Some("marketdata") => marketdata_suite::run(quick),
         // Internal: the peer process of the server suite's transport ceiling.
         Some("echo-server") => {
             let addr = args.get(1).and_then(|a| a.parse().ok()).expect("echo-server <addr>");
@@ -31,7 +33,7 @@ fn main() {
             rt.block_on(server_suite::echo_server(addr)).expect("echo server");
         }
         _ => {
-            eprintln!("usage: entrepot-bench <engine|server|plugins|betting|abuse> [--quick]");
+            eprintln!("usage: entrepot-bench <engine|server|plugins|betting|abuse|marketdata> [--quick]");
             std::process::exit(2);
         }
     }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use entrepot_core::{AccountId, Body, Engine, RejectReason};
+use entrepot_core::{AccountId, Body, Engine, Outcome, RejectReason};
 use entrepot_marketdata::MarketData;
 use entrepot_protocol::*;
 
@@ -69,4 +69,17 @@ pub async fn add_alert(shared: &Arc<Shared>, actor: AccountId, id: u64, def: Ale
     });
     let pending = built(shared, actor, id, build).await;
     map_outcome(pending, move |r| if over.load(Ordering::Relaxed) { Err(quota_exceeded("price alerts", max)) } else { r })
+}
+
+/// `RemoveAlert`: the engine refuses an alert that is not the actor's (`UnknownAlert`);
+/// the answer is `NotFound` (`reason` `"alert"`), the same for another player's alert and
+/// an unknown one, so alert ids cannot be probed.
+pub async fn remove_alert(shared: &Shared, actor: AccountId, id: u64, alert: u64) -> Pending {
+    let pending = super::command(shared, actor, id, Body::RemoveAlert { alert }).await;
+    map_outcome(pending, |r| match r {
+        Ok(Outcome::Rejected(RejectReason::UnknownAlert)) => {
+            Err(ApiError { code: ErrorCode::NotFound, reason: "alert".into(), message: "no such alert".into(), retry_after_ms: None })
+        }
+        other => other,
+    })
 }

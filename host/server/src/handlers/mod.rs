@@ -108,7 +108,7 @@ async fn signed_in(shared: &Arc<Shared>, conn: &Arc<Conn>, session: Session, id:
         Request::MetricRank { measure, by, offset, limit } => marketdata::rank(shared, measure, by, offset, limit).await,
         Request::AddAlert(def) => marketdata::add_alert(shared, actor, id, def).await,
         Request::Alerts => marketdata::alerts(shared, actor).await,
-        Request::RemoveAlert { alert } => command(shared, actor, id, Body::RemoveAlert { alert }).await,
+        Request::RemoveAlert { alert } => marketdata::remove_alert(shared, actor, id, alert).await,
         // The inbox.
         Request::Page { list: list @ (List::GroupMembers { .. } | List::Leaderboard { .. }), after, limit } => {
             query(shared, move |e| page(e, reader, &list, after, limit)).await
