@@ -108,6 +108,11 @@ pub struct Series {
 impl Series {
     /// Add a trade at `time`. Returns true when it opened a new candle.
     pub fn trade(&mut self, interval: Interval, time: u64, price: u64, lots: u64, notional: u64, retention: usize) -> bool {
+        // Most trades land in the open candle: no division then.
+        if let Some(last) = self.candles.back_mut().filter(|c| c.open_time <= time && time - c.open_time < interval.millis()) {
+            last.add(price, lots, notional);
+            return false;
+        }
         let open_time = interval.floor(time);
         let opened = match self.candles.back_mut() {
             Some(last) if last.open_time == open_time => false,

@@ -64,8 +64,8 @@ impl Config {
 /// What one command changed that someone may be told.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
-    /// A candle changed (`closed: false`: the open one, after the command's trades) or its
-    /// interval ended (`closed: true`, once).
+    /// A candle's interval ended (`closed: true`, once). (`closed: false` is not emitted
+    /// by `on_command`: open candles are announced by `Traded`.)
     Candle {
         /// The market.
         market: u32,
@@ -76,8 +76,11 @@ pub enum Output {
         /// Whether its interval is over.
         closed: bool,
     },
-    /// The market traded or its best prices may have moved: its ticker changed.
+    /// The market's book changed (no trade): its ticker changed.
     Ticker(u32),
+    /// The market traded: its open candles ([`MarketData::open_candles`]) and its ticker
+    /// changed. (One output, not one per interval: the engine thread's hot path.)
+    Traded(u32),
     /// An alert fired or resolved.
     Alert {
         /// Which.
@@ -168,8 +171,9 @@ pub struct MarketData {
     next_sample: u64,
     markets: BTreeMap<u32, MarketState>,
     currencies: BTreeMap<u32, CurrencyState>,
-    /// Accounts active since the last sample.
-    active: BTreeSet<AccountId>,
+    /// Accounts active since the last sample (a hash set on the hot path; encoded sorted).
+    #[serde(with = "sorted_set")]
+    active: AccountSet,
     open_orders: u64,
     history: History,
     /// Open candles by the time they close.
@@ -179,6 +183,11 @@ pub struct MarketData {
     rule_states: BTreeMap<(String, String), (Subject, AlertState)>,
     #[serde(skip)]
     rules: Vec<AlertRule>,
+    /// Scratch of `on_command` (always empty between commands).
+    #[serde(skip)]
+    touched: Vec<(u32, bool)>,
+    #[serde(skip)]
+    assets_touched: Vec<u32>,
 }
 
 impl MarketData {
@@ -193,13 +202,15 @@ impl MarketData {
             next_sample: 0,
             markets: BTreeMap::new(),
             currencies: BTreeMap::new(),
-            active: BTreeSet::new(),
+            active: AccountSet::default(),
             open_orders: 0,
             history: History::new(slots),
             open: BTreeSet::new(),
             alerts: BTreeMap::new(),
             rule_states: BTreeMap::new(),
             rules: config.rules.clone(),
+            touched: Vec::new(),
+            assets_touched: Vec::new(),
         }
     }
 
@@ -227,35 +238,42 @@ impl MarketData {
         self.sample_until(time, out);
         self.close_candles(time, out);
         self.now = time;
-        // Markets whose ticker changed (trades or book levels): value true when they traded,
-        // so their candles changed too.
-        let mut touched: BTreeMap<u32, bool> = BTreeMap::new();
-        let mut totals_changed = false;
+        // Markets whose ticker changed (trades or book levels), true when they traded (so
+        // their open candles changed too), and the currencies whose totals may have moved.
+        // Few per command: small vectors, searched linearly, no allocation once grown.
+        let mut touched = std::mem::take(&mut self.touched);
+        let mut assets = std::mem::take(&mut self.assets_touched);
         for e in events {
             match e {
                 Event::AssetCreated { asset } => self.asset_created(*asset, engine),
                 Event::MarketCreated { market } => self.market_created(*market, engine),
-                Event::Trade { market, price, quantity, maker_account, taker_account, .. } => {
+                Event::Trade { market, price, quantity, maker_account, taker_account, maker_fee, taker_fee, .. } => {
                     self.trade(time, market.0, *price, *quantity);
-                    self.active.extend([*maker_account, *taker_account]);
-                    touched.insert(market.0, true);
-                    totals_changed = true;
+                    self.active.insert(*maker_account);
+                    self.active.insert(*taker_account);
+                    mark(&mut touched, market.0, true);
+                    if *maker_fee > 0 || *taker_fee > 0 {
+                        add_once(&mut assets, engine.market_spec(*market).map(|s| s.quote.0));
+                    }
                 }
                 Event::BookLevel { market, side, price, quantity, .. } => {
                     if let Some(m) = self.markets.get_mut(&market.0) {
                         m.levels.set(*side, *price, *quantity);
-                        touched.entry(market.0).or_insert(false);
+                        mark(&mut touched, market.0, false);
                     }
                 }
-                Event::OrderAccepted { account, listing_fee, .. } => {
+                Event::OrderAccepted { account, listing_fee, market, .. } => {
                     self.active.insert(*account);
-                    totals_changed |= *listing_fee > 0;
+                    if *listing_fee > 0 {
+                        add_once(&mut assets, engine.market_spec(*market).map(|s| s.quote.0));
+                    }
                 }
-                Event::OrderModified { .. } | Event::Minted { .. } | Event::Burned { .. } => totals_changed = true,
-                Event::Bet(bet) => {
-                    totals_changed = true;
-                    self.bet(bet);
-                }
+                // A relisting fee.
+                Event::OrderModified { market, .. } => add_once(&mut assets, engine.market_spec(*market).map(|s| s.quote.0)),
+                Event::Minted { asset, .. } | Event::Burned { asset, .. } => add_once(&mut assets, Some(asset.0)),
+                // Bets move escrow, never minted, burned or fee totals (group starting cash is
+                // minted in group assets, which are not tracked currencies).
+                Event::Bet(bet) => self.bet(bet),
                 Event::AlertCreated { alert, account, spec } => {
                     self.alerts.insert(*alert, PlayerAlert { owner: *account, spec: *spec, state: AlertState::default() });
                 }
@@ -265,19 +283,27 @@ impl MarketData {
                 _ => {}
             }
         }
-        if totals_changed {
-            self.refresh_totals(engine);
+        for &asset in &assets {
+            self.refresh_totals(asset, engine);
         }
         self.open_orders = engine.resting_orders() as u64;
-        for (market, traded) in touched {
-            let Some(m) = self.markets.get(&market) else { continue };
-            for interval in Interval::ALL.into_iter().filter(|_| traded) {
-                if let Some(&candle) = m.candles[interval.index()].last().filter(|c| c.open_time == interval.floor(time)) {
-                    out.push(Output::Candle { market, interval, candle, closed: false });
-                }
+        for &(market, traded) in &touched {
+            if let Some(m) = self.markets.get_mut(&market) {
+                m.levels.refresh_best(engine, MarketId(market));
             }
-            out.push(Output::Ticker(market));
+            out.push(if traded { Output::Traded(market) } else { Output::Ticker(market) });
         }
+        touched.clear();
+        assets.clear();
+        (self.touched, self.assets_touched) = (touched, assets);
+    }
+
+    /// The open candles of a market (the newest of each interval, if it is still open),
+    /// as an `Output::Traded` says they changed.
+    pub fn open_candles(&self, market: u32) -> impl Iterator<Item = (Interval, Candle)> + '_ {
+        let now = self.now;
+        let m = self.markets.get(&market);
+        Interval::ALL.into_iter().filter_map(move |i| m?.candles[i.index()].last().filter(|c| c.open_time == i.floor(now)).map(|&c| (i, c)))
     }
 
     /// When the next sample is due (the server ticks the engine then).
@@ -329,8 +355,8 @@ impl MarketData {
         }
     }
 
-    fn refresh_totals(&mut self, engine: &Engine) {
-        for (&asset, c) in &mut self.currencies {
+    fn refresh_totals(&mut self, asset: u32, engine: &Engine) {
+        if let Some(c) = self.currencies.get_mut(&asset) {
             let (minted, burned) = engine.supply(AssetId(asset)).unwrap_or((0, 0));
             c.totals = (minted, burned, engine.fee_sink(AssetId(asset)));
         }
@@ -430,10 +456,17 @@ impl MarketData {
     /// Step every alert at the sample `index` (time `at`).
     fn evaluate(&mut self, at: u64, index: u64, out: &mut Vec<Output>) {
         let step = self.sample_ms;
+        // Many alerts read the same series: per (market, measure), the series and the sums
+        // of the samples before this one over 1, 2, ... samples back (extended as far as a
+        // spike window asks), looked up once per sample.
+        type Back<'a> = (Option<&'a crate::metrics::Series>, Vec<(i128, u32)>);
+        let mut cache: std::collections::HashMap<u64, Back<'_>, std::hash::BuildHasherDefault<entrepot_core::IdHasher>> = Default::default();
         for (&id, a) in &mut self.alerts {
             let subject = Subject::Market(a.spec.market.0);
             let measure = a.spec.measure();
-            let series = self.history.get(subject, measure);
+            let key = u64::from(a.spec.market.0) << 8 | measure as u64;
+            let (series, sums) = cache.entry(key).or_insert_with(|| (self.history.get(subject, measure), Vec::new()));
+            let series = *series;
             let value = series.and_then(|s| s.get(index));
             let holds = match (a.spec.condition, value) {
                 (_, None) => false,
@@ -441,7 +474,13 @@ impl MarketData {
                 (AlertCondition::PriceBelow(p), Some(v)) => i128::from(v) < i128::from(p),
                 (AlertCondition::ChangeBeyond(h), Some(v)) => u128::from(v.unsigned_abs()) > u128::from(h),
                 (AlertCondition::Spike { factor_milli, window_ms, .. }, Some(v)) => {
-                    let (sum, n) = series.map_or((0, 0), |s| s.sum_between(index.saturating_sub(window_ms / step), index - 1));
+                    let samples = usize::try_from((window_ms / step).min(index)).expect("a day of samples fits usize");
+                    while sums.len() < samples {
+                        let (sum, n) = sums.last().copied().unwrap_or((0, 0));
+                        let x = series.and_then(|s| s.get(index - 1 - sums.len() as u64));
+                        sums.push(x.map_or((sum, n), |x| (sum + i128::from(x), n + 1)));
+                    }
+                    let (sum, n) = samples.checked_sub(1).map_or((0, 0), |i| sums[i]);
                     alerts::spike(v, factor_milli, sum, n)
                 }
             };
@@ -605,6 +644,42 @@ fn name_of(markets: &BTreeMap<u32, MarketState>, currencies: &BTreeMap<u32, Curr
         Subject::Market(m) => markets.get(&m).map_or_else(|| format!("market:{m}"), |m| m.symbol.clone()),
         Subject::Currency(c) => format!("economy:{}", currencies.get(&c).map_or_else(|| c.to_string(), |c| c.symbol.clone())),
         Subject::Economy => "economy".into(),
+    }
+}
+
+/// Note a market as touched (traded: its candles changed too).
+fn mark(touched: &mut Vec<(u32, bool)>, market: u32, traded: bool) {
+    match touched.iter_mut().find(|(m, _)| *m == market) {
+        Some((_, t)) => *t |= traded,
+        None => touched.push((market, traded)),
+    }
+}
+
+fn add_once(assets: &mut Vec<u32>, asset: Option<u32>) {
+    if let Some(a) = asset.filter(|a| !assets.contains(a)) {
+        assets.push(a);
+    }
+}
+
+/// Accounts, hashed with the engine's fixed id hasher (lookups only, never iterated into a
+/// result: the count is what is sampled, and the encoding sorts them).
+type AccountSet = std::collections::HashSet<AccountId, std::hash::BuildHasherDefault<entrepot_core::IdHasher>>;
+
+/// Encode an [`AccountSet`] sorted, so equal sets give equal bytes.
+mod sorted_set {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::AccountSet;
+    use entrepot_core::AccountId;
+
+    pub fn serialize<S: Serializer>(set: &AccountSet, s: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<AccountId> = set.iter().copied().collect();
+        sorted.sort_unstable();
+        sorted.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AccountSet, D::Error> {
+        Ok(Vec::<AccountId>::deserialize(d)?.into_iter().collect())
     }
 }
 

@@ -376,7 +376,7 @@ pub struct Alerts {
 /// One command's market-data outputs: candle pushes (cursor: the command's seq), the
 /// markets whose ticker changed, and what player alerts that fired or resolved tell their
 /// owners. Operator rules are logged.
-pub fn outputs(engine: &Engine, outputs: &[Output], seq: u64, pushes: &mut Vec<(Route, PushEvent)>, dirty: &mut std::collections::BTreeSet<u32>) -> Alerts {
+pub fn outputs(engine: &Engine, data: &MarketData, outputs: &[Output], seq: u64, pushes: &mut Vec<(Route, PushEvent)>, dirty: &mut std::collections::BTreeSet<u32>) -> Alerts {
     let mut alerts = Alerts::default();
     for o in outputs {
         match o {
@@ -388,6 +388,15 @@ pub fn outputs(engine: &Engine, outputs: &[Output], seq: u64, pushes: &mut Vec<(
             }
             Output::Ticker(m) => {
                 dirty.insert(*m);
+            }
+            Output::Traded(m) => {
+                dirty.insert(*m);
+                for (interval, candle) in data.open_candles(*m) {
+                    let wire_interval = wire::Interval::ALL[interval.index()];
+                    let info = candle_out(engine, *m, &candle, interval, false);
+                    let topic = Topic::Candles { market: *m, interval: wire_interval };
+                    pushes.push((Route::Topic(topic, seq), PushEvent::Candle { market: *m, interval: wire_interval, candle: info }));
+                }
             }
             Output::Alert { key, metric, measure, market, value, change, at } => {
                 let shown = value.zip(*market).map(|(v, m)| value_out(engine, Subject::Market(m), *measure, v).to_string()).unwrap_or_default();

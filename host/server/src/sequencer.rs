@@ -396,7 +396,7 @@ impl State {
         self.md_outputs.clear();
         self.marketdata.on_command(ctx.time, &self.events, &self.engine, &mut self.md_outputs);
         let mut md_pushes = Vec::new();
-        let alerts = crate::marketdata::outputs(&self.engine, &self.md_outputs, seq, &mut md_pushes, &mut self.tickers_dirty);
+        let alerts = crate::marketdata::outputs(&self.engine, &self.marketdata, &self.md_outputs, seq, &mut md_pushes, &mut self.tickers_dirty);
         let mut proposed = notify::notifications(&mut self.plugins, &self.engine, &self.events);
         if self.plugins.has_notifiers() {
             proposed.extend(alerts.fired.iter().flat_map(|event| self.plugins.host.notify(event)));

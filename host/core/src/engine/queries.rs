@@ -68,6 +68,11 @@ impl Engine {
         Some((x.minted, x.burned))
     }
 
+    /// The best price level (ticks, lots) of one side, if any (no allocation).
+    pub fn best_level(&self, market: MarketId, side: Side) -> Option<(Ticks, Lots)> {
+        self.books.market_ix(market).ok().and_then(|m| self.books.market(m).book.depth(side).next())
+    }
+
     /// Price levels (ticks, lots) of one side, best first.
     pub fn depth(&self, market: MarketId, side: Side) -> Vec<(Ticks, Lots)> {
         self.books.market_ix(market).map_or_else(|_| Vec::new(), |m| self.books.market(m).book.depth(side).collect())
