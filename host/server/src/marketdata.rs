@@ -376,7 +376,14 @@ pub struct Alerts {
 /// One command's market-data outputs: candle pushes (cursor: the command's seq), the
 /// markets whose ticker changed, and what player alerts that fired or resolved tell their
 /// owners. Operator rules are logged.
-pub fn outputs(engine: &Engine, data: &MarketData, outputs: &[Output], seq: u64, pushes: &mut Vec<(Route, PushEvent)>, dirty: &mut std::collections::BTreeSet<u32>) -> Alerts {
+pub fn outputs(
+    engine: &Engine,
+    data: &MarketData,
+    outputs: &[Output],
+    seq: u64,
+    pushes: &mut Vec<(Route, PushEvent)>,
+    dirty: &mut std::collections::BTreeSet<u32>,
+) -> Alerts {
     let mut alerts = Alerts::default();
     for o in outputs {
         match o {
