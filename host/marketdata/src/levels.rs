@@ -36,8 +36,7 @@ impl Levels {
 
     /// Take the best levels from the engine after a command that changed the book.
     pub fn refresh_best(&mut self, engine: &Engine, market: MarketId) {
-        self.best_bid = engine.best_level(market, Side::Buy);
-        self.best_ask = engine.best_level(market, Side::Sell);
+        [self.best_bid, self.best_ask] = engine.best_levels(market);
         debug_assert_eq!(self.best_bid.map(|(p, q)| self.bids.get(&p) == Some(&q)), self.best_bid.map(|_| true));
     }
 

@@ -357,8 +357,7 @@ impl MarketData {
 
     fn refresh_totals(&mut self, asset: u32, engine: &Engine) {
         if let Some(c) = self.currencies.get_mut(&asset) {
-            let (minted, burned) = engine.supply(AssetId(asset)).unwrap_or((0, 0));
-            c.totals = (minted, burned, engine.fee_sink(AssetId(asset)));
+            c.totals = engine.asset_totals(AssetId(asset)).unwrap_or_default();
         }
     }
 

@@ -68,9 +68,18 @@ impl Engine {
         Some((x.minted, x.burned))
     }
 
-    /// The best price level (ticks, lots) of one side, if any (no allocation).
-    pub fn best_level(&self, market: MarketId, side: Side) -> Option<(Ticks, Lots)> {
-        self.books.market_ix(market).ok().and_then(|m| self.books.market(m).book.depth(side).next())
+    /// The best bid and ask levels (ticks, lots) of a market, if any (one lookup, no
+    /// allocation).
+    pub fn best_levels(&self, market: MarketId) -> [Option<(Ticks, Lots)>; 2] {
+        let Ok(m) = self.books.market_ix(market) else { return [None, None] };
+        let book = &self.books.market(m).book;
+        [book.depth(Side::Buy).next(), book.depth(Side::Sell).next()]
+    }
+
+    /// (minted, burned, fee sink) of an asset, in one lookup.
+    pub fn asset_totals(&self, asset: AssetId) -> Option<(u128, u128, Minor)> {
+        let x = self.ledger.asset(self.ledger.asset_ix(asset).ok()?);
+        Some((x.minted, x.burned, x.fee_sink))
     }
 
     /// Price levels (ticks, lots) of one side, best first.
