@@ -91,7 +91,9 @@ fn unit(engine: &Engine, subject: Subject, measure: CoreMeasure) -> Decimal {
 }
 
 fn value_out(engine: &Engine, subject: Subject, measure: CoreMeasure, v: i64) -> Decimal {
-    (Decimal::from(v) * unit(engine, subject, measure)).normalize()
+    // Saturates rather than panics: this runs on the engine thread, and an operator may
+    // choose any tick or lot.
+    Decimal::from(v).checked_mul(unit(engine, subject, measure)).unwrap_or(if v < 0 { Decimal::MIN } else { Decimal::MAX }).normalize()
 }
 
 fn wide(x: u128, step: Decimal) -> Decimal {
@@ -125,7 +127,7 @@ pub fn ticker_out(engine: &Engine, data: &MarketData, market: u32) -> Option<wir
     let price = |p: u64| wide(u128::from(p), spec.tick);
     let level = |(p, q): (u64, u64)| (price(p), wide(u128::from(q), spec.lot));
     let (base, quote_volume) = (wide(t.base_volume, spec.lot), wide(t.quote_volume, Decimal::new(1, u32::from(quote))));
-    let change = t.last.zip(t.open).map(|(l, o)| ((Decimal::from(l) - Decimal::from(o)) * spec.tick).normalize());
+    let change = t.last.zip(t.open).map(|(l, o)| (Decimal::from(l) - Decimal::from(o)).checked_mul(spec.tick).unwrap_or(Decimal::MAX).normalize());
     let change_percent =
         t.last.zip(t.open).map(|(l, o)| ((Decimal::from(l) - Decimal::from(o)) * Decimal::ONE_HUNDRED / Decimal::from(o.max(1))).round_dp(4).normalize());
     let vwap = (!base.is_zero()).then(|| quote_volume.checked_div(base).map(|v| v.round_dp(spec.tick.scale() + 4).normalize())).flatten();
@@ -246,7 +248,9 @@ pub fn rank(engine: &Engine, data: &MarketData, measure: wire::Measure, by: wire
     };
     let ranked = data.rank(m, how);
     let total = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
-    let float = |x: f64, unit: Decimal, places: u32| Decimal::from_f64(x).map_or(Decimal::ZERO, |d| (d * unit).round_dp(places).normalize());
+    let float = |x: f64, unit: Decimal, places: u32| {
+        Decimal::from_f64(x).map_or(Decimal::ZERO, |d| d.checked_mul(unit).unwrap_or(Decimal::MAX).round_dp(places).normalize())
+    };
     let entries = ranked
         .iter()
         .enumerate()
