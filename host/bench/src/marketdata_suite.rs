@@ -10,8 +10,9 @@
 //!    created up front over the 8 markets, plus one operator rule (`*`, volume 3× over an
 //!    hour), and all are evaluated at every sample. Both sides run the same commands on the
 //!    same engine setup (the alerts exist in both engines; only one evaluates them);
-//!    `RUNS` pairs of runs back to back. `with_vs_without` = with / without, the median over the pairs
-//!    (target ≥ 0.8).
+//!    `RUNS` pairs of runs back to back, the order within a pair alternating (so neither side
+//!    always runs on a warmer or a noisier machine). `with_vs_without` = with / without, the
+//!    median over the pairs (target ≥ 0.8).
 //! 2. Candle queries: one market with 5,000 one-minute candles (a trade every game minute
 //!    for 5,000 minutes); many queries returning 1,000 candles each (the newest 1,000, or
 //!    1,000 from a random start), timed one by one into an HDR histogram (target p99 ≤
@@ -44,7 +45,7 @@ use rust_decimal::Decimal;
 use crate::report::{self, Table};
 use crate::stream::{self, Op, Side, PREFILL};
 
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 const MARKETS: u64 = 8;
 const ALERTS: u64 = 1_000;
 /// Game time per command of the throughput stream: 600 commands per sampled minute.
@@ -460,13 +461,19 @@ pub fn run(quick: bool) {
          {TIME_STEP_MS} ms of game time per command ({} commands per sampled minute); {ALERTS} player alerts + 1 operator rule; {RUNS} pairs of runs (ratio: median of the pairs; ops/s: best)",
         MINUTE / TIME_STEP_MS
     );
-    // Pairs of runs back to back (without, then with): the ratio is the median of the
-    // pairs' ratios, so a burst of load from elsewhere on the machine moves one pair, not
+    // Pairs of runs back to back (alternately without and with first): the ratio is the
+    // median of the pairs' ratios, so a burst of load from elsewhere on the machine moves one pair, not
     // the result. The ops/s shown are the best run of each side.
     let mut ratios = Vec::with_capacity(RUNS);
     let mut best: [Option<Throughput>; 2] = [None, None];
-    for _ in 0..RUNS {
-        let pair = [throughput(false, &prefill, &ops), throughput(true, &prefill, &ops)];
+    for run in 0..RUNS {
+        let pair = if run % 2 == 0 {
+            let without = throughput(false, &prefill, &ops);
+            [without, throughput(true, &prefill, &ops)]
+        } else {
+            let with = throughput(true, &prefill, &ops);
+            [throughput(false, &prefill, &ops), with]
+        };
         ratios.push(pair[1].ops_per_sec / pair[0].ops_per_sec);
         for (slot, t) in best.iter_mut().zip(pair) {
             if slot.as_ref().is_none_or(|b| t.ops_per_sec > b.ops_per_sec) {

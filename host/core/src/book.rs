@@ -43,13 +43,34 @@ struct Level {
     tail: u32,
 }
 
-/// One side's levels, sorted so that the best price is the last element.
+/// One side's levels, sorted so that the best price is the last element, and their total
+/// lots (derived: not encoded, recounted on decode, so the snapshot bytes do not change).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "LadderLevels")]
 struct Ladder {
+    levels: Vec<Level>,
+    #[serde(skip)]
+    lots: u128,
+}
+
+/// What a [`Ladder`] encodes.
+#[derive(Deserialize)]
+struct LadderLevels {
     levels: Vec<Level>,
 }
 
+impl From<LadderLevels> for Ladder {
+    fn from(l: LadderLevels) -> Ladder {
+        let lots = l.levels.iter().map(|l| u128::from(l.quantity)).sum();
+        Ladder { levels: l.levels, lots }
+    }
+}
+
 impl Ladder {
+    fn with_capacity(levels: usize) -> Ladder {
+        Ladder { levels: Vec::with_capacity(levels), lots: 0 }
+    }
+
     /// `Ok(index)` of the level at `price`, or `Err(insertion index)`.
     fn find(&self, side: Side, price: u64) -> Result<usize, usize> {
         // Most traffic is at or near the best price, which sits at the end: scan a few
@@ -132,8 +153,8 @@ impl<T> Book<T> {
             // covers the churn of a busy book without reallocating.
             free: Vec::with_capacity(orders / 4),
             index: IdMap::with_capacity_and_hasher(orders, Default::default()),
-            bids: Ladder { levels: Vec::with_capacity(1024) },
-            asks: Ladder { levels: Vec::with_capacity(1024) },
+            bids: Ladder::with_capacity(1024),
+            asks: Ladder::with_capacity(1024),
         }
     }
 
@@ -205,6 +226,13 @@ impl<T> Book<T> {
         }
     }
 
+    /// Total lots resting on `side`, in O(1).
+    pub fn side_lots(&self, side: Side) -> u128 {
+        let ladder = self.ladder(side);
+        debug_assert_eq!(ladder.lots, ladder.levels.iter().map(|l| u128::from(l.quantity)).sum::<u128>());
+        ladder.lots
+    }
+
     /// Levels of `side` as (price, total lots), best first.
     pub fn depth(&self, side: Side) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.ladder(side).levels.iter().rev().map(|l| (l.price, l.quantity))
@@ -240,6 +268,7 @@ impl<T> Book<T> {
             }
         };
         self.index.insert(id, i);
+        self.ladder_mut(side).lots += u128::from(quantity);
         let pos = self.ladder(side).find(side, price);
         match pos {
             Ok(l) => {
@@ -271,6 +300,7 @@ impl<T> Book<T> {
         }
         let ladder = self.ladder_mut(side);
         let l = ladder.find(side, order.price).expect("level of a resting order exists");
+        ladder.lots -= u128::from(order.quantity);
         let level = &mut ladder.levels[l];
         level.quantity -= order.quantity;
         if level.head == i {
@@ -302,6 +332,7 @@ impl<T> Book<T> {
         let ladder = self.ladder_mut(side);
         let l = ladder.find(side, price).expect("level exists");
         ladder.levels[l].quantity -= cut;
+        ladder.lots -= u128::from(cut);
     }
 
     /// Trade `quantity` lots off the oldest order at the best price of `side` (at most its
@@ -311,6 +342,7 @@ impl<T> Book<T> {
         let ladder = self.ladder_mut(side);
         let level = ladder.levels.last_mut()?;
         level.quantity -= quantity;
+        ladder.lots -= u128::from(quantity);
         let head = level.head;
         let o = self.slot_mut(head);
         assert!(quantity <= o.quantity, "cannot fill more than the maker has");
@@ -380,8 +412,27 @@ mod tests {
         assert_eq!(b.best_price(Side::Sell), Some(101));
         assert_eq!(b.depth(Side::Buy).collect::<Vec<_>>(), vec![(100, 7), (99, 5)]);
         assert_eq!(b.depth(Side::Sell).collect::<Vec<_>>(), vec![(101, 6), (102, 2)]);
+        assert_eq!((b.side_lots(Side::Buy), b.side_lots(Side::Sell)), (12, 8));
         let ids: Vec<u64> = b.iter_side(Side::Buy).map(|o| o.id).collect();
         assert_eq!(ids, vec![2, 3, 1]);
+    }
+
+    #[test]
+    fn side_totals_are_recounted_on_decode_and_not_encoded() {
+        let b = book();
+        let cfg = bincode::config::standard();
+        let bytes = bincode::serde::encode_to_vec(&b, cfg).unwrap();
+        let (back, _): (Book<()>, usize) = bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
+        assert_eq!((back.side_lots(Side::Buy), back.side_lots(Side::Sell)), (12, 8));
+        assert_eq!(bytes, bincode::serde::encode_to_vec(&back, cfg).unwrap());
+        // A ladder encodes as its levels alone, as before the totals existed (snapshots
+        // keep their bytes).
+        #[derive(Serialize)]
+        struct Levels<'a> {
+            levels: &'a Vec<Level>,
+        }
+        let old = bincode::serde::encode_to_vec(Levels { levels: &b.bids.levels }, cfg).unwrap();
+        assert_eq!(old, bincode::serde::encode_to_vec(&b.bids, cfg).unwrap());
     }
 
     #[test]
@@ -392,6 +443,7 @@ mod tests {
         assert_eq!(traded, 9);
         assert_eq!(fills, vec![(2, 100, 3), (3, 100, 4), (1, 99, 2)]);
         assert_eq!(b.depth(Side::Buy).collect::<Vec<_>>(), vec![(99, 3)]);
+        assert_eq!(b.side_lots(Side::Buy), 3);
         assert_eq!(b.len(), 3);
     }
 
@@ -401,6 +453,7 @@ mod tests {
         assert_eq!(b.remove(2).map(|o| o.quantity), Some(3));
         b.reduce(3, 1);
         assert_eq!(b.depth(Side::Buy).collect::<Vec<_>>(), vec![(100, 1), (99, 5)]);
+        assert_eq!(b.side_lots(Side::Buy), 6);
         b.remove(3);
         assert_eq!(b.best_price(Side::Buy), Some(99));
         assert!(b.remove(3).is_none());

@@ -26,7 +26,7 @@ pub mod units;
 
 pub use book::{Book, IdHasher, IdMap, Resting};
 pub use command::{Body, Command, Ctx, MarketSize, OrderKind, OrderRequest, Side, TimeInForce};
-pub use engine::{Engine, EngineConfig, MarketInfo, OrderView};
+pub use engine::{BookTop, Engine, EngineConfig, MarketInfo, OrderView};
 pub use event::{DoneReason, Event, InvalidFixture, InvalidMarket, Outcome, RejectReason};
 pub use ids::{AccountId, AssetId, Lots, MarketId, Minor, OrderId, RequestId, Ticks, TradeId};
 pub use ledger::MAX_SUPPLY;

@@ -42,14 +42,11 @@ pub enum Change {
 pub struct AlertState {
     /// Its phase.
     pub phase: Phase,
-    /// The last sampled value of the measure it reads.
-    pub value: Option<i64>,
 }
 
 impl AlertState {
     /// Evaluate at sample time `now`.
-    pub fn step(&mut self, now: u64, holds: bool, value: Option<i64>, for_ms: u64, keep_firing_for_ms: u64) -> Option<Change> {
-        self.value = value;
+    pub fn step(&mut self, now: u64, holds: bool, for_ms: u64, keep_firing_for_ms: u64) -> Option<Change> {
         let (phase, change) = match (self.phase, holds) {
             (Phase::Inactive, true) if for_ms == 0 => (Phase::Firing { since: now, cleared: None }, Some(Change::Fired)),
             (Phase::Inactive, true) => (Phase::Pending { since: now }, None),
@@ -138,17 +135,17 @@ mod tests {
             (7, false, Some(Change::Resolved)),
         ];
         for (t, holds, expected) in seq {
-            assert_eq!(a.step(t * m, holds, Some(1), 2 * m, 3 * m), expected, "minute {t}");
+            assert_eq!(a.step(t * m, holds, 2 * m, 3 * m), expected, "minute {t}");
         }
         // Pending that stops holding goes back to inactive silently.
         let mut b = AlertState::default();
-        assert_eq!(b.step(m, true, None, 5 * m, 0), None);
-        assert_eq!(b.step(2 * m, false, None, 5 * m, 0), None);
+        assert_eq!(b.step(m, true, 5 * m, 0), None);
+        assert_eq!(b.step(2 * m, false, 5 * m, 0), None);
         assert_eq!(b.phase, Phase::Inactive);
         // for = 0 fires at once; keep_firing_for = 0 resolves at the first miss.
         let mut c = AlertState::default();
-        assert_eq!(c.step(m, true, None, 0, 0), Some(Change::Fired));
-        assert_eq!(c.step(2 * m, false, None, 0, 0), Some(Change::Resolved));
+        assert_eq!(c.step(m, true, 0, 0), Some(Change::Fired));
+        assert_eq!(c.step(2 * m, false, 0, 0), Some(Change::Resolved));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! # entrepot-marketdata
 //!
 //! Market data derived from the engine's events, never a second source of truth:
-//! candles (`candles`), rolling 24-hour tickers (`ticker`), a copy of each book's levels
-//! (`levels`), the metric history of every market, currency and the game (`metrics`),
-//! rankings by variability (`rank`) and alerts (`alerts`).
+//! candles (`candles`), rolling 24-hour tickers (`ticker`), the metric history of every
+//! market, currency and the game (`metrics`), rankings by variability (`rank`) and alerts
+//! (`alerts`). A book's top and depth are the engine's (`Engine::book_top`), read after
+//! each command that moved it.
 //!
 //! [`MarketData::on_command`] is called after every command with its game time, its events
 //! and the engine as the command left it — by the server's engine thread live, and by
@@ -16,7 +17,6 @@
 
 pub mod alerts;
 pub mod candles;
-pub mod levels;
 pub mod metrics;
 pub mod rank;
 mod state;

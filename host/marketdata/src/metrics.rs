@@ -142,9 +142,22 @@ impl Series {
         (index + 1 - self.slots().min(index + 1)..=index).map(|i| self.get(i)).collect()
     }
 
-    /// Σ and count of the samples in `from..=to` (for a spike rule's average).
-    pub fn sum_between(&self, from: u64, to: u64) -> (i128, u32) {
-        (from..=to).filter_map(|i| self.get(i)).fold((0, 0), |(s, n), x| (s + i128::from(x), n + 1))
+    /// The samples before `end`, newest first (`end - 1`, `end - 2`, ...; `None` for a gap),
+    /// as far back as the ring reaches: a walk over the ring, no division per sample.
+    pub fn before(&self, end: u64) -> impl Iterator<Item = Option<i64>> + '_ {
+        // Positions after the newest sample are gaps (the caller takes as many as it needs).
+        let unwritten = usize::try_from(end.saturating_sub(self.newest + 1)).unwrap_or(usize::MAX);
+        let top = end.min(self.newest + 1);
+        let oldest = (self.newest + 1).saturating_sub(self.slots());
+        let held = usize::try_from(top.saturating_sub(oldest)).expect("at most a ring");
+        let split = if held > 0 { self.slot(top - 1) + 1 } else { 0 };
+        let (older, newer) = self.values.split_at(split);
+        std::iter::repeat_n(None, unwritten).chain(older.iter().rev().chain(newer.iter().rev()).take(held).map(|&x| (x != NONE).then_some(x)))
+    }
+
+    /// (Σ, count) of the samples among the `samples` before `index`.
+    pub fn sum_before(&self, index: u64, samples: usize) -> (i128, u32) {
+        self.before(index).take(samples).flatten().fold((0, 0), |(s, n), x| (s + i128::from(x), n + 1))
     }
 
     /// Samples with a value in the ring.
@@ -228,6 +241,25 @@ mod tests {
             assert_eq!(s.count as usize, live.len());
         }
         assert_eq!(s.window(17), vec![Some(1), None, None, Some(2)]);
+    }
+
+    #[test]
+    fn walking_back_reads_what_get_reads() {
+        let mut s = Series::new(5, 3);
+        for (i, v) in [(3, Some(1)), (4, None), (5, Some(3)), (6, Some(4)), (9, Some(5)), (10, Some(6)), (11, None), (13, Some(8))] {
+            s.write(i, v);
+            for end in 0..i + 8 {
+                let back: Vec<Option<i64>> = s.before(end).collect();
+                let oldest = (s.newest + 1).saturating_sub(s.slots());
+                assert!(back.len() as u64 >= end.saturating_sub(oldest).min(s.slots()), "end {end}: {back:?}");
+                for (k, x) in back.iter().enumerate() {
+                    assert_eq!(*x, s.get(end - 1 - k as u64), "end {end}, {k} back");
+                }
+                let w = usize::try_from(end % 4 + 1).unwrap();
+                let naive = (end.saturating_sub(w as u64)..end).filter_map(|p| s.get(p)).fold((0, 0), |(t, n), x| (t + i128::from(x), n + 1));
+                assert_eq!(s.sum_before(end, w), naive, "end {end}, {w} samples");
+            }
+        }
     }
 
     #[test]

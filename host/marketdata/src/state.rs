@@ -5,15 +5,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use entrepot_core::alerts::{AlertCondition, AlertSpec};
 use entrepot_core::betting::BetEvent;
 use entrepot_core::units::MarketUnits;
-use entrepot_core::{AccountId, AssetId, AssetKind, Engine, Event, MarketId};
+use entrepot_core::{AccountId, AssetId, AssetKind, BookTop, Engine, Event, MarketId};
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::{self, AlertRule, AlertState, Change, Phase};
 use crate::candles::{Candle, Interval, Series as Candles};
-use crate::levels::Levels;
 use crate::metrics::{sample, History, Measure, Subject};
 use crate::rank::{self, RankBy, Ranked};
 use crate::ticker::{self, Ticker};
+
+/// The version of [`MarketData::encode`]'s layout (2: a book's top from the engine
+/// instead of a copy of its levels).
+const FORMAT: u32 = 2;
 
 /// 24 hours of game time: the metric history, the ticker window, the longest alert span.
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -128,6 +131,8 @@ pub struct AlertView {
     pub spec: AlertSpec,
     /// Its state.
     pub state: AlertState,
+    /// The latest sample of the measure it reads.
+    pub value: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +141,9 @@ struct MarketState {
     units: MarketUnits,
     /// One series per interval, in `Interval::ALL` order.
     candles: [Candles; 6],
-    levels: Levels,
+    /// The book's top and depth as the engine had them after the last command that moved
+    /// it (so a sample taken before a command sees the book before it).
+    top: BookTop,
     last: Option<u64>,
     /// Lots traded since the last sample.
     volume: u128,
@@ -163,6 +170,8 @@ struct PlayerAlert {
 /// The derived market data (see the crate doc).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketData {
+    /// [`FORMAT`] when encoded: a stored copy in another format is rebuilt from the journal.
+    format: u32,
     sample_ms: u64,
     retention: usize,
     /// Game time of the last command.
@@ -183,6 +192,10 @@ pub struct MarketData {
     rule_states: BTreeMap<(String, String), (Subject, AlertState)>,
     #[serde(skip)]
     rules: Vec<AlertRule>,
+    /// Per rule, the subjects whose name matches its pattern (None: to recompute, after a
+    /// market or currency appeared).
+    #[serde(skip)]
+    rule_subjects: Cache<Vec<Vec<Subject>>>,
     /// Scratch of `on_command` (always empty between commands).
     #[serde(skip)]
     touched: Vec<(u32, bool)>,
@@ -196,6 +209,7 @@ impl MarketData {
         config.check().expect("a checked market-data configuration");
         let slots = usize::try_from(DAY_MS / config.sample_ms).expect("fits");
         MarketData {
+            format: FORMAT,
             sample_ms: config.sample_ms,
             retention: config.candle_retention,
             now: 0,
@@ -209,6 +223,7 @@ impl MarketData {
             alerts: BTreeMap::new(),
             rule_states: BTreeMap::new(),
             rules: config.rules.clone(),
+            rule_subjects: Cache::default(),
             touched: Vec::new(),
             assets_touched: Vec::new(),
         }
@@ -225,7 +240,7 @@ impl MarketData {
     /// (then rebuild from the journal).
     pub fn decode(bytes: &[u8], config: &Config) -> Option<MarketData> {
         let (mut md, _): (MarketData, usize) = bincode::serde::decode_from_slice(bytes, bincode::config::standard()).ok()?;
-        if md.sample_ms != config.sample_ms || md.retention != config.candle_retention {
+        if md.format != FORMAT || md.sample_ms != config.sample_ms || md.retention != config.candle_retention {
             return None;
         }
         md.rules = config.rules.clone();
@@ -256,12 +271,7 @@ impl MarketData {
                         add_once(&mut assets, engine.market_spec(*market).map(|s| s.quote.0));
                     }
                 }
-                Event::BookLevel { market, side, price, quantity, .. } => {
-                    if let Some(m) = self.markets.get_mut(&market.0) {
-                        m.levels.set(*side, *price, *quantity);
-                        mark(&mut touched, market.0, false);
-                    }
-                }
+                Event::BookLevel { market, .. } => mark(&mut touched, market.0, false),
                 Event::OrderAccepted { account, listing_fee, market, .. } => {
                     self.active.insert(*account);
                     if *listing_fee > 0 {
@@ -288,9 +298,8 @@ impl MarketData {
         }
         self.open_orders = engine.resting_orders() as u64;
         for &(market, traded) in &touched {
-            if let Some(m) = self.markets.get_mut(&market) {
-                m.levels.refresh_best(engine, MarketId(market));
-            }
+            let Some(m) = self.markets.get_mut(&market) else { continue };
+            m.top = engine.book_top(MarketId(market));
             out.push(if traded { Output::Traded(market) } else { Output::Ticker(market) });
         }
         touched.clear();
@@ -315,13 +324,15 @@ impl MarketData {
         if let Some(spec) = engine.asset(asset).filter(|s| s.kind == AssetKind::Currency) {
             let state = CurrencyState { symbol: spec.symbol.clone(), totals: (0, 0, 0), sampled: (0, 0, 0), stakes: 0, payouts: 0 };
             self.currencies.insert(asset.0, state);
+            self.rule_subjects.0 = None;
         }
     }
 
     fn market_created(&mut self, market: MarketId, engine: &Engine) {
         let (Some(spec), Some(units)) = (engine.market_spec(market), engine.market_units(market)) else { return };
-        let state = MarketState { symbol: spec.symbol.clone(), units, candles: Default::default(), levels: Levels::default(), last: None, volume: 0 };
+        let state = MarketState { symbol: spec.symbol.clone(), units, candles: Default::default(), top: BookTop::default(), last: None, volume: 0 };
         self.markets.insert(market.0, state);
+        self.rule_subjects.0 = None;
     }
 
     fn trade(&mut self, time: u64, market: u32, price: u64, lots: u64) {
@@ -395,6 +406,8 @@ impl MarketData {
         }
     }
 
+    // Out of line: once a sample interval, and its frame is large (the hot path's is not).
+    #[inline(never)]
     fn take_sample(&mut self, at: u64, out: &mut Vec<Output>) {
         let index = at / self.sample_ms;
         for (&id, m) in &self.markets {
@@ -402,8 +415,8 @@ impl MarketData {
             let open = ticker::open(at, &m.candles[0]);
             let change = m.last.zip(open).map(|(l, o)| i128::from(l) - i128::from(o));
             let percent = change.zip(open).map(|(c, o)| c * 10_000 / i128::from(o.max(1)));
-            let spread = m.levels.best_ask().zip(m.levels.best_bid()).map(|((a, _), (b, _))| i128::from(a) - i128::from(b));
-            let (bids, asks) = m.levels.depth();
+            let spread = m.top.best_ask.zip(m.top.best_bid).map(|((a, _), (b, _))| i128::from(a) - i128::from(b));
+            let (bids, asks) = (m.top.bid_lots, m.top.ask_lots);
             let values = [
                 (Measure::Price, m.last.map(i128::from)),
                 (Measure::Volume, Some(to_i128(m.volume))),
@@ -455,18 +468,22 @@ impl MarketData {
     /// Step every alert at the sample `index` (time `at`).
     fn evaluate(&mut self, at: u64, index: u64, out: &mut Vec<Output>) {
         let step = self.sample_ms;
-        // Many alerts read the same series: per (market, measure), the series and the sums
-        // of the samples before this one over 1, 2, ... samples back (extended as far as a
-        // spike window asks), looked up once per sample.
-        type Back<'a> = (Option<&'a crate::metrics::Series>, Vec<(i128, u32)>);
-        let mut cache: std::collections::HashMap<u64, Back<'_>, std::hash::BuildHasherDefault<entrepot_core::IdHasher>> = Default::default();
+        // Many alerts read the same series: per (market, measure), the sample now and the
+        // sums of the samples before it over 1, 2, ... samples back (extended as far as a
+        // spike window asks), read once per sample.
+        struct Read<'a> {
+            series: Option<&'a crate::metrics::Series>,
+            value: Option<i64>,
+            sums: Vec<(i128, u32)>,
+        }
+        let mut reads: std::collections::HashMap<u64, Read<'_>, std::hash::BuildHasherDefault<entrepot_core::IdHasher>> = Default::default();
         for (&id, a) in &mut self.alerts {
-            let subject = Subject::Market(a.spec.market.0);
-            let measure = a.spec.measure();
-            let key = u64::from(a.spec.market.0) << 8 | measure as u64;
-            let (series, sums) = cache.entry(key).or_insert_with(|| (self.history.get(subject, measure), Vec::new()));
-            let series = *series;
-            let value = series.and_then(|s| s.get(index));
+            let (market, measure) = (a.spec.market.0, a.spec.measure());
+            let read = reads.entry(u64::from(market) << 8 | measure as u64).or_insert_with(|| {
+                let series = self.history.get(Subject::Market(market), measure);
+                Read { series, value: series.and_then(|s| s.get(index)), sums: Vec::new() }
+            });
+            let value = read.value;
             let holds = match (a.spec.condition, value) {
                 (_, None) => false,
                 (AlertCondition::PriceAbove(p), Some(v)) => i128::from(v) > i128::from(p),
@@ -474,41 +491,57 @@ impl MarketData {
                 (AlertCondition::ChangeBeyond(h), Some(v)) => u128::from(v.unsigned_abs()) > u128::from(h),
                 (AlertCondition::Spike { factor_milli, window_ms, .. }, Some(v)) => {
                     let samples = usize::try_from((window_ms / step).min(index)).expect("a day of samples fits usize");
-                    while sums.len() < samples {
-                        let (sum, n) = sums.last().copied().unwrap_or((0, 0));
-                        let x = series.and_then(|s| s.get(index - 1 - sums.len() as u64));
-                        sums.push(x.map_or((sum, n), |x| (sum + i128::from(x), n + 1)));
+                    let known = read.sums.len();
+                    if known < samples {
+                        let series = read.series.expect("a series with a value now");
+                        let mut acc = read.sums.last().copied().unwrap_or((0, 0));
+                        for x in series.before(index - known as u64).take(samples - known) {
+                            if let Some(x) = x {
+                                acc = (acc.0 + i128::from(x), acc.1 + 1);
+                            }
+                            read.sums.push(acc);
+                        }
+                        read.sums.resize(samples, acc);
                     }
-                    let (sum, n) = samples.checked_sub(1).map_or((0, 0), |i| sums[i]);
+                    let (sum, n) = samples.checked_sub(1).map_or((0, 0), |i| read.sums[i]);
                     alerts::spike(v, factor_milli, sum, n)
                 }
             };
-            if let Some(change) = a.state.step(at, holds, value, a.spec.for_ms, a.spec.keep_firing_for_ms) {
-                let metric = self.markets.get(&a.spec.market.0).map_or_else(String::new, |m| m.symbol.clone());
+            if let Some(change) = a.state.step(at, holds, a.spec.for_ms, a.spec.keep_firing_for_ms) {
+                let metric = self.markets.get(&market).map_or_else(String::new, |m| m.symbol.clone());
                 let key = AlertKey::Player { alert: id, owner: a.owner };
-                out.push(Output::Alert { key, metric, measure, market: Some(a.spec.market.0), value, change, at });
+                out.push(Output::Alert { key, metric, measure, market: Some(market), value, change, at });
             }
         }
-        for rule in &self.rules {
-            let subjects: Vec<Subject> = self.history.iter().filter(|((_, m), _)| *m == rule.measure).map(|((s, _), _)| *s).collect();
-            for subject in subjects {
-                let name = name_of(&self.markets, &self.currencies, subject);
-                if !alerts::matches(&rule.metrics, &name) {
+        self.evaluate_rules(at, index, out);
+    }
+
+    /// Step every operator rule on every metric it matches at the sample `index`.
+    fn evaluate_rules(&mut self, at: u64, index: u64, out: &mut Vec<Output>) {
+        if self.rule_subjects.0.is_none() {
+            self.rule_subjects.0 = Some(self.rules.iter().map(|r| self.subjects_matching(&r.metrics)).collect());
+        }
+        let step = self.sample_ms;
+        let matched = self.rule_subjects.0.as_ref().expect("computed above");
+        for (rule, subjects) in self.rules.iter().zip(matched) {
+            // The instances of this rule that are pending or firing (few): only those and
+            // the ones that start to hold now need the metric's name.
+            let active: Vec<Subject> =
+                self.rule_states.range((rule.name.clone(), String::new())..).take_while(|((r, _), _)| *r == rule.name).map(|(_, (s, _))| *s).collect();
+            for &subject in subjects {
+                let Some(series) = self.history.get(subject, rule.measure) else { continue };
+                let value = series.get(index);
+                let window = usize::try_from(rule.window_ms / step).expect("a day of samples fits usize");
+                let holds = value.is_some_and(|v| {
+                    let (sum, n) = series.sum_before(index, window);
+                    alerts::spike(v, rule.factor_milli, sum, n)
+                });
+                if !holds && !active.contains(&subject) {
                     continue;
                 }
-                let series = self.history.get(subject, rule.measure).expect("listed");
-                let value = series.get(index);
-                let (sum, n) = series.sum_between(index.saturating_sub(rule.window_ms / step), index - 1);
-                let holds = value.is_some_and(|v| alerts::spike(v, rule.factor_milli, sum, n));
-                let key = (rule.name.clone(), name);
-                let Some((_, state)) = (match self.rule_states.get_mut(&key) {
-                    Some(s) => Some(s),
-                    None if holds => Some(self.rule_states.entry(key.clone()).or_insert((subject, AlertState::default()))),
-                    None => None,
-                }) else {
-                    continue;
-                };
-                let change = state.step(at, holds, value, rule.for_ms, rule.keep_firing_for_ms);
+                let key = (rule.name.clone(), name_of(&self.markets, &self.currencies, subject));
+                let state = &mut self.rule_states.entry(key.clone()).or_insert((subject, AlertState::default())).1;
+                let change = state.step(at, holds, rule.for_ms, rule.keep_firing_for_ms);
                 if state.phase == Phase::Inactive {
                     self.rule_states.remove(&key);
                 }
@@ -529,6 +562,13 @@ impl MarketData {
                 }
             }
         }
+    }
+
+    /// Every market, currency and the game whose metric name matches `pattern`, in the
+    /// history's order.
+    fn subjects_matching(&self, pattern: &str) -> Vec<Subject> {
+        let all = self.markets.keys().map(|&m| Subject::Market(m)).chain(self.currencies.keys().map(|&c| Subject::Currency(c))).chain([Subject::Economy]);
+        all.filter(|&s| alerts::matches(pattern, &self.name(s))).collect()
     }
 
     // ---- queries ----
@@ -558,7 +598,7 @@ impl MarketData {
     /// The rolling 24-hour ticker of a market.
     pub fn ticker(&self, market: u32) -> Option<Ticker> {
         let m = self.markets.get(&market)?;
-        Some(ticker::compute(market, self.now, &m.candles[0], m.last, &m.levels))
+        Some(ticker::compute(market, self.now, &m.candles[0], m.last, &m.top))
     }
 
     /// Every market's id, ascending.
@@ -628,15 +668,47 @@ impl MarketData {
                 for_ms: r.for_ms,
                 keep_firing_for_ms: r.keep_firing_for_ms,
             };
-            Some(AlertView { key: AlertKey::Rule { rule: rule.clone() }, metric: metric.clone(), spec, state: *state })
+            Some(AlertView { key: AlertKey::Rule { rule: rule.clone() }, metric: metric.clone(), spec, state: *state, value: self.latest(*subject, r.measure) })
         });
         players.chain(rules).collect()
     }
 
     fn player_view(&self, id: u64, a: &PlayerAlert) -> AlertView {
-        AlertView { key: AlertKey::Player { alert: id, owner: a.owner }, metric: self.name(Subject::Market(a.spec.market.0)), spec: a.spec, state: a.state }
+        let subject = Subject::Market(a.spec.market.0);
+        AlertView {
+            key: AlertKey::Player { alert: id, owner: a.owner },
+            metric: self.name(subject),
+            spec: a.spec,
+            state: a.state,
+            value: self.latest(subject, a.spec.measure()),
+        }
+    }
+
+    /// The latest sample of a series (None: a gap, or no sample yet).
+    fn latest(&self, subject: Subject, measure: Measure) -> Option<i64> {
+        let last = self.next_sample.checked_sub(self.sample_ms).filter(|&t| t > 0)? / self.sample_ms;
+        self.history.get(subject, measure)?.get(last)
     }
 }
+
+/// A value derived from the rest of the state and kept for speed: never encoded, not part
+/// of equality, rebuilt when `None`.
+#[derive(Clone, Debug)]
+struct Cache<T>(Option<T>);
+
+impl<T> Default for Cache<T> {
+    fn default() -> Self {
+        Cache(None)
+    }
+}
+
+impl<T> PartialEq for Cache<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Cache<T> {}
 
 fn name_of(markets: &BTreeMap<u32, MarketState>, currencies: &BTreeMap<u32, CurrencyState>, subject: Subject) -> String {
     match subject {

@@ -3,9 +3,9 @@
 //! most a minute), not at a calendar day. `last` is the last trade ever (it carries over
 //! when the window holds no trade); the rest covers the window only.
 
-use crate::candles::{Interval, Series};
-use crate::levels::Levels;
+use entrepot_core::BookTop;
 
+use crate::candles::{Interval, Series};
 /// A market's rolling 24-hour statistics, in ticks, lots and quote minor units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ticker {
@@ -41,7 +41,7 @@ pub fn window_start(now: u64) -> u64 {
 }
 
 /// The ticker of `market` at `now` from its one-minute candles, its last price and book.
-pub fn compute(market: u32, now: u64, minutes: &Series, last: Option<u64>, levels: &Levels) -> Ticker {
+pub fn compute(market: u32, now: u64, minutes: &Series, last: Option<u64>, top: &BookTop) -> Ticker {
     let open_time = window_start(now);
     let mut t = Ticker {
         market,
@@ -54,8 +54,8 @@ pub fn compute(market: u32, now: u64, minutes: &Series, last: Option<u64>, level
         base_volume: 0,
         quote_volume: 0,
         trades: 0,
-        best_bid: levels.best_bid(),
-        best_ask: levels.best_ask(),
+        best_bid: top.best_bid,
+        best_ask: top.best_ask,
     };
     for c in minutes.since(open_time) {
         t.open.get_or_insert(c.open);

@@ -353,7 +353,7 @@ pub fn alert_out(engine: &Engine, data: &MarketData, v: &AlertView) -> wire::Ale
         keep_firing_for_ms: v.spec.keep_firing_for_ms,
         state,
         since_ms,
-        value: v.state.value.map(|x| value_out(engine, subject, measure, x)),
+        value: v.value.map(|x| value_out(engine, subject, measure, x)),
     }
 }
 

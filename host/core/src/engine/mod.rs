@@ -27,7 +27,7 @@ mod orders;
 mod plugin_calls;
 mod queries;
 
-pub use queries::{MarketInfo, OrderView};
+pub use queries::{BookTop, MarketInfo, OrderView};
 
 use serde::{Deserialize, Serialize};
 

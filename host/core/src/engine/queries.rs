@@ -34,6 +34,19 @@ pub struct OrderView {
     pub post_only: bool,
 }
 
+/// The top of a market's book as `Engine::book_top` reads it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BookTop {
+    /// Best bid (ticks, lots).
+    pub best_bid: Option<(Ticks, Lots)>,
+    /// Best ask (ticks, lots).
+    pub best_ask: Option<(Ticks, Lots)>,
+    /// Lots resting on the bid side.
+    pub bid_lots: u128,
+    /// Lots resting on the ask side.
+    pub ask_lots: u128,
+}
+
 /// A market as `Engine::markets` lists it.
 #[derive(Clone, Copy, Debug)]
 pub struct MarketInfo<'a> {
@@ -68,12 +81,17 @@ impl Engine {
         Some((x.minted, x.burned))
     }
 
-    /// The best bid and ask levels (ticks, lots) of a market, if any (one lookup, no
-    /// allocation).
-    pub fn best_levels(&self, market: MarketId) -> [Option<(Ticks, Lots)>; 2] {
-        let Ok(m) = self.books.market_ix(market) else { return [None, None] };
+    /// The top of a market's book: best bid and ask levels and the lots resting on each
+    /// side (one lookup, no allocation; an unknown market has an empty top).
+    pub fn book_top(&self, market: MarketId) -> BookTop {
+        let Ok(m) = self.books.market_ix(market) else { return BookTop::default() };
         let book = &self.books.market(m).book;
-        [book.depth(Side::Buy).next(), book.depth(Side::Sell).next()]
+        BookTop {
+            best_bid: book.depth(Side::Buy).next(),
+            best_ask: book.depth(Side::Sell).next(),
+            bid_lots: book.side_lots(Side::Buy),
+            ask_lots: book.side_lots(Side::Sell),
+        }
     }
 
     /// (minted, burned, fee sink) of an asset, in one lookup.
