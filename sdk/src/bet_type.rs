@@ -16,8 +16,8 @@ wit_bindgen::generate!({
     default_bindings_module: "entrepot_sdk::bet_type",
     additional_derives: [PartialEq, Eq],
     with: {
-        "entrepot:plugin/types@0.1.0": crate::market_rules::entrepot::plugin::types,
-        "entrepot:plugin/host@0.1.0": crate::market_rules::entrepot::plugin::host,
+        "entrepot:plugin/types@0.2.0": crate::market_rules::entrepot::plugin::types,
+        "entrepot:plugin/host@0.2.0": crate::market_rules::entrepot::plugin::host,
     },
 });
 

@@ -1,7 +1,7 @@
 //! # entrepot-sdk: write Entrepot plugins in Rust
 //!
 //! An Entrepot plugin is a WebAssembly component (`wasm32-wasip2`) that implements one of
-//! the worlds of the WIT package `entrepot:plugin@0.1.0` (`wit/plugin.wit`). Plugins
+//! the worlds of the WIT package `entrepot:plugin@0.2.0` (`wit/plugin.wit`). Plugins
 //! propose, the host disposes: whatever a plugin answers is checked and clamped by the
 //! server, and a plugin that traps, loops or bloats is cut off and replaced by the native
 //! rule. `sdk/README.md` is the modder's guide from zero to a loaded plugin.
@@ -73,7 +73,7 @@ pub use decimal::Decimal;
 ///
 /// Call it once, at the crate root of a `cdylib` plugin. On `wasm32` it expands to the
 /// wit-bindgen export glue; on other targets it only checks that the type implements the
-/// trait, because the glue's symbol names (`entrepot:plugin/rules@0.1.0#check-order`) do
+/// trait, because the glue's symbol names (`entrepot:plugin/rules@0.2.0#check-order`) do
 /// not link into a native shared library — the native build is for `cargo test`.
 #[macro_export]
 macro_rules! export_market_rules {

@@ -17,9 +17,9 @@ wit_bindgen::generate!({
     default_bindings_module: "entrepot_sdk::market_rules",
     additional_derives: [PartialEq, Eq],
     additional_type_attributes: {
-        "entrepot:plugin/types@0.1.0/market-view": [#[derive(Default)]],
-        "entrepot:plugin/types@0.1.0/account-view": [#[derive(Default)]],
-        "entrepot:plugin/types@0.1.0/fees": [#[derive(Default)]],
+        "entrepot:plugin/types@0.2.0/market-view": [#[derive(Default)]],
+        "entrepot:plugin/types@0.2.0/account-view": [#[derive(Default)]],
+        "entrepot:plugin/types@0.2.0/fees": [#[derive(Default)]],
     },
 });
 

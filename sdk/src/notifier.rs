@@ -15,12 +15,12 @@ wit_bindgen::generate!({
     default_bindings_module: "entrepot_sdk::notifier",
     additional_derives: [PartialEq, Eq],
     with: {
-        "entrepot:plugin/types@0.1.0": crate::market_rules::entrepot::plugin::types,
-        "entrepot:plugin/host@0.1.0": crate::market_rules::entrepot::plugin::host,
+        "entrepot:plugin/types@0.2.0": crate::market_rules::entrepot::plugin::types,
+        "entrepot:plugin/host@0.2.0": crate::market_rules::entrepot::plugin::host,
     },
 });
 
 pub use self::exports::entrepot::plugin::notify::{
-    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset, PriceAlert,
+    AccountConfirmation, AccountCreated, AlertState, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset, PriceAlert,
 };
 pub use crate::types::Side;

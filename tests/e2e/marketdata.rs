@@ -15,9 +15,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::relay::Relay;
 use common::*;
 use entrepot_protocol::client::{Client, ClientError};
 use entrepot_protocol::*;
@@ -197,61 +197,6 @@ async fn steady(buyer: &Client, n: u64) {
     for k in 0..n {
         sleep_until((first + k) * SAMPLE_MS + SAMPLE_MS / 2).await;
         buyer.place(limit(COPPER, Side::Buy, "10.00", "1")).await.unwrap();
-    }
-}
-
-// ---------------------------------------------------------------- SMTP relay (as smtp.rs)
-
-/// A running aiosmtpd relay that stores every message in `<dir>/new`.
-struct Relay {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python_has_aiosmtpd() -> bool {
-    Command::new("python3").args(["-c", "import aiosmtpd"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn ensure_aiosmtpd() {
-    if python_has_aiosmtpd() {
-        return;
-    }
-    for extra in [&[][..], &["--break-system-packages"][..]] {
-        let status = Command::new("python3").args(["-m", "pip", "install", "--quiet", "--user", "aiosmtpd"]).args(extra).status();
-        if status.is_ok_and(|s| s.success()) && python_has_aiosmtpd() {
-            return;
-        }
-    }
-    panic!("this test needs python3 with aiosmtpd; `python3 -m pip install --user aiosmtpd` failed");
-}
-
-impl Relay {
-    fn start(dir: &Path) -> (Relay, u16) {
-        ensure_aiosmtpd();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start python3 -m aiosmtpd");
-        let relay = Relay { child, dir: dir.to_path_buf() };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not listen on port {port} within 20 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        (relay, port)
     }
 }
 
@@ -502,8 +447,9 @@ async fn a_volume_spike_fires_the_players_alert_in_game_and_over_smtp() {
     // A steady lot a second: every sample of the alert's 5-second window holds one.
     steady(&ann, 7).await;
     // Only now (a 1-lot sample over a window of no trades is a spike too): three times
-    // the window's average volume, at once, kept firing for a minute.
-    let def = AlertDef { keep_firing_for_ms: 60_000, ..spike(COPPER, "3", 5_000) };
+    // the window's average volume, at once, kept firing for 20 s after it stops holding
+    // (longer than the checks below wait for the fired notices).
+    let def = AlertDef { keep_firing_for_ms: 20_000, ..spike(COPPER, "3", 5_000) };
     let alert = add_alert(&carol, def).await.unwrap();
     let quiet =
         add_alert(&carol, AlertDef { market: COPPER, condition: AlertCondition::PriceAbove(d("500")), for_ms: 0, keep_firing_for_ms: 0 }).await.unwrap();
@@ -517,7 +463,7 @@ async fn a_volume_spike_fires_the_players_alert_in_game_and_over_smtp() {
     let mine = listed.iter().find(|a| a.alert == alert).unwrap();
     assert_eq!((mine.owner, mine.rule.as_str(), mine.metric.as_str(), mine.measure), (carol_id, "", "COPPER/GOLD", Measure::Volume));
     assert_eq!(mine.condition, AlertCondition::Spike { measure: Measure::Volume, factor: d("3"), window_ms: 5_000 });
-    assert_eq!((mine.for_ms, mine.keep_firing_for_ms), (0, 60_000));
+    assert_eq!((mine.for_ms, mine.keep_firing_for_ms), (0, 20_000));
     assert_eq!((mine.state, mine.since_ms), (AlertState::Inactive, None), "a steady lot a second is no spike: {mine:?}");
     assert!(mine.value.is_some_and(|v| v <= d("2")), "{mine:?}");
     assert!(firing_alerts(&admin).await.is_empty());
@@ -541,7 +487,7 @@ async fn a_volume_spike_fires_the_players_alert_in_game_and_over_smtp() {
     assert_eq!(operator.iter().map(|a| (a.alert, a.owner, a.state)).collect::<Vec<_>>(), vec![(alert, carol_id, AlertState::Firing)], "{operator:?}");
 
     // In game: the mail notifier's notice in carol's inbox ...
-    let subject = "COPPER/GOLD rose to 20";
+    let subject = "COPPER/GOLD volume rose to 20";
     eventually!(5, "the alert's notice in the inbox", !notices(&carol, "COPPER/GOLD").await.is_empty());
     let inbox = notices(&carol, "COPPER/GOLD").await;
     assert_eq!(inbox.len(), 1, "{inbox:?}");
@@ -572,6 +518,15 @@ async fn a_volume_spike_fires_the_players_alert_in_game_and_over_smtp() {
     let again = add_alert(&carol, spike(IRON, "3", 5_000)).await.unwrap();
     assert!(again > quiet);
     assert_eq!(alerts(&carol).await.iter().map(|a| a.alert).collect::<Vec<_>>(), vec![alert, again]);
+
+    // No more trades: the spike no longer holds and, keep_firing_for later, the alert
+    // resolves. The resolution goes through the notifier too: in game and by e-mail.
+    eventually!(40, "the alert resolved", alerts(&carol).await.iter().any(|a| a.alert == alert && a.state == AlertState::Inactive));
+    assert!(firing_alerts(&admin).await.is_empty());
+    let resolved = format!("Alert {alert} on COPPER/GOLD resolved");
+    eventually!(5, "the resolution's notice in the inbox", notices(&carol, &resolved).await.len() == 1);
+    eventually!(10, "the resolution's e-mail at the relay", mails_with_subject(&relay.dir, carol_email, &resolved).len() == 1);
+    assert_eq!(notices(&carol, "COPPER/GOLD").await.len(), 1, "fired once, not again");
     drop(relay);
 }
 
@@ -822,7 +777,7 @@ async fn restarts_answer_the_same_and_do_not_notify_a_fired_alert_again() {
     ann.place(limit(COPPER, Side::Buy, "10.50", "1")).await.unwrap(); // 1 @ 10.00, then the price is above 10.20 ...
     ann.place(limit(COPPER, Side::Buy, "10.50", "2")).await.unwrap(); // ... 2 @ 10.50
     eventually!(5, "the price alert fires", alerts(&carol).await.iter().any(|a| a.alert == alert && a.state == AlertState::Firing));
-    let subject = "COPPER/GOLD rose to 10.5";
+    let subject = "COPPER/GOLD price rose to 10.5";
     eventually!(5, "the notice", notices(&carol, "COPPER/GOLD").await.len() == 1);
     eventually!(5, "the e-mail", mails_with_subject(&maildir, carol_email, "COPPER/GOLD").len() == 1);
     assert_eq!(notices(&carol, "COPPER/GOLD").await[0].subject, subject);

@@ -32,7 +32,7 @@ fn install(data: &Path, name: &str, wasm: &str, world: &str, markets: &[u32], co
     std::fs::copy(staged().join(format!("{wasm}.wasm")), dir.join(format!("{name}.wasm"))).unwrap();
     let manifest = dir.join(format!("{name}.toml"));
     let text = format!(
-        "name = \"{name}\"\nversion = \"0.1.0\"\nworld = \"{world}\"\nwit = \"entrepot:plugin@0.1.0\"\n\n[applies]\nmarkets = {markets:?}\n\n[limits]\nfuel = 5000000\ndeadline_ms = 50\n\n[config]\n{config}\n"
+        "name = \"{name}\"\nversion = \"0.1.0\"\nworld = \"{world}\"\nwit = \"entrepot:plugin@0.2.0\"\n\n[applies]\nmarkets = {markets:?}\n\n[limits]\nfuel = 5000000\ndeadline_ms = 50\n\n[config]\n{config}\n"
     );
     std::fs::write(&manifest, text).unwrap();
     manifest

@@ -8,71 +8,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
+use common::relay::{free_tcp_port, Relay};
 use common::*;
 use entrepot_protocol::*;
-
-/// A running aiosmtpd relay that stores every message in `<dir>/new`.
-struct Relay {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python_has_aiosmtpd() -> bool {
-    Command::new("python3").args(["-c", "import aiosmtpd"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn ensure_aiosmtpd() {
-    if python_has_aiosmtpd() {
-        return;
-    }
-    // Plain --user first; distributions that mark the system Python as externally managed
-    // (PEP 668) need the second form.
-    for extra in [&[][..], &["--break-system-packages"][..]] {
-        let status = Command::new("python3").args(["-m", "pip", "install", "--quiet", "--user", "aiosmtpd"]).args(extra).status();
-        if status.is_ok_and(|s| s.success()) && python_has_aiosmtpd() {
-            return;
-        }
-    }
-    panic!("these tests need python3 with aiosmtpd; `python3 -m pip install --user aiosmtpd` failed (is python3 with pip installed and PyPI reachable?)");
-}
-
-fn free_tcp_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-impl Relay {
-    /// Start a relay on `port`, writing into the maildir `dir`; returns once it accepts.
-    fn start(port: u16, dir: &Path) -> Relay {
-        ensure_aiosmtpd();
-        for sub in ["new", "cur", "tmp"] {
-            std::fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start python3 -m aiosmtpd");
-        let relay = Relay { child, dir: dir.to_path_buf() };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not listen on port {port} within 20 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        relay
-    }
-}
 
 fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
     vec![
@@ -97,7 +38,7 @@ fn mail_banner(server: &Server) -> String {
 async fn confirmation_and_reset_mails_arrive_over_smtp_and_their_tokens_work() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_tcp_port();
-    let relay = Relay::start(port, &dir.path().join("relay"));
+    let relay = Relay::start_on(port, &dir.path().join("relay"));
     let server = start(&dir.path().join("data"), &smtp_env(port));
     assert!(mail_banner(&server).contains("(0 waiting in the outbox)"), "{}", mail_banner(&server));
 
@@ -154,7 +95,7 @@ async fn mail_waits_in_the_outbox_while_the_relay_is_down_even_across_a_restart(
     tokio::time::sleep(Duration::from_millis(1_000)).await;
 
     // The relay comes up: the next attempt (at most 500 ms later) delivers both.
-    let relay = Relay::start(port, &relay_dir);
+    let relay = Relay::start_on(port, &relay_dir);
     let c = server.client().await;
     for email in emails {
         let token = server.mail_token_in(&relay.dir, email);

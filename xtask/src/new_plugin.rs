@@ -151,7 +151,7 @@ fn manifest(name: &str, world: &str) -> String {
     let head = r#"name = "{name}"
 version = "0.1.0"
 world = "{world}"
-wit = "entrepot:plugin@0.1.0"
+wit = "entrepot:plugin@0.2.0"
 description = "TODO: what this plugin does."
 "#;
     let tail = match world {

@@ -34,16 +34,17 @@ use std::time::Instant;
 
 use entrepot_core::alerts::{AlertCondition, AlertSpec};
 use entrepot_core::{
-    self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Command, Ctx, Engine, Event, MarketId, MarketPolicy, MarketSpec, OrderId, Outcome,
-    RejectReason, RequestId,
+    self as core, AccountId, AssetId, AssetKind, AssetSpec, Body, Command, Ctx, Engine, Event, MarketId, MarketPolicy, MarketSpec, Outcome, RejectReason,
+    RequestId,
 };
 use entrepot_marketdata::{AlertRule, Config, Interval, MarketData, Measure, Output, RankBy};
 use entrepot_seeded::{Rng, XorShift64};
 use hdrhistogram::Histogram;
 use rust_decimal::Decimal;
 
+use crate::peers::{accepted, engine_command};
 use crate::report::{self, Table};
-use crate::stream::{self, Op, Side, PREFILL};
+use crate::stream::{self, Op, PREFILL};
 
 const RUNS: usize = 9;
 const MARKETS: u64 = 8;
@@ -56,13 +57,6 @@ const COPPER: AssetId = AssetId(2);
 const TARGET_RATIO: f64 = 0.8;
 const TARGET_CANDLE_P99_US: f64 = 200.0;
 const TARGET_RANK_MS: f64 = 50.0;
-
-fn core_side(s: Side) -> core::Side {
-    match s {
-        Side::Buy => core::Side::Buy,
-        Side::Sell => core::Side::Sell,
-    }
-}
 
 fn config() -> Config {
     let rule = AlertRule {
@@ -202,52 +196,17 @@ impl Runner {
         traded
     }
 
-    fn account(side: Side, n: u64) -> AccountId {
-        AccountId(match side {
-            Side::Buy => 1 + n % 500,
-            Side::Sell => 501 + n % 500,
-        })
-    }
-
     fn market(n: u64) -> MarketId {
         MarketId(u32::try_from(1 + n % MARKETS).unwrap())
     }
 
     fn apply(&mut self, op: &Op) -> u64 {
-        match *op {
-            Op::Limit { id, side, price, qty } => {
-                let actor = Self::account(side, id);
-                let body = Body::Place(core::OrderRequest {
-                    market: Self::market(id),
-                    side: core_side(side),
-                    kind: core::OrderKind::Limit { price, quantity: qty },
-                    tif: core::TimeInForce::Gtc,
-                    post_only: false,
-                });
-                let traded = self.run(actor, body);
-                let order = match self.events.first() {
-                    Some(Event::OrderAccepted { order, .. }) => order.0,
-                    other => panic!("limit order not accepted: {other:?}"),
-                };
-                self.orders.push((order, actor));
-                traded
-            }
-            Op::Cancel { id } => {
-                let (order, owner) = self.orders[usize::try_from(id).unwrap()];
-                self.run(owner, Body::Cancel { order: OrderId(order) })
-            }
-            Op::Market { side, qty } => {
-                let actor = Self::account(side, self.request);
-                let body = Body::Place(core::OrderRequest {
-                    market: Self::market(self.request),
-                    side: core_side(side),
-                    kind: core::OrderKind::Market(core::MarketSize::Quantity(qty)),
-                    tif: core::TimeInForce::Ioc,
-                    post_only: false,
-                });
-                self.run(actor, body)
-            }
+        let (actor, body) = engine_command(op, self.request, &self.orders, Self::market);
+        let traded = self.run(actor, body);
+        if let Op::Limit { .. } = op {
+            self.orders.push((accepted(&self.events), actor));
         }
+        traded
     }
 }
 

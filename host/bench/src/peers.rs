@@ -119,13 +119,6 @@ impl OurEngine {
         }
         traded
     }
-
-    fn account(side: Side, n: u64) -> AccountId {
-        AccountId(match side {
-            Side::Buy => 1 + n % 500,
-            Side::Sell => 501 + n % 500,
-        })
-    }
 }
 
 impl Contender for OurEngine {
@@ -133,41 +126,49 @@ impl Contender for OurEngine {
         "entrepot engine (escrow, fees)"
     }
     fn apply(&mut self, op: &Op) -> u64 {
-        match *op {
-            Op::Limit { id, side, price, qty } => {
-                let actor = Self::account(side, id);
-                let body = Body::Place(core::OrderRequest {
-                    market: MARKET,
-                    side: core_side(side),
-                    kind: core::OrderKind::Limit { price, quantity: qty },
-                    tif: core::TimeInForce::Gtc,
-                    post_only: false,
-                });
-                let traded = self.run(actor, body);
-                let order = match self.events.first() {
-                    Some(Event::OrderAccepted { order, .. }) => order.0,
-                    other => panic!("limit order not accepted: {other:?}"),
-                };
-                debug_assert_eq!(self.orders.len() as u64, id);
-                self.orders.push((order, actor));
-                traded
-            }
-            Op::Cancel { id } => {
-                let (order, owner) = self.orders[id as usize];
-                self.run(owner, Body::Cancel { order: OrderId(order) })
-            }
-            Op::Market { side, qty } => {
-                let actor = Self::account(side, self.request);
-                let body = Body::Place(core::OrderRequest {
-                    market: MARKET,
-                    side: core_side(side),
-                    kind: core::OrderKind::Market(core::MarketSize::Quantity(qty)),
-                    tif: core::TimeInForce::Ioc,
-                    post_only: false,
-                });
-                self.run(actor, body)
-            }
+        let (actor, body) = engine_command(op, self.request, &self.orders, |_| MARKET);
+        let traded = self.run(actor, body);
+        if let Op::Limit { id, .. } = *op {
+            debug_assert_eq!(self.orders.len() as u64, id);
+            self.orders.push((accepted(&self.events), actor));
         }
+        traded
+    }
+}
+
+/// The account that sends stream operation `n` of `side`: buyers 1..=500, sellers 501..=1000.
+fn account(side: Side, n: u64) -> AccountId {
+    AccountId(match side {
+        Side::Buy => 1 + n % 500,
+        Side::Sell => 501 + n % 500,
+    })
+}
+
+/// The engine command for a stream operation, as the engine benchmarks send it: a limit
+/// order from the account of its id, a market order from the account of `request` (the
+/// number of commands sent before it), a cancel from the owner of the engine order recorded for
+/// the limit (`orders[id]`); `market` picks the market from the same number.
+pub fn engine_command(op: &Op, request: u64, orders: &[(u64, AccountId)], market: impl Fn(u64) -> MarketId) -> (AccountId, Body) {
+    let place = |n: u64, side: Side, kind: core::OrderKind, tif: core::TimeInForce| {
+        Body::Place(core::OrderRequest { market: market(n), side: core_side(side), kind, tif, post_only: false })
+    };
+    match *op {
+        Op::Limit { id, side, price, qty } => (account(side, id), place(id, side, core::OrderKind::Limit { price, quantity: qty }, core::TimeInForce::Gtc)),
+        Op::Cancel { id } => {
+            let (order, owner) = orders[usize::try_from(id).expect("an order index")];
+            (owner, Body::Cancel { order: OrderId(order) })
+        }
+        Op::Market { side, qty } => {
+            (account(side, request), place(request, side, core::OrderKind::Market(core::MarketSize::Quantity(qty)), core::TimeInForce::Ioc))
+        }
+    }
+}
+
+/// The engine order id a limit order's events announce.
+pub fn accepted(events: &[Event]) -> u64 {
+    match events.first() {
+        Some(Event::OrderAccepted { order, .. }) => order.0,
+        other => panic!("limit order not accepted: {other:?}"),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Host bindings for the three worlds of `entrepot:plugin@0.1.0`.
+//! Host bindings for the three worlds of `entrepot:plugin@0.2.0`.
 //!
 //! `market-rules` owns the shared `types` and `host` interfaces; the other two worlds reuse
 //! them through `with`, so there is one `host` implementation and one set of shared types.

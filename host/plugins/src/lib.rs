@@ -1,7 +1,7 @@
 //! # entrepot-plugins: the host side of Entrepot's WebAssembly plugins
 //!
 //! Modders change the rules with components implementing a world of the WIT package
-//! `entrepot:plugin@0.1.0` (`wit/plugin.wit`): `market-rules`, `bet-type` or `notifier`.
+//! `entrepot:plugin@0.2.0` (`wit/plugin.wit`): `market-rules`, `bet-type` or `notifier`.
 //! Plugins propose, the host disposes: this crate runs them sandboxed and metered, and
 //! turns any misbehaviour into "no answer", on which the caller applies the native rule.
 //!
@@ -37,8 +37,8 @@ pub use metrics::{FaultCounts, PluginMetrics};
 pub use plugin::Plugin;
 pub use runtime::{Runtime, RuntimeConfig, MAX_WASM_STACK};
 pub use types::{
-    AccountConfirmation, AccountCreated, BetOutcome, BetSettled, BetSpec, BetStatus, Channel, EventKind, EventResult, MarketInfo, Notification, NotifyEvent,
-    OrderFilled, ParticipantScore, PasswordReset, PriceAlert,
+    AccountConfirmation, AccountCreated, AlertState, BetOutcome, BetSettled, BetSpec, BetStatus, Channel, EventKind, EventResult, MarketInfo, Notification,
+    NotifyEvent, OrderFilled, ParticipantScore, PasswordReset, PriceAlert,
 };
 
 #[cfg(test)]

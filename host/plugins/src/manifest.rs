@@ -4,7 +4,7 @@
 //! name = "price-band"
 //! version = "0.1.0"
 //! world = "market-rules"          # market-rules | bet-type | notifier
-//! wit = "entrepot:plugin@0.1.0"
+//! wit = "entrepot:plugin@0.2.0"
 //! description = "..."
 //! [applies]
 //! markets = [1]                    # market-rules: markets to bind at load
@@ -34,7 +34,7 @@ use crate::error::PluginError;
 use crate::types::EventKind;
 
 /// The one WIT package this host implements.
-pub const SUPPORTED_WIT: &str = "entrepot:plugin@0.1.0";
+pub const SUPPORTED_WIT: &str = "entrepot:plugin@0.2.0";
 
 /// Which world of the WIT package a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -288,7 +288,7 @@ mod tests {
         Manifest::parse(text, Path::new("p.toml")).map_err(|e| e.to_string())
     }
 
-    const BASE: &str = "name = \"x\"\nversion = \"0.1.0\"\nwit = \"entrepot:plugin@0.1.0\"\n";
+    const BASE: &str = "name = \"x\"\nversion = \"0.1.0\"\nwit = \"entrepot:plugin@0.2.0\"\n";
 
     #[test]
     fn full_manifest() {
@@ -310,9 +310,13 @@ mod tests {
         let cases = [
             (
                 format!("{BASE}world = \"market-maker\"\n"),
-                "unknown world \"market-maker\"; supported worlds of entrepot:plugin@0.1.0 are: market-rules, bet-type, notifier",
+                "unknown world \"market-maker\"; supported worlds of entrepot:plugin@0.2.0 are: market-rules, bet-type, notifier",
             ),
-            (BASE.replace("0.1.0\"\n", "0.2.0\"\n") + "world = \"notifier\"\n", "targets WIT package \"entrepot:plugin@0.2.0\""),
+            // A plugin built against the previous package is refused, naming both versions.
+            (
+                BASE.replace("plugin@0.2.0", "plugin@0.1.0") + "world = \"notifier\"\n",
+                "targets WIT package \"entrepot:plugin@0.1.0\", but this host supports \"entrepot:plugin@0.2.0\" only",
+            ),
             (format!("{BASE}world = \"notifier\"\ncolour = 1\n"), "line 5, column 1: unknown field `…`"),
             (format!("{BASE}world = \"notifier\"\n[limits]\nfuel = \"lots\"\n"), "invalid type"),
             (format!("{BASE}world = \"notifier\"\n[limits]\nfuel = 0\n"), "[limits] fuel = 0 is out of range"),

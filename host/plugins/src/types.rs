@@ -109,14 +109,28 @@ pub struct AccountCreated {
     pub display_name: String,
 }
 
+/// A player's market alert fired or resolved (WIT `price-alert`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceAlert {
     pub account: u64,
+    /// The alert's id, as the player's alert list shows it.
+    pub alert: u64,
     pub market: u32,
     pub symbol: String,
-    pub price: String,
-    /// True when the price rose through the alert's level.
+    /// The measure watched (`Measure::name`: "price", "volume", "spread", ...).
+    pub measure: String,
+    /// The sample that changed the alert, an exact decimal in the measure's unit ("" for a gap).
+    pub value: String,
+    /// True when the value is above the alert's level (or rose), false when below.
     pub rising: bool,
+    pub state: AlertState,
+}
+
+/// Whether a [`PriceAlert`] started holding or stopped (WIT `alert-state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AlertState {
+    Fired,
+    Resolved,
 }
 
 /// A new account must confirm its address; the e-mail must carry the token.
@@ -350,10 +364,16 @@ pub(crate) fn notify_event(e: &NotifyEvent) -> wit_notify::Event {
         }
         NotifyEvent::PriceAlert(p) => wit_notify::Event::PriceAlert(wit_notify::PriceAlert {
             account: p.account,
+            alert: p.alert,
             market: p.market,
             symbol: p.symbol.clone(),
-            price: p.price.clone(),
+            measure: p.measure.clone(),
+            value: p.value.clone(),
             rising: p.rising,
+            state: match p.state {
+                AlertState::Fired => wit_notify::AlertState::Fired,
+                AlertState::Resolved => wit_notify::AlertState::Resolved,
+            },
         }),
         NotifyEvent::AccountConfirmation(c) => {
             wit_notify::Event::AccountConfirmation(wit_notify::AccountConfirmation { account: c.account, email: c.email.clone(), token: c.token.clone() })

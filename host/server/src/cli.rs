@@ -1040,15 +1040,17 @@ fn print_alerts(json: bool, list: &[AlertInfo], operator: bool) {
 /// `entrepot verify <data-dir>`.
 pub fn verify(data_dir: &Path) -> anyhow::Result<()> {
     let store = Store::open(data_dir)?;
-    match store.verify(EngineConfig::default()) {
+    let config = crate::marketdata::config(&crate::config::Config::load(std::env::var_os("ENTREPOT_CONFIG").as_deref().map(Path::new))?)?;
+    // One replay checks the engine snapshots and rebuilds the market data.
+    let mut marketdata = crate::marketdata::Verify::new(&store, &config).map_err(|e| anyhow::anyhow!("verification failed: {e}"))?;
+    match store.verify_with(EngineConfig::default(), |entry, events, engine| marketdata.on_replay(entry, events, engine)) {
         Ok(report) => {
             println!("{}", serde_json::to_string(&report)?);
             println!("ok: {} commands, {} snapshots match the replay, ledger conserved", report.commands, report.snapshots_checked);
         }
         Err(e) => bail!("verification failed: {e}"),
     }
-    let config = crate::marketdata::config(&crate::config::Config::load(std::env::var_os("ENTREPOT_CONFIG").as_deref().map(Path::new))?)?;
-    match crate::marketdata::verify(&store, &config) {
+    match marketdata.finish() {
         Ok(n) => println!("ok: {n} market-data snapshots match the journal's rebuild byte for byte"),
         Err(e) => bail!("verification failed: {e}"),
     }

@@ -5,15 +5,15 @@
 //! market per second) and price-alert notifier events.
 
 use entrepot_core::alerts::{AlertCondition, AlertSpec, Measure as CoreMeasure, MAX_ALERT_SPAN_MS, MIN_ALERT_WINDOW_MS};
-use entrepot_core::{AccountId, Engine, MarketId};
+use entrepot_core::{AccountId, Engine, Event, MarketId};
 use entrepot_marketdata::{self as md, AlertKey, AlertView, Change, MarketData, Output, Phase, Subject};
-use entrepot_plugins::{NotifyEvent, PriceAlert};
+use entrepot_plugins::{AlertState, NotifyEvent, PriceAlert};
 use entrepot_protocol as wire;
 use entrepot_protocol::{ApiError, ErrorCode, PushEvent, Response, Topic, PAGE_MAX};
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use entrepot_store::{Recovered, Store, StoreError};
+use entrepot_store::{JournalEntry, Recovered, Store, StoreError};
 
 use crate::config::Config;
 use crate::convert::Route;
@@ -62,15 +62,69 @@ fn milli(x: Decimal) -> Option<u64> {
 }
 
 pub fn interval_in(i: wire::Interval) -> md::Interval {
-    md::Interval::ALL[wire::Interval::ALL.iter().position(|&x| x == i).expect("listed")]
+    match i {
+        wire::Interval::M1 => md::Interval::M1,
+        wire::Interval::M5 => md::Interval::M5,
+        wire::Interval::M15 => md::Interval::M15,
+        wire::Interval::H1 => md::Interval::H1,
+        wire::Interval::H4 => md::Interval::H4,
+        wire::Interval::D1 => md::Interval::D1,
+    }
 }
 
+pub fn interval_out(i: md::Interval) -> wire::Interval {
+    match i {
+        md::Interval::M1 => wire::Interval::M1,
+        md::Interval::M5 => wire::Interval::M5,
+        md::Interval::M15 => wire::Interval::M15,
+        md::Interval::H1 => wire::Interval::H1,
+        md::Interval::H4 => wire::Interval::H4,
+        md::Interval::D1 => wire::Interval::D1,
+    }
+}
+
+/// The wire's measure as the core's (exhaustive both ways: a measure added on one side and
+/// not the other does not compile).
 pub fn measure_in(m: wire::Measure) -> CoreMeasure {
-    CoreMeasure::parse(m.name()).expect("the same names")
+    use wire::Measure as W;
+    match m {
+        W::Price => CoreMeasure::Price,
+        W::Volume => CoreMeasure::Volume,
+        W::ChangeAbsolute => CoreMeasure::ChangeAbsolute,
+        W::ChangePercentage => CoreMeasure::ChangePercentage,
+        W::Spread => CoreMeasure::Spread,
+        W::BidDepth => CoreMeasure::BidDepth,
+        W::AskDepth => CoreMeasure::AskDepth,
+        W::Supply => CoreMeasure::Supply,
+        W::Minted => CoreMeasure::Minted,
+        W::Burned => CoreMeasure::Burned,
+        W::Fees => CoreMeasure::Fees,
+        W::Stakes => CoreMeasure::Stakes,
+        W::Payouts => CoreMeasure::Payouts,
+        W::ActiveAccounts => CoreMeasure::ActiveAccounts,
+        W::OpenOrders => CoreMeasure::OpenOrders,
+    }
 }
 
 pub fn measure_out(m: CoreMeasure) -> wire::Measure {
-    wire::Measure::parse(m.name()).expect("the same names")
+    use wire::Measure as W;
+    match m {
+        CoreMeasure::Price => W::Price,
+        CoreMeasure::Volume => W::Volume,
+        CoreMeasure::ChangeAbsolute => W::ChangeAbsolute,
+        CoreMeasure::ChangePercentage => W::ChangePercentage,
+        CoreMeasure::Spread => W::Spread,
+        CoreMeasure::BidDepth => W::BidDepth,
+        CoreMeasure::AskDepth => W::AskDepth,
+        CoreMeasure::Supply => W::Supply,
+        CoreMeasure::Minted => W::Minted,
+        CoreMeasure::Burned => W::Burned,
+        CoreMeasure::Fees => W::Fees,
+        CoreMeasure::Stakes => W::Stakes,
+        CoreMeasure::Payouts => W::Payouts,
+        CoreMeasure::ActiveAccounts => W::ActiveAccounts,
+        CoreMeasure::OpenOrders => W::OpenOrders,
+    }
 }
 
 /// What one unit of a stored sample is worth, in the metric's decimal unit.
@@ -275,7 +329,7 @@ pub fn rank(engine: &Engine, data: &MarketData, measure: wire::Measure, by: wire
 }
 
 /// A player's alert definition in engine units, each field checked.
-pub fn alert_in(engine: &Engine, data: &MarketData, def: &wire::AlertDef) -> Result<AlertSpec, ApiError> {
+pub fn alert_in(engine: &Engine, sample_ms: u64, def: &wire::AlertDef) -> Result<AlertSpec, ApiError> {
     let market = MarketId(def.market);
     let units = engine.market_units(market).ok_or_else(|| unknown_market(def.market))?;
     let price =
@@ -298,8 +352,8 @@ pub fn alert_in(engine: &Engine, data: &MarketData, def: &wire::AlertDef) -> Res
             let factor_milli = milli(factor)
                 .filter(|&f| f <= entrepot_core::alerts::MAX_ALERT_FACTOR_MILLI)
                 .ok_or_else(|| field("factor", "the factor must be positive with at most 3 decimals"))?;
-            if !(MIN_ALERT_WINDOW_MS.max(data.sample_ms())..=MAX_ALERT_SPAN_MS).contains(&window_ms) {
-                return Err(field("window_ms", format!("the window must be {} ms (one sample) to 24 hours (the metric history)", data.sample_ms())));
+            if !(MIN_ALERT_WINDOW_MS.max(sample_ms)..=MAX_ALERT_SPAN_MS).contains(&window_ms) {
+                return Err(field("window_ms", format!("the window must be {sample_ms} ms (one sample) to 24 hours (the metric history)")));
             }
             AlertCondition::Spike { measure, factor_milli, window_ms }
         }
@@ -370,11 +424,9 @@ pub fn active_alerts(engine: &Engine, data: &MarketData) -> Response {
 /// What a command's alert changes tell players.
 #[derive(Default)]
 pub struct Alerts {
-    /// `price-alert` notifier events of player alerts that fired.
-    pub fired: Vec<NotifyEvent>,
-    /// In-game notices the host words itself for player alerts that resolved (the WIT
-    /// `price-alert` record has no state to say so): (account, subject, body).
-    pub resolved: Vec<crate::notify::Message>,
+    /// `price-alert` notifier events of player alerts that fired or resolved (notifier
+    /// plugins word them for both channels).
+    pub events: Vec<NotifyEvent>,
 }
 
 /// One command's market-data outputs: candle pushes (cursor: the command's seq), the
@@ -392,7 +444,7 @@ pub fn outputs(
     for o in outputs {
         match o {
             Output::Candle { market, interval, candle, closed } => {
-                let wire_interval = wire::Interval::ALL[interval.index()];
+                let wire_interval = interval_out(*interval);
                 let info = candle_out(engine, *market, candle, *interval, *closed);
                 let topic = Topic::Candles { market: *market, interval: wire_interval };
                 pushes.push((Route::Topic(topic, seq), PushEvent::Candle { market: *market, interval: wire_interval, candle: info }));
@@ -403,7 +455,7 @@ pub fn outputs(
             Output::Traded(m) => {
                 dirty.insert(*m);
                 for (interval, candle) in data.open_candles(*m) {
-                    let wire_interval = wire::Interval::ALL[interval.index()];
+                    let wire_interval = interval_out(interval);
                     let info = candle_out(engine, *m, &candle, interval, false);
                     let topic = Topic::Candles { market: *m, interval: wire_interval };
                     pushes.push((Route::Topic(topic, seq), PushEvent::Candle { market: *m, interval: wire_interval, candle: info }));
@@ -414,19 +466,31 @@ pub fn outputs(
                 match key {
                     AlertKey::Player { alert, owner } => {
                         tracing::info!(alert, account = owner.0, metric, measure = measure.name(), value = %shown, at, change = ?change, "player alert");
-                        match (change, market) {
-                            (Change::Fired, Some(m)) => {
-                                let condition = engine.alerts().iter().find(|(id, _, _)| id == alert).map(|(_, _, s)| s.condition);
-                                let rising = !matches!(condition, Some(AlertCondition::PriceBelow(_))) && !shown.starts_with('-');
-                                let event = PriceAlert { account: owner.0, market: *m, symbol: metric.clone(), price: shown, rising };
-                                alerts.fired.push(NotifyEvent::PriceAlert(event));
-                            }
-                            (Change::Resolved, _) => alerts.resolved.push((
-                                owner.0,
-                                format!("Alert {alert} on {metric} resolved"),
-                                format!("Your alert {alert} on {metric} ({}) no longer holds; the last sample was {shown}.", measure.name()),
-                            )),
-                            (Change::Fired, None) => {}
+                        // Player alerts are always on a market.
+                        if let Some(m) = market {
+                            let condition = engine.alerts().iter().find(|(id, _, _)| id == alert).map(|(_, _, s)| s.condition);
+                            // Above the alert's level (a fired price-above or spike alert, a
+                            // resolved price-below one) or, for a change, rose; a gap is neither.
+                            let rising = value.is_some_and(|v| match condition {
+                                Some(AlertCondition::PriceAbove(p)) => i128::from(v) > i128::from(p),
+                                Some(AlertCondition::PriceBelow(p)) => i128::from(v) >= i128::from(p),
+                                Some(AlertCondition::Spike { .. }) => *change == Change::Fired,
+                                Some(AlertCondition::ChangeBeyond(_)) | None => v >= 0,
+                            });
+                            let state = match change {
+                                Change::Fired => AlertState::Fired,
+                                Change::Resolved => AlertState::Resolved,
+                            };
+                            alerts.events.push(NotifyEvent::PriceAlert(PriceAlert {
+                                account: owner.0,
+                                alert: *alert,
+                                market: *m,
+                                symbol: metric.clone(),
+                                measure: measure.name().to_owned(),
+                                value: shown,
+                                rising,
+                                state,
+                            }));
                         }
                     }
                     AlertKey::Rule { rule } => tracing::warn!(rule, metric, measure = measure.name(), value = ?value, at, change = ?change, "operator alert"),
@@ -496,36 +560,77 @@ fn load(store: &Store, seq: u64, config: &md::Config) -> Result<MarketData, Stor
     Ok(data)
 }
 
-/// `entrepot verify`: rebuild the market data from the journal and compare it byte for
-/// byte with every market-data snapshot stored (those made with this configuration).
-/// Returns how many were checked.
-pub fn verify(store: &Store, config: &md::Config) -> Result<usize, String> {
-    let seqs = store.marketdata_seqs().map_err(|e| e.to_string())?;
-    let mut stored = Vec::new();
-    for seq in seqs {
-        let bytes = store.marketdata(seq).map_err(|e| e.to_string())?.unwrap_or_default();
-        if MarketData::decode(&bytes, config).is_some() {
-            stored.push((seq, bytes));
+/// `entrepot verify`'s market-data check, fed by the store's verification replay (one
+/// pass over the journal): every stored copy that decodes with this configuration must equal
+/// the rebuild at its seq byte for byte.
+pub struct Verify {
+    stored: Vec<(u64, Vec<u8>)>,
+    next: usize,
+    data: MarketData,
+    sink: Vec<md::Output>,
+    mismatch: Option<u64>,
+}
+
+impl Verify {
+    /// Read the stored copies.
+    pub fn new(store: &Store, config: &md::Config) -> Result<Verify, String> {
+        let mut stored = Vec::new();
+        for seq in store.marketdata_seqs().map_err(|e| e.to_string())? {
+            let bytes = store.marketdata(seq).map_err(|e| e.to_string())?.unwrap_or_default();
+            if MarketData::decode(&bytes, config).is_some() {
+                stored.push((seq, bytes));
+            }
+        }
+        let mut v = Verify { stored, next: 0, data: MarketData::new(config), sink: Vec::new(), mismatch: None };
+        // A copy stored before the first command is the empty state.
+        while v.stored.get(v.next).is_some_and(|(seq, _)| *seq == 0) {
+            if v.stored[v.next].1 != v.data.encode() {
+                v.mismatch.get_or_insert(0);
+            }
+            v.next += 1;
+        }
+        Ok(v)
+    }
+
+    /// One replayed command.
+    pub fn on_replay(&mut self, entry: &JournalEntry, events: &[Event], engine: &Engine) {
+        if self.next == self.stored.len() {
+            return;
+        }
+        self.sink.clear();
+        self.data.on_command(entry.ctx.time, events, engine, &mut self.sink);
+        let (seq, bytes) = &self.stored[self.next];
+        if *seq == entry.ctx.seq {
+            if self.data.encode() != *bytes && self.mismatch.is_none() {
+                self.mismatch = Some(*seq);
+            }
+            self.next += 1;
         }
     }
-    let Some(&(last, _)) = stored.last() else { return Ok(0) };
-    let mut data = MarketData::new(config);
-    let mut sink = Vec::new();
-    let mut pending = stored.iter().peekable();
-    let mut mismatch = None;
-    store
-        .replay(entrepot_core::EngineConfig::default(), last, |entry, events, engine| {
-            sink.clear();
-            data.on_command(entry.ctx.time, events, engine, &mut sink);
-            if let Some((seq, bytes)) = pending.next_if(|(s, _)| *s == entry.ctx.seq) {
-                if data.encode() != *bytes && mismatch.is_none() {
-                    mismatch = Some(*seq);
-                }
-            }
-        })
-        .map_err(|e| e.to_string())?;
-    match mismatch {
-        Some(seq) => Err(format!("market data stored at seq {seq} differs from the journal's rebuild")),
-        None => Ok(stored.len()),
+
+    /// How many stored copies matched, or the first that did not.
+    pub fn finish(self) -> Result<usize, String> {
+        match self.mismatch {
+            Some(seq) => Err(format!("market data stored at seq {seq} differs from the journal's rebuild")),
+            None if self.next < self.stored.len() => Err(format!("market data stored at seq {} is past the journal", self.stored[self.next].0)),
+            None => Ok(self.stored.len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_and_core_measures_and_intervals_correspond_by_name() {
+        for m in CoreMeasure::ALL {
+            assert_eq!(measure_out(m).name(), m.name());
+            assert_eq!(measure_in(measure_out(m)), m);
+        }
+        for i in md::Interval::ALL {
+            assert_eq!(interval_in(interval_out(i)), i);
+            assert_eq!(interval_out(i), wire::Interval::ALL[i.index()]);
+        }
     }
 }

@@ -399,10 +399,9 @@ impl State {
         let alerts = crate::marketdata::outputs(&self.engine, &self.marketdata, &self.md_outputs, seq, &mut md_pushes, &mut self.tickers_dirty);
         let mut proposed = notify::notifications(&mut self.plugins, &self.engine, &self.events);
         if self.plugins.has_notifiers() {
-            proposed.extend(alerts.fired.iter().flat_map(|event| self.plugins.host.notify(event)));
+            proposed.extend(alerts.events.iter().flat_map(|event| self.plugins.host.notify(event)));
         }
-        let (mut notices, mail) = notify::route(proposed);
-        notices.extend(alerts.resolved);
+        let (notices, mail) = notify::route(proposed);
         self.catalog.update(&self.engine, &self.events);
         let batch = self.publisher.collect(&self.engine, &self.events, seq, ctx.time, notices, md_pushes);
         for m in mail {

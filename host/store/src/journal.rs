@@ -343,6 +343,12 @@ impl Store {
     /// scratch reaches every stored snapshot with the same state hash, and the ledger
     /// invariants hold at the end.
     pub fn verify(&self, config: EngineConfig) -> Result<VerifyReport, String> {
+        self.verify_with(config, |_, _, _| {})
+    }
+
+    /// [`Store::verify`], showing every replayed command, its events and the engine after it
+    /// to `on_replay` (to check derived state in the same single pass over the journal).
+    pub fn verify_with(&self, config: EngineConfig, mut on_replay: impl FnMut(&JournalEntry, &[Event], &Engine)) -> Result<VerifyReport, String> {
         let tx = self.db.begin_read().map_err(|e| e.to_string())?;
         let snaps = tx.open_table(SNAPSHOTS).map_err(|e| e.to_string())?;
         let mut snapshots = Vec::new();
@@ -374,6 +380,7 @@ impl Store {
             let entry = decode_entry(seq, v.value()).map_err(|e| e.to_string())?;
             events.clear();
             entry.replay(&mut engine, &mut events);
+            on_replay(&entry, &events, &engine);
             if let Some(&&(s, hash)) = pending.peek() {
                 if s == seq {
                     if engine.state_hash() != hash {

@@ -5,7 +5,7 @@
 //! | `order-filled`    | `Order 42 filled: bought 5 IRON at 12.50 GOLD`           |
 //! | `bet-settled`     | `Bet 7 won: Reds on Reds v Blues`                        |
 //! | `account-created` | `Welcome to the exchange, Ada`                           |
-//! | `price-alert`     | `IRON/GOLD rose to 12.50`                                |
+//! | `price-alert`     | fired: `IRON/GOLD price rose to 12.50`; resolved: `Alert 7 on IRON/GOLD resolved` |
 //! | `account-confirmation` | `Confirm your Entrepot account` (e-mail only, with the token) |
 //! | `password-reset`  | `Reset your Entrepot password` (e-mail only, with the token) |
 //! | `bet-status`      | `Bet 7 matched: Reds on Reds v Blues`                    |
@@ -20,7 +20,7 @@
 
 use entrepot_sdk::config::Config;
 use entrepot_sdk::notifier::{
-    AccountConfirmation, AccountCreated, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset, PriceAlert, Side,
+    AccountConfirmation, AccountCreated, AlertState, BetSettled, BetStatus, Channel, Event, Guest, Notification, OrderFilled, PasswordReset, PriceAlert, Side,
 };
 
 pub struct MailNotifier;
@@ -141,15 +141,43 @@ pub fn account_created(account: &AccountCreated) -> Message {
     }
 }
 
+/// A measure's name as it reads in a sentence, and the unit written after its values.
+fn measure_words(measure: &str) -> (String, &'static str) {
+    match measure {
+        "change_absolute" => ("24h change".into(), ""),
+        "change_percentage" => ("24h change".into(), "%"),
+        other => (other.replace('_', " "), ""),
+    }
+}
+
 pub fn price_alert(alert: &PriceAlert) -> Message {
-    // The symbol already names the currency: "IRON/GOLD rose to 12.50".
-    let direction = if alert.rising { "rose" } else { "fell" };
-    let subject = format!("{} {direction} to {}", alert.symbol, alert.price);
-    Message {
-        account: alert.account,
-        summary: format!("{subject}."),
-        details: format!("Your price alert on {} fired: the price {direction} to {}.", alert.symbol, alert.price),
-        subject,
+    let (measure, unit) = measure_words(&alert.measure);
+    let (id, symbol) = (alert.alert, &alert.symbol);
+    // An empty value is a gap: no sample came in.
+    let sample = (!alert.value.is_empty()).then(|| format!("{}{unit}", alert.value));
+    match alert.state {
+        AlertState::Fired => {
+            // The symbol already names the currency: "IRON/GOLD price rose to 12.50".
+            let direction = if alert.rising { "rose" } else { "fell" };
+            let (subject, what) = match &sample {
+                Some(v) => (format!("{symbol} {measure} {direction} to {v}"), format!("the {measure} {direction} to {v}")),
+                None => (format!("Alert {id} on {symbol} fired"), format!("its {measure} condition holds")),
+            };
+            Message { account: alert.account, summary: format!("{subject}."), details: format!("Your alert {id} on {symbol} fired: {what}."), subject }
+        }
+        AlertState::Resolved => {
+            let subject = format!("Alert {id} on {symbol} resolved");
+            let last = match &sample {
+                Some(v) => format!("the last {measure} sample was {v}"),
+                None => format!("no {measure} sample came in"),
+            };
+            Message {
+                account: alert.account,
+                summary: format!("{subject}: it no longer holds; {last}."),
+                details: format!("Your alert {id} on {symbol} ({measure}) no longer holds; {last}."),
+                subject,
+            }
+        }
     }
 }
 
@@ -292,8 +320,36 @@ mod tests {
         let hello = MailNotifier::on_event(Event::AccountCreated(AccountCreated { account: 5, display_name: "Ada".into() }));
         assert_eq!(hello[0].subject, "Welcome to the exchange, Ada");
 
-        let alert = Event::PriceAlert(PriceAlert { account: 5, market: 1, symbol: "IRON/GOLD".into(), price: "9.90".into(), rising: false });
-        assert_eq!(MailNotifier::on_event(alert)[0].subject, "IRON/GOLD fell to 9.90");
+        let alert = Event::PriceAlert(alert(AlertState::Fired, "price", "9.90", false));
+        assert_eq!(MailNotifier::on_event(alert)[0].subject, "IRON/GOLD price fell to 9.90");
+    }
+
+    fn alert(state: AlertState, measure: &str, value: &str, rising: bool) -> PriceAlert {
+        PriceAlert { account: 5, alert: 7, market: 1, symbol: "IRON/GOLD".into(), measure: measure.into(), value: value.into(), rising, state }
+    }
+
+    #[test]
+    fn alerts_fire_and_resolve_on_both_channels() {
+        let _host = Harness::new();
+        let sent = MailNotifier::on_event(Event::PriceAlert(alert(AlertState::Fired, "price", "12.50", true)));
+        assert_eq!(sent.len(), 2);
+        assert!(sent.iter().all(|n| n.account == 5 && n.subject == "IRON/GOLD price rose to 12.50"), "{sent:?}");
+        assert_eq!(sent[0].body, "IRON/GOLD price rose to 12.50.");
+        assert_eq!(sent[1].body, "Hello,\n\nYour alert 7 on IRON/GOLD fired: the price rose to 12.50.\n\n-- \nThe Entrepot exchange\n");
+
+        let sent = MailNotifier::on_event(Event::PriceAlert(alert(AlertState::Resolved, "price", "12.40", false)));
+        assert_eq!(sent.len(), 2);
+        assert_eq!((sent[0].channel, sent[1].channel), (Channel::InGame, Channel::Email));
+        assert!(sent.iter().all(|n| n.account == 5 && n.subject == "Alert 7 on IRON/GOLD resolved"), "{sent:?}");
+        assert_eq!(sent[0].body, "Alert 7 on IRON/GOLD resolved: it no longer holds; the last price sample was 12.40.");
+        assert!(sent[1].body.contains("Your alert 7 on IRON/GOLD (price) no longer holds; the last price sample was 12.40."), "{}", sent[1].body);
+
+        // Other measures read as words, with their unit; a gap has no value.
+        let change = price_alert(&alert(AlertState::Fired, "change_percentage", "-5.25", false));
+        assert_eq!(change.subject, "IRON/GOLD 24h change fell to -5.25%");
+        assert_eq!(price_alert(&alert(AlertState::Fired, "bid_depth", "40", true)).subject, "IRON/GOLD bid depth rose to 40");
+        let gap = price_alert(&alert(AlertState::Resolved, "volume", "", false));
+        assert_eq!(gap.details, "Your alert 7 on IRON/GOLD (volume) no longer holds; no volume sample came in.");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! a temporary data directory, and real QUIC clients.
 #![allow(dead_code)]
 
+pub mod relay;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

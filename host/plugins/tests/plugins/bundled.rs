@@ -5,8 +5,8 @@ use std::time::Instant;
 use entrepot_core::rules::{Fees, Listing, Modifies, Rules, TradeFacts};
 use entrepot_core::{AccountId, MarketStatus, Side};
 use entrepot_plugins::{
-    AccountConfirmation, AccountCreated, BetOutcome, BetSpec, BetStatus, Channel, EventResult, NotifyEvent, ParticipantScore, PasswordReset, PluginFault,
-    PriceAlert, World,
+    AccountConfirmation, AccountCreated, AlertState, BetOutcome, BetSpec, BetStatus, Channel, EventResult, NotifyEvent, ParticipantScore, PasswordReset,
+    PluginFault, PriceAlert, World,
 };
 
 use crate::common::*;
@@ -90,9 +90,24 @@ fn mail_notifier_returns_notifications() {
     let email = out.iter().find(|n| n.channel == Channel::Email).unwrap();
     assert!(email.body.contains("The Entrepot exchange"), "{}", email.body);
 
-    let alert = NotifyEvent::PriceAlert(PriceAlert { account: 9, market: 1, symbol: "IRON/GOLD".into(), price: "12.50".into(), rising: true });
-    let out = host.notify(&alert);
-    assert!(!out.is_empty() && out[0].subject.starts_with("IRON/GOLD rose to 12.50"), "{out:?}");
+    let alert = PriceAlert {
+        account: 9,
+        alert: 7,
+        market: 1,
+        symbol: "IRON/GOLD".into(),
+        measure: "price".into(),
+        value: "12.50".into(),
+        rising: true,
+        state: AlertState::Fired,
+    };
+    let out = host.notify(&NotifyEvent::PriceAlert(alert.clone()));
+    assert!(out.len() == 2 && out.iter().all(|n| n.account == 9 && n.subject == "IRON/GOLD price rose to 12.50"), "{out:?}");
+    // Every field crosses the boundary: the resolution names the alert and its last sample.
+    let resolved = PriceAlert { value: "12.40".into(), rising: false, state: AlertState::Resolved, ..alert };
+    let out = host.notify(&NotifyEvent::PriceAlert(resolved));
+    assert!(out.len() == 2 && out.iter().all(|n| n.account == 9 && n.subject == "Alert 7 on IRON/GOLD resolved"), "{out:?}");
+    let email = out.iter().find(|n| n.channel == Channel::Email).unwrap();
+    assert!(email.body.contains("(price) no longer holds; the last price sample was 12.40."), "{}", email.body);
 
     // Tokens: one e-mail that carries the token, nothing in game.
     let token = "00112233445566778899aabbccddeeff0011223344556677";

@@ -23,10 +23,10 @@ fn unknown_world() {
 #[test]
 fn wrong_wit_version() {
     let dir = tempfile::tempdir().unwrap();
-    let path = variant(dir.path(), "price-band", "price-band", |t| t.replace("entrepot:plugin@0.1.0", "entrepot:plugin@0.2.0"));
+    let path = variant(dir.path(), "price-band", "price-band", |t| t.replace("entrepot:plugin@0.2.0", "entrepot:plugin@0.1.0"));
     let err = load_err(&path);
-    assert!(err.contains("targets WIT package \"entrepot:plugin@0.2.0\""), "{err}");
-    assert!(err.contains("supports \"entrepot:plugin@0.1.0\" only"), "{err}");
+    assert!(err.contains("targets WIT package \"entrepot:plugin@0.1.0\""), "{err}");
+    assert!(err.contains("supports \"entrepot:plugin@0.2.0\" only"), "{err}");
 }
 
 #[test]
@@ -73,5 +73,5 @@ fn world_mismatch() {
     });
     let err = runtime().load(&path).unwrap_err();
     assert!(matches!(err, PluginError::WorldMismatch { world: World::Notifier, .. }), "{err}");
-    assert!(err.to_string().contains("entrepot:plugin/notify@0.1.0"), "{err}");
+    assert!(err.to_string().contains("entrepot:plugin/notify@0.2.0"), "{err}");
 }

@@ -2,8 +2,7 @@
 //! derived data lives) and players' alerts (journaled commands; the quota is checked where
 //! the command is built, like the group quotas).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use entrepot_core::{AccountId, Body, Engine, Outcome, RejectReason};
 use entrepot_marketdata::MarketData;
@@ -49,26 +48,33 @@ pub async fn firing(shared: &Shared) -> Pending {
     read(shared, |e, d| Ok(md::active_alerts(e, d))).await
 }
 
-/// `AddAlert`: each field checked (a typed error naming it, nothing journaled), then the
-/// quota (`max_alerts_per_account`) on the engine thread, then the journaled command.
+/// `AddAlert`: each field checked (a typed error naming it, nothing journaled) and the quota
+/// (`max_alerts_per_account`), both where the command is built on the engine thread, in one
+/// trip; then the journaled command.
 pub async fn add_alert(shared: &Arc<Shared>, actor: AccountId, id: u64, def: AlertDef) -> Pending {
-    let checked = shared.sequencer.read_marketdata(move |e, d| md::alert_in(e, d, &def)).await;
-    let spec = match checked.and_then(|r| r) {
-        Ok(spec) => spec,
-        Err(e) => return Pending::Ready(Err(e)),
-    };
-    let max = shared.config.max_alerts_per_account;
-    let over = Arc::new(AtomicBool::new(false));
-    let flag = over.clone();
+    let (max, sample_ms) = (shared.config.max_alerts_per_account, shared.config.marketdata_sample_ms);
+    // Why the build refused, for the answer (the engine only sees a refusal).
+    let refused: Arc<Mutex<Option<ApiError>>> = Arc::default();
+    let slot = refused.clone();
     let build = Box::new(move |e: &Engine| {
+        let refuse = |err: ApiError| {
+            *slot.lock().expect("not poisoned") = Some(err);
+            Err(RejectReason::OutOfRange)
+        };
+        let spec = match md::alert_in(e, sample_ms, &def) {
+            Ok(spec) => spec,
+            Err(err) => return refuse(err),
+        };
         if usize::try_from(max).is_ok_and(|max| e.alerts().count_of(actor) >= max) {
-            flag.store(true, Ordering::Relaxed);
-            return Err(RejectReason::OutOfRange);
+            return refuse(quota_exceeded("price alerts", max));
         }
         Ok(Body::CreateAlert(spec))
     });
     let pending = built(shared, actor, id, build).await;
-    map_outcome(pending, move |r| if over.load(Ordering::Relaxed) { Err(quota_exceeded("price alerts", max)) } else { r })
+    map_outcome(pending, move |r| match refused.lock().expect("not poisoned").take() {
+        Some(err) => Err(err),
+        None => r,
+    })
 }
 
 /// `RemoveAlert`: the engine refuses an alert that is not the actor's (`UnknownAlert`);
